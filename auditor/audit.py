@@ -1,0 +1,192 @@
+"""Runs the stages for a list of model references: fetch -> resolve (with lineage) -> decide.
+
+This is the only place the stages meet. It owns the worker pool (one model per task; base models
+are fetched from the same worker through the hub layer's per-run memo), the lineage walk with its
+depth cap and cycle guard, and clean stopping on Ctrl-C. It prints nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime
+
+from auditor import __version__
+from auditor.hub.base import HubSource
+from auditor.licenses import KnowledgeBase, ResolvedBase, declared_bases, resolve
+from auditor.models import (
+    AuditReport,
+    FetchError,
+    FetchErrorKind,
+    Finding,
+    HubModel,
+    LicenseResolution,
+    ModelRef,
+    ModelResult,
+    Severity,
+    Status,
+    Verdict,
+)
+from auditor.policy import Policy, evaluate, policy_findings, resolve_use
+
+DEFAULT_JOBS = 8
+DEFAULT_MAX_DEPTH = 5
+
+Progress = Callable[[ModelResult], None]
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    use: str | None = None  # None: the policy's default use
+    jobs: int = DEFAULT_JOBS
+    max_depth: int = DEFAULT_MAX_DEPTH
+
+
+class _Lineage:
+    """Resolves a model with its base models, fetched through the hub layer, memoised per run."""
+
+    def __init__(self, source: HubSource, kb: KnowledgeBase, max_depth: int) -> None:
+        self._source = source
+        self._kb = kb
+        self._max_depth = max_depth
+        self._memo: dict[tuple[str, str], LicenseResolution] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, hub: HubModel, depth: int = 0, chain: tuple[str, ...] = ()) -> LicenseResolution:
+        key = (hub.repo_id, hub.sha)
+        with self._lock:
+            cached = self._memo.get(key)
+        if cached is not None:
+            return cached
+        chain = (*chain, hub.repo_id)
+        bases: dict[str, ResolvedBase] = {}
+        cut_short = False
+        for base in declared_bases(hub):
+            if base.repo_id in bases:
+                continue
+            error: str | None = None
+            sha: str | None = None
+            resolution: LicenseResolution | None = None
+            if base.repo_id in chain:
+                error = f"cycle in base_model lineage: {' -> '.join((*chain, base.repo_id))}"
+                cut_short = True
+            elif depth + 1 > self._max_depth:
+                error = f"lineage deeper than {self._max_depth} levels; not followed further"
+                cut_short = True
+            else:
+                fetched = self._source.fetch(base.repo_id, None)
+                if isinstance(fetched, FetchError):
+                    error = f"{fetched.kind.value}: {fetched.message}"
+                else:
+                    sha = fetched.sha
+                    resolution = self.resolve(fetched, depth + 1, chain)
+            bases[base.repo_id] = ResolvedBase(
+                repo_id=base.repo_id, relation=base.relation, sha=sha, resolution=resolution, error=error
+            )
+        result = resolve(hub, self._kb, bases)
+        if not cut_short:  # a result cut by a cycle or the cap depends on the path taken: do not reuse it
+            with self._lock:
+                self._memo[key] = result
+        return result
+
+
+def _audit_one_safely(ref: ModelRef, *, use: str, **kwargs: object) -> ModelResult:
+    """A bug in one model's evaluation becomes that model's `error` verdict, not a lost run."""
+    try:
+        return audit_one(ref, use=use, **kwargs)  # type: ignore[arg-type]
+    except Exception as exc:  # noqa: BLE001 - reported as a verdict, with its cause
+        finding = Finding(
+            rule="internal-error",
+            severity=Severity.ERROR,
+            message=f"auditor failed on this model: {type(exc).__name__}: {exc}",
+            fix="Report this as a bug in auditor, with the model id.",
+        )
+        return ModelResult(ref=ref, verdict=Verdict(Status.ERROR, use, finding.message, (finding,)))
+
+
+def audit_one(
+    ref: ModelRef,
+    *,
+    source: HubSource,
+    lineage: _Lineage,
+    kb: KnowledgeBase,
+    policy: Policy,
+    use: str,
+    now: datetime,
+) -> ModelResult:
+    fetched = source.fetch(ref.repo_id, ref.revision)
+    resolution = lineage.resolve(fetched) if isinstance(fetched, HubModel) else None
+    verdict = evaluate(
+        ref=ref, fetched=fetched, resolution=resolution, policy=policy, kb=kb, use=use, today=now.date()
+    )
+    return ModelResult(
+        ref=ref,
+        verdict=verdict,
+        hub=fetched if isinstance(fetched, HubModel) else None,
+        fetch_error=fetched if isinstance(fetched, FetchError) else None,
+        resolution=resolution,
+    )
+
+
+def run_audit(
+    refs: Sequence[ModelRef],
+    *,
+    source: HubSource,
+    kb: KnowledgeBase,
+    policy: Policy,
+    now: datetime,
+    settings: AuditSettings = AuditSettings(),
+    progress: Progress | None = None,
+) -> AuditReport:
+    """Audit every reference; results keep the input order. Ctrl-C yields a report marked incomplete."""
+    run_use = resolve_use(policy, settings.use)
+    uses = [resolve_use(policy, ref.use) if ref.use else run_use for ref in refs]  # bad uses fail up front
+    lineage = _Lineage(source, kb, settings.max_depth)
+    results: list[ModelResult | None] = [None] * len(refs)
+    complete = True
+    pool = ThreadPoolExecutor(max_workers=max(1, settings.jobs), thread_name_prefix="auditor")
+    pending: dict[Future[ModelResult], int] = {}
+    try:
+        for index, ref in enumerate(refs):
+            future = pool.submit(
+                _audit_one_safely, ref, source=source, lineage=lineage, kb=kb, policy=policy, use=uses[index], now=now
+            )
+            pending[future] = index
+        while pending:
+            done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = pending.pop(future)
+                results[index] = future.result()
+                if progress is not None:
+                    progress(results[index])  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        complete = False
+    finally:
+        pool.shutdown(wait=complete, cancel_futures=True)
+    finished = tuple(r for r in results if r is not None)
+    return AuditReport(
+        tool_version=__version__,
+        generated_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        policy=policy.info,
+        use=run_use,
+        results=finished,
+        complete=complete,
+        policy_findings=policy_findings(policy, finished, now.date()),
+        stats=dict(source.stats()),
+    )
+
+
+_UNREACHABLE = {FetchErrorKind.NETWORK}
+
+
+def unavailable_reason(report: AuditReport) -> str | None:
+    """Why the run could not happen at all (exit 3), or None: a refused token, or no model reachable."""
+    errors = [r.fetch_error for r in report.results if r.fetch_error is not None]
+    for error in errors:
+        if error.kind is FetchErrorKind.AUTH:
+            return f"the Hub refused the token: {error.message}"
+    if report.results and len(errors) == len(report.results) and all(e.kind in _UNREACHABLE for e in errors):
+        return f"the Hub could not be reached for any model: {errors[0].message}"
+    return None

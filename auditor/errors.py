@@ -1,0 +1,48 @@
+"""Errors that end a run, each carrying the exit code the CLI returns for it.
+
+A model that cannot be fetched is not an error here: it is an `error` verdict and the run goes on.
+These are for bad input (2) and for a run that cannot happen at all (3).
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 3
+EXIT_INTERRUPTED = 130
+
+
+class AuditorError(Exception):
+    """Base of every error the CLI turns into one line on stderr and an exit code."""
+
+    exit_code = EXIT_USAGE
+
+
+class UsageError(AuditorError):
+    """Bad command-line usage."""
+
+
+class InputFileError(AuditorError):
+    """A file a person wrote (list, inventory, policy, lock) is wrong at a known place."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.message = message
+        where = path if line is None else f"{path}:{line}"
+        super().__init__(f"{where}: {message}")
+
+
+class PolicyError(InputFileError):
+    """The policy file is invalid."""
+
+
+class KnowledgeBaseError(InputFileError):
+    """The license knowledge base (rules/licenses.yaml) is invalid."""
+
+
+class HubUnavailableError(AuditorError):
+    """The Hub could not be reached for any model, or refused our credentials."""
+
+    exit_code = EXIT_UNAVAILABLE

@@ -1,0 +1,290 @@
+"""The values passed between stages: sources -> hub -> licenses -> policy -> report.
+
+Every stage takes and returns these frozen dataclasses, so a stage can be tested, cached or replayed
+without the others. Fields holding model-card data are untrusted text: renderers escape them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Status(str, enum.Enum):
+    """A verdict, ordered from best to worst so `--fail-on` can compare them."""
+
+    APPROVED = "approved"
+    APPROVED_WITH_OBLIGATIONS = "approved-with-obligations"
+    NEEDS_REVIEW = "needs-review"
+    BLOCKED = "blocked"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _STATUS_ORDER.index(self)
+
+    def at_least(self, other: Status) -> bool:
+        return self.rank >= other.rank
+
+
+_STATUS_ORDER = list(Status)
+
+
+class Severity(str, enum.Enum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+class Commercial(str, enum.Enum):
+    """Whether a license permits commercial use; `conditional` means only under its conditions."""
+
+    YES = "yes"
+    NO = "no"
+    CONDITIONAL = "conditional"
+    UNKNOWN = "unknown"
+
+    @property
+    def restrictiveness(self) -> int:
+        """Higher is more restrictive; unknown counts as worse than conditional (fail closed)."""
+        return {"yes": 0, "conditional": 1, "unknown": 2, "no": 3}[self.value]
+
+
+# ---------------------------------------------------------------- sources/
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a model reference was written: a list/inventory file line or a line of code."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A model the company wants to use, as written by a person (or found in code)."""
+
+    repo_id: str
+    revision: str | None = None  # None: the default branch
+    origin: Origin | None = None
+    use: str | None = None  # intended use from an inventory; None: the run's --use
+    owner: str | None = None
+    notes: str | None = None
+
+    @property
+    def requested_revision(self) -> str:
+        return self.revision or "main"
+
+    def __str__(self) -> str:
+        return self.repo_id if self.revision is None else f"{self.repo_id}@{self.revision}"
+
+
+# ---------------------------------------------------------------- hub/
+
+
+@dataclass(frozen=True)
+class LicenseFile:
+    """A license file read from the repo at the pinned sha; `text` is capped in size."""
+
+    path: str
+    text: str
+    size: int | None = None
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """A license file that exists (or is named by the card) but could not be read."""
+
+    path: str
+    kind: str  # gated | missing | too-large | error
+    message: str
+
+
+class FetchErrorKind(str, enum.Enum):
+    NOT_FOUND = "not-found"  # missing or private repo (the Hub does not say which)
+    REVISION_NOT_FOUND = "revision-not-found"
+    GATED = "gated"
+    DISABLED = "disabled"
+    AUTH = "auth"  # token refused
+    RATE_LIMITED = "rate-limited"
+    SERVER = "server-error"
+    NETWORK = "network"  # timeout, refused or dropped connection
+    INVALID = "invalid-response"
+    OFFLINE_MISS = "offline-miss"  # --offline and not in the cache
+    INVALID_ID = "invalid-id"
+
+
+@dataclass(frozen=True)
+class HubModel:
+    """What the Hub says about one repo at one commit: the evidence for everything after."""
+
+    repo_id: str
+    requested_revision: str
+    sha: str
+    card_data: Mapping[str, Any] = field(default_factory=dict)  # card front matter, untrusted
+    tags: tuple[str, ...] = ()
+    gated: str | None = None  # None when not gated, else "auto" or "manual"
+    private: bool = False
+    siblings: tuple[str, ...] = ()
+    last_modified: str | None = None
+    license_files: tuple[LicenseFile, ...] = ()
+    file_problems: tuple[FileProblem, ...] = ()
+    card_error: str | None = None  # front matter present but unreadable
+    fetched_at: str = ""  # ISO 8601 UTC
+    source: str = ""  # where it came from: an endpoint URL, hub-dir:PATH, snapshot:PATH, cache
+
+
+@dataclass(frozen=True)
+class FetchError:
+    """A repo that could not be fetched; it becomes an `error` verdict, never silence."""
+
+    repo_id: str
+    requested_revision: str
+    kind: FetchErrorKind
+    message: str
+
+
+FetchResult = HubModel | FetchError
+
+
+# ---------------------------------------------------------------- licenses/
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One thing the Hub told us about the license, and what we made of it."""
+
+    source: str  # card.license | card.license_name | card.license_link | tag | license_file | base_model
+    value: str  # as found (untrusted, capped)
+    keys: tuple[str, ...] = ()  # knowledge-base keys it points to; empty when not recognised
+    detail: str | None = None  # how it was recognised: alias, marker, similarity score…
+    path: str | None = None  # the file, for license_file evidence
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A reason behind a verdict: rule id, severity, message for people and a way to fix it."""
+
+    rule: str
+    severity: Severity
+    message: str
+    fix: str | None = None
+    subject: str | None = None  # what it is about when not the model itself, e.g. a base model id
+
+
+@dataclass(frozen=True)
+class LineageLink:
+    """A base model (direct or further up) and the license that governs it."""
+
+    repo_id: str
+    relation: str  # adapter | merge | quantized | finetune | unknown
+    parent: str  # the model that declared this base
+    depth: int  # 1 for a direct base
+    sha: str | None = None
+    expression: str | None = None
+    keys: tuple[str, ...] = ()
+    commercial: Commercial = Commercial.UNKNOWN
+    error: str | None = None  # why it could not be resolved
+
+
+@dataclass(frozen=True)
+class LicenseResolution:
+    """The license that governs a model, the evidence for it and how sure we are."""
+
+    expression: str | None  # SPDX expression, LicenseRef-… for non-SPDX licenses; None when unknown
+    keys: tuple[str, ...]  # knowledge-base keys of the model's own license(s)
+    commercial: Commercial  # effective: the most restrictive of the model's and its bases' terms
+    confidence: float  # 0..1
+    evidence: tuple[Evidence, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    lineage: tuple[LineageLink, ...] = ()
+    inherited_keys: tuple[str, ...] = ()  # keys that reach the model from its bases
+    declared: str | None = None  # the card's license field as written, for SBOM licenseDeclared
+
+    @property
+    def all_keys(self) -> tuple[str, ...]:
+        """Own and inherited keys: every license whose terms apply to the model."""
+        return tuple(dict.fromkeys((*self.keys, *self.inherited_keys)))
+
+
+# ---------------------------------------------------------------- policy/
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A signed-off exception: this model (at this revision) may be used for these uses until expiry."""
+
+    model: str
+    uses: tuple[str, ...]  # empty: every use
+    reason: str
+    approved_by: str
+    expires: str  # ISO date
+    revision: str | None = None
+    ticket: str | None = None
+    line: int | None = None  # where it is written in the policy file
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    use: str
+    reason: str  # one line for the table
+    findings: tuple[Finding, ...] = ()
+    obligations: tuple[str, ...] = ()
+    waiver: Waiver | None = None
+
+
+# ---------------------------------------------------------------- report/
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    ref: ModelRef
+    verdict: Verdict
+    hub: HubModel | None = None
+    fetch_error: FetchError | None = None
+    resolution: LicenseResolution | None = None
+
+    @property
+    def sha(self) -> str | None:
+        return self.hub.sha if self.hub else None
+
+
+@dataclass(frozen=True)
+class PolicyInfo:
+    path: str
+    sha256: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    tool_version: str
+    generated_at: str  # ISO 8601 UTC, passed in so output is reproducible
+    policy: PolicyInfo
+    use: str  # the run's default use
+    results: tuple[ModelResult, ...]
+    complete: bool = True  # False when interrupted
+    policy_findings: tuple[Finding, ...] = ()  # about the policy itself: expired or unused waivers
+    stats: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = {status.value: 0 for status in Status}
+        for result in self.results:
+            counts[result.verdict.status.value] += 1
+        return counts
+
+    def worst(self) -> Status | None:
+        return max((r.verdict.status for r in self.results), key=lambda s: s.rank, default=None)

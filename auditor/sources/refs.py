@@ -1,0 +1,79 @@
+"""Model ids as people write them: `org/name`, `org/name@revision`, one per line in list files."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from auditor.errors import InputFileError, UsageError
+from auditor.models import ModelRef, Origin
+
+# The Hub's repo name rules: letters, digits, '-', '_', '.'; no '--' or '..'; at most 96 characters.
+# Legacy ids without an owner (`gpt2`) still resolve on the Hub, so the owner is optional.
+_PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
+_ID_RE = re.compile(rf"^(?:{_PART}/)?{_PART}$")
+_REV_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")
+
+
+def id_problem(repo_id: str) -> str | None:
+    """Why `repo_id` is not a valid Hub model id, or None when it is."""
+    if not _ID_RE.match(repo_id):
+        return f"not a Hub model id: {repo_id!r} (expected org/name)"
+    if "--" in repo_id or ".." in repo_id:
+        return f"not a Hub model id: {repo_id!r} ('--' and '..' are not allowed)"
+    return None
+
+
+def parse_model_id(text: str) -> tuple[str, str | None]:
+    """Split `org/name[@revision]`; raise ValueError with a readable message when malformed."""
+    text = text.strip()
+    repo_id, sep, revision = text.partition("@")
+    problem = id_problem(repo_id)
+    if problem:
+        raise ValueError(problem)
+    if sep and not _REV_RE.match(revision):
+        raise ValueError(f"not a revision: {revision!r} in {text!r}")
+    return repo_id, (revision if sep else None)
+
+
+def refs_from_args(values: Iterable[str]) -> list[ModelRef]:
+    refs = []
+    for value in values:
+        try:
+            repo_id, revision = parse_model_id(value)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        refs.append(ModelRef(repo_id, revision, origin=None))
+    return refs
+
+
+def read_list_file(path: Path | str) -> list[ModelRef]:
+    """One model per line; `#` starts a comment; blank lines are skipped."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(name, None, f"cannot read file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputFileError(name, None, f"not UTF-8 text ({exc.reason})") from None
+    refs = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        try:
+            repo_id, revision = parse_model_id(line)
+        except ValueError as exc:
+            raise InputFileError(name, number, str(exc)) from None
+        refs.append(ModelRef(repo_id, revision, origin=Origin(name, number)))
+    return refs
+
+
+def read_refs_file(path: Path | str) -> list[ModelRef]:
+    """A list file, or an inventory when the name ends in .yaml/.yml."""
+    from auditor.sources.inventory import read_inventory
+
+    if str(path).lower().endswith((".yaml", ".yml")):
+        return read_inventory(path)
+    return read_list_file(path)
