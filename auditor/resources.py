@@ -1,0 +1,20 @@
+"""Where the bundled knowledge (rules/) and templates live, installed or in a source checkout.
+
+In a wheel, the top-level `rules/` folder ships as the package `auditor.rules`; in a source checkout
+(tests run from the repo root, where ./auditor shadows any installed copy) it is `../rules`.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+_SOURCE_RULES = Path(__file__).resolve().parent.parent / "rules"
+
+
+def rules_file(name: str) -> Traversable:
+    """A file under rules/, e.g. `licenses.yaml` or `texts/MIT.txt`."""
+    if (_SOURCE_RULES / "licenses.yaml").is_file():
+        return _SOURCE_RULES.joinpath(name)
+    return importlib.resources.files("auditor.rules").joinpath(name)
