@@ -1,0 +1,266 @@
+"""Pure helpers shared by every source: which files are license files, what a card's `license_link`
+points to, reading card front matter, and bounding untrusted text.
+
+Model cards are written by strangers, so everything here treats its input as hostile: sizes and
+nesting are bounded, YAML is read with `safe_load`, and a link is followed only when it names a
+file inside the same repo.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import posixpath
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+from auditor.models import FileProblem, LicenseFile
+
+MAX_FILE_BYTES = 256 * 1024
+"""Bytes of one license file or README kept; the head is enough to recognise a license."""
+
+MAX_LICENSE_FILES = 8
+"""License files read per repo, so a repo listing hundreds of LICENSE-* files cannot flood the Hub."""
+
+MAX_CARD_NODES = 20_000
+"""Values allowed in card data; YAML aliases can otherwise make a tiny card expand enormously."""
+
+MAX_CARD_DEPTH = 32
+
+HUB_HOSTS = ("huggingface.co", "hf.co")
+
+_SHA_RE = re.compile(r"[0-9a-f]{40}")
+_FRONT_MATTER_RE = re.compile(r"\A\ufeff?\s*---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*$", re.DOTALL | re.MULTILINE)
+_LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
+
+
+def is_full_sha(revision: str | None) -> bool:
+    """A full commit sha names immutable content: it never needs resolving again."""
+    return revision is not None and _SHA_RE.fullmatch(revision) is not None
+
+
+def iso_utc(epoch_seconds: float) -> str:
+    """Seconds since the epoch as ISO 8601 UTC with a `Z`, the one time format of the hub layer."""
+    moment = _dt.datetime.fromtimestamp(epoch_seconds, tz=_dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_datetime(value: _dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.timezone.utc)
+    return value.astimezone(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def normalise_gated(value: object) -> str | None:
+    """The Hub says false, "auto" or "manual"; anything else unexpected counts as manual (fail closed)."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return "auto"
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("", "false", "none", "no"):
+            return None
+        if lowered in ("auto", "manual"):
+            return lowered
+    return "manual"
+
+
+def is_license_name(name: str) -> bool:
+    """Top-level LICENSE/LICENCE files in any case with any suffix (`LICENSE.md`, `License.txt`…)."""
+    return "/" not in name and name.upper().startswith(("LICENSE", "LICENCE"))
+
+
+def license_file_names(siblings: Iterable[str]) -> list[str]:
+    return sorted({name for name in siblings if is_license_name(name)})
+
+
+def license_link_path(link: object, repo_id: str, extra_hosts: Iterable[str] = ()) -> str | None:
+    """The repo path a card's `license_link` names, or None when it points anywhere else.
+
+    Accepted: a relative path (`LICENSE.md`, `./docs/LICENSE`) or a Hub URL of this very repo
+    (`https://huggingface.co/<repo>/blob|resolve|raw/<rev>/<path>`). The revision in a URL is ignored:
+    files are always read at the pinned sha being audited. Any other link is never followed.
+    """
+    if not isinstance(link, str):
+        return None
+    link = link.strip()
+    if not link or len(link) > 2048:
+        return None
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc:
+        if parts.scheme not in ("http", "https"):
+            return None
+        hosts = {h.lower() for h in (*HUB_HOSTS, *extra_hosts)}
+        if (parts.hostname or "").lower() not in hosts:
+            return None
+        segments = [unquote(s) for s in parts.path.split("/") if s]
+        owner_name = repo_id.split("/")
+        n = len(owner_name)
+        if len(segments) < n + 3 or [s.lower() for s in segments[:n]] != [s.lower() for s in owner_name]:
+            return None
+        if segments[n] not in ("blob", "resolve", "raw"):
+            return None
+        path = "/".join(segments[n + 2 :])
+    else:
+        if parts.query or link.startswith("#"):
+            return None
+        path = unquote(parts.path)
+    return _safe_repo_path(path)
+
+
+def _safe_repo_path(path: str) -> str | None:
+    path = path.replace("\\", "/")
+    if path.startswith("/") or any(ord(ch) < 32 for ch in path):
+        return None
+    normal = posixpath.normpath(path)
+    if normal in (".", "") or normal.startswith("../") or normal == ".." or "/../" in normal:
+        return None
+    return normal
+
+
+def wanted_files(
+    siblings: tuple[str, ...] | None, card_data: Mapping[str, Any], repo_id: str, extra_hosts: Iterable[str] = ()
+) -> tuple[list[str], list[FileProblem]]:
+    """The license files to read, and the problems known without any request.
+
+    A file is read only when the siblings list it; a `license_link` naming a file the repo does not
+    have is reported missing at once, with no request. When `siblings` is None (unknown), the linked
+    file is tried anyway.
+    """
+    names = license_file_names(siblings or ())
+    problems: list[FileProblem] = []
+    link = card_data.get("license_link")
+    linked = license_link_path(link, repo_id, extra_hosts)
+    if linked is not None and linked not in names:
+        if siblings is None or linked in siblings:
+            names.append(linked)
+        else:
+            problems.append(
+                FileProblem(linked, "missing", f"the card's license_link names {linked}, which the repo does not have")
+            )
+    if len(names) > MAX_LICENSE_FILES:
+        for skipped in names[MAX_LICENSE_FILES:]:
+            problems.append(
+                FileProblem(skipped, "error", f"not read: the repo has more than {MAX_LICENSE_FILES} license files")
+            )
+        names = names[:MAX_LICENSE_FILES]
+    return names, problems
+
+
+def decode_file(
+    path: str, head: bytes, size: int | None, truncated: bool
+) -> tuple[LicenseFile | None, FileProblem | None]:
+    """Turn the bytes read from a license file into evidence, or a problem saying why it is not.
+
+    A file over the cap keeps its head (enough to recognise the license) AND reports `too-large`,
+    because terms in the unread tail are unknown: the policy must not treat it as fully read.
+    """
+    if head.startswith(_LFS_POINTER_PREFIX):
+        return None, FileProblem(path, "error", "stored with Git LFS: only its pointer is in the repo")
+    if b"\x00" in head[:8192]:
+        return None, FileProblem(path, "error", "binary file, not license text")
+    text = head.decode("utf-8", errors="replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if truncated:
+        text = text.rstrip("\ufffd")  # the cap may cut a multi-byte character in half
+    lic = LicenseFile(path=path, text=text, size=size, truncated=truncated)
+    problem = None
+    if truncated:
+        shown = f"{size} bytes" if size is not None else "more than the cap"
+        problem = FileProblem(path, "too-large", f"{shown}; only the first {len(head)} bytes were read")
+    return lic, problem
+
+
+class CardError(ValueError):
+    """Front matter that is absent, not YAML, not a mapping, or too large to trust."""
+
+
+def parse_front_matter(readme: str) -> dict[str, Any]:
+    """The YAML front matter of a model card as plain data, read with `safe_load` and bounded.
+
+    Raises `CardError` with a short reason (never the card's own text) when it cannot be used.
+    """
+    match = _FRONT_MATTER_RE.match(readme)
+    if match is None:
+        raise CardError("README.md has no YAML front matter")
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or type(exc).__name__
+        raise CardError(f"README.md front matter is not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise CardError("README.md front matter is nested too deeply") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CardError(f"README.md front matter is a {type(data).__name__}, not a mapping")
+    plain = plain_data(data)
+    assert isinstance(plain, dict)
+    return plain
+
+
+def plain_data(value: Any) -> Any:
+    """A JSON-safe copy of card data: str keys, no cycles, bounded size and depth.
+
+    YAML aliases share objects, so a few lines can describe exponentially large data; copying it
+    node by node with a budget turns that into a clear error instead of exhausting memory.
+    """
+    budget = [MAX_CARD_NODES]
+
+    def copy(item: Any, depth: int) -> Any:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise CardError(f"card data has more than {MAX_CARD_NODES} values")
+        if depth > MAX_CARD_DEPTH:
+            raise CardError(f"card data is nested deeper than {MAX_CARD_DEPTH} levels")
+        if item is None or isinstance(item, (bool, int, str)):
+            return item
+        if isinstance(item, float):
+            return item if item == item and item not in (float("inf"), float("-inf")) else str(item)
+        if isinstance(item, (_dt.date, _dt.datetime)):
+            return item.isoformat()
+        if isinstance(item, Mapping):
+            return {str(key): copy(val, depth + 1) for key, val in item.items()}
+        if isinstance(item, (list, tuple, set, frozenset)):
+            return [copy(val, depth + 1) for val in item]
+        if isinstance(item, bytes):
+            return item.decode("utf-8", errors="replace")
+        return str(item)
+
+    return copy(value, 0)
+
+
+_RELATIONS = ("adapter", "merge", "quantized", "finetune")
+
+
+def _str_list(value: object) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    return [item.strip() for item in items if isinstance(item, str) and item.strip()]
+
+
+def derived_tags(card_data: Mapping[str, Any], siblings: Iterable[str] = ()) -> tuple[str, ...]:
+    """Tags as the Hub derives them from a card: library, pipeline, its own tags and languages, `dataset:<id>`,
+    `base_model:<id>` and `base_model:<relation>:<id>`, `license:<id>`."""
+    tags = [*_str_list(card_data.get("library_name")), *_str_list(card_data.get("pipeline_tag"))]
+    tags += [*_str_list(card_data.get("tags")), *_str_list(card_data.get("language"))]
+    tags += [f"dataset:{d}" for d in _str_list(card_data.get("datasets"))]
+    bases = _str_list(card_data.get("base_model"))
+    if bases:
+        relation = card_data.get("base_model_relation")
+        if relation not in _RELATIONS:
+            names = {name.rsplit("/", 1)[-1] for name in siblings}
+            adapter = card_data.get("library_name") == "peft" or any(n.startswith("adapter_") for n in names)
+            relation = "adapter" if adapter else "finetune"
+        for base in bases:
+            tags += [f"base_model:{base}", f"base_model:{relation}:{base}"]
+    tags += [f"license:{lic.lower()}" for lic in _str_list(card_data.get("license"))]
+    return tuple(dict.fromkeys(tags))

@@ -1,0 +1,152 @@
+"""Composes the sources for one run from the command-line choices.
+
+    snapshot replay | hub-dir mirror | on-disk cache -> HfHubSource      (where answers come from)
+      -> snapshot recorder (with --save-snapshot)                         (what the run saw)
+        -> per-run memo                                                   (each repo once per run)
+
+Token: `--token`, else `HF_TOKEN`, else none. A token saved on this machine by `hf auth login` is
+deliberately NOT used implicitly: an audit must give the same answer on a laptop and in CI, so
+which credentials it ran with is always visible in the command or its environment.
+Endpoint: `--endpoint`, else `HF_ENDPOINT`, else https://huggingface.co. `HF_HUB_OFFLINE=1` means
+`--offline`, as it does for every Hugging Face tool.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit
+
+import platformdirs
+
+from auditor.errors import UsageError
+from auditor.hub.base import HubSource
+from auditor.hub.cache import DEFAULT_MAX_AGE, CachedSource
+from auditor.hub.dirsource import DirSource
+from auditor.hub.hfclient import DEFAULT_ENDPOINT, DEFAULT_RETRIES, DEFAULT_TIMEOUT, HfHubSource
+from auditor.hub.memo import MemoSource
+from auditor.hub.snapshot import SnapshotRecorder, SnapshotSource
+from auditor.models import FetchResult
+
+_TRUE = ("1", "true", "yes", "on")
+
+
+class ComposedSource:
+    """The source a run uses: a HubSource with `close()`, which saves the snapshot if one is recorded.
+
+    Use it as a context manager, or call `close()` in a `finally`, so an interrupted run still
+    leaves the evidence of what it fetched.
+    """
+
+    def __init__(self, top: HubSource, recorder: SnapshotRecorder | None = None) -> None:
+        self._top = top
+        self._recorder = recorder
+        self._closed = False
+
+    def fetch(self, repo_id: str, revision: str | None) -> FetchResult:
+        return self._top.fetch(repo_id, revision)
+
+    def describe(self) -> str:
+        return self._top.describe()
+
+    def stats(self) -> Mapping[str, int]:
+        return self._top.stats()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._recorder is not None:
+            self._recorder.save()
+
+    def __enter__(self) -> ComposedSource:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def resolve_endpoint(endpoint: str | None) -> str:
+    value = (endpoint or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"endpoint must be an http(s) URL, got {value!r}")
+    return value
+
+
+def resolve_token(token: str | None) -> str | None:
+    """`--token`, else `HF_TOKEN`; never the token file saved by `hf auth login` (see module doc)."""
+    value = token if token is not None else os.environ.get("HF_TOKEN")
+    value = (value or "").strip()
+    return value or None
+
+
+def default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir("auditor"))
+
+
+def open_source(
+    *,
+    endpoint: str | None = None,
+    token: str | None = None,
+    hub_dir: str | os.PathLike[str] | None = None,
+    snapshot: str | os.PathLike[str] | None = None,
+    save_snapshot: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    no_cache: bool = False,
+    offline: bool = False,
+    max_age: float = DEFAULT_MAX_AGE,
+    timeout: float = DEFAULT_TIMEOUT,
+    retries: int = DEFAULT_RETRIES,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.time,
+) -> ComposedSource:
+    """The source for one run. Raises `UsageError` for contradictory choices, `InputFileError` for a
+    snapshot that cannot be read. Call `close()` at the end (it saves `save_snapshot`)."""
+    if snapshot is not None and hub_dir is not None:
+        raise UsageError("--snapshot and --hub-dir both say where models come from: choose one")
+    if offline and no_cache and snapshot is None and hub_dir is None:
+        raise UsageError("--offline answers from the cache, so it cannot be combined with --no-cache")
+    if timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    if retries < 0:
+        raise UsageError("--retries must be zero or more")
+    if max_age < 0:
+        raise UsageError("--max-age must be zero or more")
+    offline = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE
+
+    base: HubSource
+    if snapshot is not None:
+        base = SnapshotSource(snapshot)
+    elif hub_dir is not None:
+        root = Path(hub_dir)
+        if not root.is_dir():
+            raise UsageError(f"--hub-dir {root}: not a directory")
+        base = DirSource(root, clock=clock)
+    else:
+        client = HfHubSource(
+            resolve_endpoint(endpoint),
+            resolve_token(token),
+            timeout=timeout,
+            retries=retries,
+            sleep=sleep,
+            clock=clock,
+        )
+        if no_cache:
+            base = client
+        else:
+            base = CachedSource(
+                client,
+                Path(cache_dir) if cache_dir is not None else default_cache_dir(),
+                max_age=max_age,
+                offline=offline,
+                clock=clock,
+            )
+
+    recorder = SnapshotRecorder(base, save_snapshot, clock=clock) if save_snapshot is not None else None
+    return ComposedSource(MemoSource(recorder if recorder is not None else base), recorder)

@@ -1,0 +1,68 @@
+"""Per-run memo: each (repo, revision) is fetched once per run, however many models ask for it.
+
+A base model shared by fifty fine-tunes is asked for by many workers at nearly the same moment;
+a lock per key makes the first one fetch while the others wait for its answer, instead of all of
+them sending the same request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Mapping
+
+from auditor.hub.base import HubSource
+from auditor.hub.content import is_full_sha
+from auditor.hub.stats import Counters, merge
+from auditor.models import FetchResult, HubModel
+
+
+class MemoSource:
+    """Wraps a source; thread-safe; remembers answers (errors included) for the life of the object."""
+
+    def __init__(self, inner: HubSource) -> None:
+        self.inner = inner
+        self._guard = threading.Lock()
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._results: dict[tuple[str, str], FetchResult] = {}
+        self._by_sha: dict[tuple[str, str], HubModel] = {}
+        self._counters = Counters(["memo_hits"])
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def stats(self) -> Mapping[str, int]:
+        return merge(self.inner.stats(), self._counters.snapshot())
+
+    def fetch(self, repo_id: str, revision: str | None) -> FetchResult:
+        key = (repo_id, revision or "main")
+        with self._guard:
+            known = self._known(key)
+            if known is not None:
+                self._counters.add("memo_hits")
+                return known
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            with self._guard:
+                known = self._known(key)
+                if known is not None:
+                    self._counters.add("memo_hits")
+                    return known
+            result = self.inner.fetch(repo_id, revision)
+            with self._guard:
+                self._results[key] = result
+                if isinstance(result, HubModel):
+                    self._by_sha.setdefault((repo_id, result.sha), result)
+            return result
+
+    def _known(self, key: tuple[str, str]) -> FetchResult | None:
+        """An answer for this key, or for the same commit asked for by another name (branch vs sha)."""
+        found = self._results.get(key)
+        if found is not None:
+            return found
+        repo_id, revision = key
+        if is_full_sha(revision):
+            same = self._by_sha.get((repo_id, revision))
+            if same is not None:
+                return dataclasses.replace(same, requested_revision=revision)
+        return None
