@@ -1,0 +1,551 @@
+"""Evaluate one model for one intended use: license decisions, conditions, metadata rules, waivers.
+
+Pure: no network, no clock (`today` is passed in), no file access. Every step leaves a finding, so
+the verdict can be explained; the worst effect of any step is the verdict. Fail closed: evidence that
+is missing, unknown or contradicted can only push a verdict towards review, never towards approval.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from auditor.licenses.entry import LicenseEntry, Obligation
+from auditor.models import (
+    Commercial,
+    FetchError,
+    FetchErrorKind,
+    Finding,
+    HubModel,
+    LicenseResolution,
+    ModelRef,
+    Severity,
+    Status,
+    Verdict,
+    Waiver,
+)
+from auditor.policy import waivers as waiver_rules
+from auditor.policy.model import Action, Company, Decision, KnowledgeLookup, Policy, Rules, UseSpec
+from auditor.policy.territories import overlap
+
+# Resolution findings (from licenses/) and the metadata rule that decides what they mean here.
+# Findings not listed keep the meaning of their severity: error means needs-review at least.
+RESOLUTION_RULES = {
+    "no-license": "missing_license",
+    "license-placeholder": "missing_license",
+    "license-other-unnamed": "unresolved_other",
+    "license-unrecognised": "unresolved_other",
+    "license-conflict": "license_conflict",
+    "license-conflict-with-base": "base_model_conflict",
+    "base-unresolved": "unresolvable_lineage",
+}
+
+FETCH_FIXES = {
+    FetchErrorKind.NOT_FOUND: "check the id; if the repo is private, pass --token with access to it",
+    FetchErrorKind.REVISION_NOT_FOUND: "check that the revision (branch, tag or commit sha) exists in the repo",
+    FetchErrorKind.GATED: "accept the model's terms on its Hub page with your account, then pass --token",
+    FetchErrorKind.DISABLED: "the Hub disabled this repo; choose another model",
+    FetchErrorKind.AUTH: "check the token (--token or HF_TOKEN): it was refused",
+    FetchErrorKind.RATE_LIMITED: "retry later, or pass --token for a higher rate limit",
+    FetchErrorKind.SERVER: "retry later; the Hub answered with a server error",
+    FetchErrorKind.NETWORK: "check the network and --endpoint, or run with --offline from the cache",
+    FetchErrorKind.INVALID: "retry; if it persists, report the response as a bug",
+    FetchErrorKind.OFFLINE_MISS: "run once without --offline to fill the cache",
+    FetchErrorKind.INVALID_ID: "write the model as org/name (optionally @revision)",
+}
+
+_PINNED = re.compile(r"^[0-9a-fA-F]{7,40}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+MAX_TEXT = 160
+
+_SEVERITY = {
+    Action.ALLOW: Severity.INFO,
+    Action.WARN: Severity.WARNING,
+    Action.OBLIGATION: Severity.INFO,
+    Action.REVIEW: Severity.WARNING,
+    Action.DENY: Severity.ERROR,
+}
+_STATUS_SEVERITY = {
+    Status.APPROVED: Severity.INFO,
+    Status.APPROVED_WITH_OBLIGATIONS: Severity.INFO,
+    Status.NEEDS_REVIEW: Severity.WARNING,
+    Status.BLOCKED: Severity.ERROR,
+    Status.ERROR: Severity.ERROR,
+}
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """Untrusted text made safe for a one-line message: no control characters, bounded length."""
+    text = " ".join(_CONTROL.sub(" ", text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def resolve_use(policy: Policy, use: str | None) -> str:
+    """The use to evaluate: `use` when the policy defines it, the policy's default when None."""
+    if use is None:
+        return policy.default_use
+    policy.use(use)  # raises UsageError naming the known uses
+    return use
+
+
+@dataclass
+class _Steps:
+    """What evaluation found so far: findings with their effect, and the duties collected."""
+
+    spec: UseSpec
+    findings: list[tuple[Finding, Status]] = field(default_factory=list)
+    obligations: dict[str, None] = field(default_factory=dict)
+
+    def add(
+        self,
+        rule: str,
+        effect: Status,
+        message: str,
+        fix: str | None = None,
+        *,
+        severity: Severity | None = None,
+        subject: str | None = None,
+    ) -> None:
+        finding = Finding(rule, severity or _STATUS_SEVERITY[effect], message, fix, subject)
+        self.findings.append((finding, effect))
+
+    def act(self, action: Action, rule: str, message: str, fix: str | None = None, **kw: str | None) -> None:
+        """Record a metadata rule's outcome; `allow` and `warn` leave the verdict as it is."""
+        self.add(
+            rule,
+            action.status,
+            message,
+            None if action is Action.ALLOW else fix,
+            severity=_SEVERITY[action],
+            subject=kw.get("subject"),
+        )
+
+    def oblige(self, text: str) -> None:
+        self.obligations.setdefault(text, None)
+
+    @property
+    def status(self) -> Status:
+        return max((effect for _, effect in self.findings), key=lambda s: s.rank, default=Status.APPROVED)
+
+
+def evaluate(
+    *,
+    ref: ModelRef,
+    fetched: HubModel | FetchError,
+    resolution: LicenseResolution | None,
+    policy: Policy,
+    kb: KnowledgeLookup,
+    use: str,
+    today: datetime.date,
+) -> Verdict:
+    """The verdict for one model under one intended use of `policy`."""
+    spec = policy.use(use)
+    if isinstance(fetched, FetchError):
+        return _fetch_error(fetched, use)
+    if resolution is None:
+        finding = Finding(
+            "license-resolution-missing",
+            Severity.ERROR,
+            "the license of this model was not resolved, so it cannot be judged",
+            "report this as a bug in auditor; meanwhile review the model by hand",
+        )
+        return Verdict(Status.ERROR, use, finding.message, (finding,))
+
+    steps = _Steps(spec)
+    rules = policy.rules
+    _check_orgs(steps, rules, ref, fetched, resolution)
+    _check_repo(steps, rules, ref, fetched)
+    _check_resolution_findings(steps, rules, resolution)
+    entries = _check_licenses(steps, rules, resolution, kb, spec)
+    _check_commercial(steps, resolution, entries, spec)
+    for entry in entries:
+        _check_conditions(steps, rules, policy.company, entry, spec)
+    _check_confidence(steps, rules, resolution)
+
+    status = steps.status
+    reason = _reason(steps, status)
+    findings = [finding for finding, _ in steps.findings]
+    obligations = tuple(steps.obligations)
+    waiver: Waiver | None = None
+    if status in (Status.NEEDS_REVIEW, Status.BLOCKED):
+        waiver, notes = _find_waiver(policy, ref, fetched, use, today)
+        findings.extend(notes)
+        if waiver is not None:
+            lifted = Status.APPROVED_WITH_OBLIGATIONS if obligations else Status.APPROVED
+            who = waiver.ticket or waiver.approved_by
+            findings.append(
+                Finding(
+                    "waiver-applied",
+                    Severity.INFO,
+                    f"{waiver_rules.label(waiver, policy.path)} approved by {clip(waiver.approved_by, 80)} "
+                    f"lifts {status.value} to {lifted.value} until {waiver.expires}: {clip(waiver.reason)}",
+                    subject=waiver.model,
+                )
+            )
+            reason = clip(f"waived ({clip(who, 40)}, until {waiver.expires}) from {status.value}: {reason}", 240)
+            status = lifted
+    return Verdict(status, use, reason, tuple(findings), obligations, waiver)
+
+
+def _fetch_error(error: FetchError, use: str) -> Verdict:
+    revision = error.requested_revision
+    message = (
+        f"could not fetch {clip(error.repo_id, 100)}@{clip(revision, 40)} ({error.kind.value}): {clip(error.message)}"
+    )
+    finding = Finding(f"fetch-{error.kind.value}", Severity.ERROR, message, FETCH_FIXES.get(error.kind))
+    return Verdict(Status.ERROR, use, message, (finding,))
+
+
+def _org(repo_id: str) -> str | None:
+    return repo_id.split("/", 1)[0].lower() if "/" in repo_id else None
+
+
+def _check_orgs(steps: _Steps, rules: Rules, ref: ModelRef, hub: HubModel, resolution: LicenseResolution) -> None:
+    denied = {org.lower() for org in rules.deny_orgs}
+    allowed = {org.lower() for org in rules.allow_orgs}
+    org = _org(hub.repo_id or ref.repo_id)
+    if org is not None and org in denied:
+        steps.add(
+            "org-denied",
+            Status.BLOCKED,
+            f"models published by {org!r} are denied by the policy",
+            "choose a model from another publisher, or remove the org from rules.orgs.deny",
+        )
+    elif allowed and org not in allowed:
+        steps.act(
+            rules.outside_allow_list,
+            "org-not-allowed",
+            f"the publisher {org or '(none)'!r} is not on the policy's allow list (rules.orgs.allow)",
+            "choose a model from an allowed publisher, or have the publisher reviewed and added",
+        )
+    for link in resolution.lineage:
+        base_org = _org(link.repo_id)
+        if base_org is not None and base_org in denied:
+            steps.add(
+                "org-denied",
+                Status.BLOCKED,
+                f"base model {clip(link.repo_id, 100)} is published by {base_org!r}, which the policy denies",
+                "choose a model not derived from that publisher's models",
+                subject=clip(link.repo_id, 100),
+            )
+
+
+def _check_repo(steps: _Steps, rules: Rules, ref: ModelRef, hub: HubModel) -> None:
+    if hub.gated:
+        action = rules.gated_repo
+        steps.act(
+            action,
+            "gated-repo",
+            f"the repo is gated ({clip(hub.gated, 20)}): downloading it requires accepting terms on the Hub, "
+            "which bind whoever accepts them",
+            "read the terms shown on the model's Hub page and accept them with a company account",
+        )
+        if action is Action.OBLIGATION:
+            steps.oblige("Accept the model's access terms on the Hub with a company account and keep a record of them")
+    if ref.revision is None or not _PINNED.match(ref.revision):
+        written = ref.revision or "the default branch"
+        sha = hub.sha[:12] if hub.sha else "unknown"
+        steps.act(
+            rules.unpinned_revision,
+            "revision-not-pinned",
+            f"the model is referenced by {clip(written, 60)}, which can move; this verdict holds for commit {sha}",
+            f"pin it as {clip(ref.repo_id, 100)}@{hub.sha} in the model list or inventory",
+        )
+
+
+def _check_resolution_findings(steps: _Steps, rules: Rules, resolution: LicenseResolution) -> None:
+    for finding in resolution.findings:
+        rule_name = RESOLUTION_RULES.get(finding.rule)
+        if rule_name is not None:
+            action: Action = getattr(rules, rule_name)
+            effect = action.status
+            severity = max(finding.severity, _SEVERITY[action], key=lambda s: s.rank)
+        else:
+            effect = Status.NEEDS_REVIEW if finding.severity is Severity.ERROR else Status.APPROVED
+            severity = finding.severity
+        if finding.severity is Severity.ERROR and effect.rank < Status.NEEDS_REVIEW.rank:
+            effect = Status.NEEDS_REVIEW  # fail closed: an error in the evidence is never approved
+        steps.add(
+            finding.rule,
+            effect,
+            clip(finding.message, 300),
+            clip(finding.fix, 300) if finding.fix else None,
+            severity=severity,
+            subject=clip(finding.subject, 100) if finding.subject else None,
+        )
+
+
+def _applies(obligation: Obligation, spec: UseSpec) -> bool:
+    if obligation.when == "always":
+        return True
+    if obligation.when == "distribution":
+        return spec.distributes
+    if obligation.when == "derivatives":
+        return spec.modifies and spec.distributes
+    return True  # an unknown trigger: show the duty rather than hide it
+
+
+def _check_licenses(
+    steps: _Steps, rules: Rules, resolution: LicenseResolution, kb: KnowledgeLookup, spec: UseSpec
+) -> list[LicenseEntry]:
+    """One decision per license that governs the model (its own and its bases'); the known entries."""
+    keys = resolution.all_keys
+    if not keys:
+        covered = any(
+            RESOLUTION_RULES.get(f.rule) in ("missing_license", "unresolved_other") for f in resolution.findings
+        )
+        if not covered:
+            steps.act(
+                rules.missing_license,
+                "no-license-identified",
+                "no license could be identified for this model",
+                "ask the publisher to declare a license, or have legal review the repo's terms",
+            )
+        return []
+    entries: list[LicenseEntry] = []
+    for key in keys:
+        entry = kb.get(key)
+        inherited = key not in resolution.keys
+        origin = " (inherited from a base model)" if inherited else ""
+        if entry is None:
+            steps.act(
+                rules.unknown_license,
+                "license-not-in-knowledge-base",
+                f"license {clip(key, 60)!r}{origin} is not in the license knowledge base; its terms cannot be checked",
+                "add the license to rules/licenses.yaml, or have legal review it",
+            )
+            continue
+        entries.append(entry)
+        duties = [o for o in entry.obligations if _applies(o, spec)]
+        for duty in duties:
+            steps.oblige(duty.text)
+        decision, source = spec.decide(entry.key, entry.category)
+        what = f"{entry.name} [{entry.key}, {entry.category}]{origin}"
+        by = f"uses.{spec.name}.licenses" if source == "license" else f"uses.{spec.name}.categories.{entry.category}"
+        if decision is None:
+            steps.add(
+                "policy-no-decision",
+                Status.NEEDS_REVIEW,
+                f"{what}: the policy does not say whether {spec.name} allows {entry.category} licenses",
+                f"add `{entry.category}: allow | allow-with-obligations | review | deny` under "
+                f"uses.{spec.name}.categories",
+            )
+        elif decision is Decision.DENY:
+            steps.add(
+                "license-denied",
+                Status.BLOCKED,
+                f"{what} is denied for {spec.name} ({by})",
+                "choose a model under a license the policy allows for this use, or record a signed-off waiver",
+            )
+        elif decision is Decision.REVIEW:
+            steps.add(
+                "license-review",
+                Status.NEEDS_REVIEW,
+                f"{what} needs legal review for {spec.name} ({by})",
+                "have legal review the license for this use and record the outcome as a waiver",
+            )
+        else:
+            effect = Status.APPROVED
+            if decision is Decision.ALLOW_WITH_OBLIGATIONS and duties:
+                effect = Status.APPROVED_WITH_OBLIGATIONS
+            steps.add("license-allowed", effect, f"{what} is allowed for {spec.name} ({by})")
+    return entries
+
+
+def _check_commercial(steps: _Steps, resolution: LicenseResolution, entries: list[LicenseEntry], spec: UseSpec) -> None:
+    """A commercial use needs a license that permits it: `no` blocks, `unknown` needs review."""
+    if not spec.commercial:
+        return
+    forbidding = [e for e in entries if e.commercial is Commercial.NO]
+    unknown = [e for e in entries if e.commercial is Commercial.UNKNOWN]
+    if forbidding or resolution.commercial is Commercial.NO:
+        names = ", ".join(e.name for e in forbidding) or "the license resolved for this model"
+        steps.add(
+            "commercial-use-not-permitted",
+            Status.BLOCKED,
+            f"{names} does not permit commercial use, and {spec.name} is a commercial use",
+            "choose a model whose license permits commercial use, or obtain a commercial license and record a waiver",
+        )
+    elif unknown or resolution.commercial is Commercial.UNKNOWN:
+        names = ", ".join(e.name for e in unknown) or "the license resolved for this model"
+        steps.add(
+            "commercial-use-unknown",
+            Status.NEEDS_REVIEW,
+            f"whether {names} permits commercial use is not known, and {spec.name} is a commercial use",
+            "have legal read the license text and record the outcome as a waiver",
+        )
+
+
+def _fmt(number: int, unit: str) -> str:
+    return f"USD {number:,}" if unit == "usd" else f"{number:,} {unit}"
+
+
+def _check_threshold(
+    steps: _Steps, rules: Rules, entry: LicenseEntry, fact: str, declared: int | None, limit: int, unit: str
+) -> None:
+    """`limit` is a ceiling the company must not exceed; reaching it exactly is still within it."""
+    cap = _fmt(limit, unit)
+    if declared is None:
+        steps.act(
+            rules.undeclared_fact,
+            "condition-fact-undeclared",
+            f"company.{fact} is not declared; {entry.name} requires a separate license above {cap}",
+            f"declare company.{fact} in the policy (the figure for the company and its affiliates)",
+        )
+    elif declared > limit:
+        steps.act(
+            rules.threshold_exceeded,
+            "condition-threshold-exceeded",
+            f"company.{fact} is {_fmt(declared, unit)}, above the {cap} that {entry.name} allows",
+            "obtain a separate license from the licensor and record it as a waiver, or choose another model",
+        )
+    else:
+        steps.add(
+            "condition-met",
+            Status.APPROVED_WITH_OBLIGATIONS,
+            f"company.{fact} is {_fmt(declared, unit)}, within the {cap} that {entry.name} allows",
+        )
+        steps.oblige(f"Stay at or below {cap} ({entry.name}); above it a separate license is required")
+
+
+def _check_conditions(steps: _Steps, rules: Rules, company: Company, entry: LicenseEntry, spec: UseSpec) -> None:
+    conditions = entry.conditions
+    if conditions.excluded_territories:
+        # Territory exclusions withdraw the whole license there, so they bind every use, not only commercial.
+        excluded = ", ".join(conditions.excluded_territories)
+        if company.territories is None:
+            steps.act(
+                rules.undeclared_fact,
+                "condition-fact-undeclared",
+                f"company.territories is not declared; {entry.name} does not apply in {excluded}",
+                "declare company.territories (ISO codes, EU allowed) in the policy",
+            )
+        else:
+            hit = overlap(company.territories, conditions.excluded_territories)
+            if hit:
+                steps.act(
+                    rules.territory_excluded,
+                    "condition-territory-excluded",
+                    f"{entry.name} does not apply in {excluded}, and the company operates in {', '.join(hit)}",
+                    "choose another model; the license grants no rights in those territories",
+                )
+            else:
+                steps.add(
+                    "condition-met",
+                    Status.APPROVED,
+                    f"{entry.name} does not apply in {excluded}; the company operates only in "
+                    f"{', '.join(company.territories)}",
+                )
+    if not spec.commercial:
+        return  # the remaining conditions are conditions on commercial use
+    if conditions.max_monthly_active_users is not None:
+        _check_threshold(
+            steps,
+            rules,
+            entry,
+            "monthly_active_users",
+            company.monthly_active_users,
+            conditions.max_monthly_active_users,
+            "monthly active users",
+        )
+    if conditions.max_annual_revenue_usd is not None:
+        _check_threshold(
+            steps,
+            rules,
+            entry,
+            "annual_revenue_usd",
+            company.annual_revenue_usd,
+            conditions.max_annual_revenue_usd,
+            "usd",
+        )
+    if conditions.registration_required:
+        steps.act(
+            rules.registration_required,
+            "condition-registration-required",
+            f"{entry.name} requires registering with the licensor before commercial use",
+            "register with the licensor and keep the confirmation",
+        )
+        if rules.registration_required is Action.OBLIGATION:
+            steps.oblige(f"Register with the licensor before commercial use ({entry.name})")
+    if conditions.requires_licensor_approval:
+        steps.act(
+            rules.licensor_approval_required,
+            "condition-licensor-approval",
+            f"{entry.name} requires the licensor's approval for commercial use",
+            "obtain the licensor's written approval and record it as a waiver",
+        )
+
+
+def _check_confidence(steps: _Steps, rules: Rules, resolution: LicenseResolution) -> None:
+    threshold = rules.low_confidence
+    if resolution.all_keys and resolution.confidence < threshold.below:
+        steps.act(
+            threshold.action,
+            "low-confidence",
+            f"the license was identified with confidence {resolution.confidence:.2f}, "
+            f"below the policy's threshold of {threshold.below:.2f}",
+            "check the license by hand (card, LICENSE file) and pin the model once confirmed",
+        )
+
+
+def _reason(steps: _Steps, status: Status) -> str:
+    """One line for a table: the first finding that set the verdict, and how many others agree."""
+    deciding = [f for f, effect in steps.findings if effect is status]
+    if status.rank < Status.NEEDS_REVIEW.rank:
+        deciding = [f for f, _ in steps.findings if f.rule == "license-allowed"] or deciding
+    if not deciding:
+        return status.value
+    text = deciding[0].message
+    if status.rank >= Status.NEEDS_REVIEW.rank and len(deciding) > 1:
+        text += f" (+{len(deciding) - 1} more)"
+    elif status is Status.APPROVED_WITH_OBLIGATIONS and steps.obligations:
+        count = len(steps.obligations)
+        text += f"; {count} obligation{'s' if count != 1 else ''} in total"
+    return clip(text, 240)
+
+
+def _find_waiver(
+    policy: Policy, ref: ModelRef, hub: HubModel, use: str, today: datetime.date
+) -> tuple[Waiver | None, list[Finding]]:
+    """The waiver that lifts this verdict, if any, and notes on this model's waivers that do not apply."""
+    notes: list[Finding] = []
+    candidates: list[Waiver] = []
+    for waiver in policy.waivers:
+        if not (waiver_rules.same_model(waiver, ref.repo_id) or waiver_rules.same_model(waiver, hub.repo_id)):
+            continue
+        name = waiver_rules.label(waiver, policy.path)
+        if not waiver_rules.covers_use(waiver, use):
+            notes.append(
+                Finding(
+                    "waiver-other-use",
+                    Severity.INFO,
+                    f"{name} covers {', '.join(waiver.uses)}, not {use}",
+                    subject=waiver.model,
+                )
+            )
+        elif not waiver_rules.covers_sha(waiver, hub.sha):
+            notes.append(
+                Finding(
+                    "waiver-other-revision",
+                    Severity.INFO,
+                    f"{name} is pinned to revision {waiver.revision}, but the audited commit is {hub.sha[:12]}",
+                    "re-review the new revision and update the waiver's revision, or pin the model to the waived one",
+                    subject=waiver.model,
+                )
+            )
+        elif waiver_rules.is_expired(waiver, today):
+            notes.append(
+                Finding(
+                    "waiver-expired",
+                    Severity.WARNING,
+                    f"{name} expired on {waiver.expires} and no longer applies",
+                    "renew the waiver with a new expiry date and sign-off, or stop using the model",
+                    subject=waiver.model,
+                )
+            )
+        else:
+            candidates.append(waiver)
+    # A waiver pinned to this exact commit is more specific than one for any revision.
+    candidates.sort(key=lambda w: w.revision is None)
+    return (candidates[0] if candidates else None), notes
