@@ -246,6 +246,49 @@ def test_control_files_are_not_repo_files(make_hub: MakeHub) -> None:
     assert info.card_data is None
 
 
+def test_front_matter_edge_cases(make_hub: MakeHub) -> None:
+    hub = make_hub({"acme/broken": {"README.md": "---\nlicense: [mit\n---\n# body\n"},
+                    "acme/scalar": {"README.md": "---\njust text\n---\n"},
+                    "acme/dated": {"README.md": "---\nlicense: mit\nrelease: 2024-01-02\n---\n"}})  # fmt: skip
+    client = api(hub)
+    assert client.model_info("acme/broken").card_data is None
+    assert client.model_info("acme/scalar").card_data is None
+    dated = client.model_info("acme/dated").card_data
+    assert dated is not None
+    assert dated.get("release") == "2024-01-02"
+
+
+def test_lfs_files_go_through_the_cdn_without_the_token(make_hub: MakeHub, tmp_path: Path) -> None:
+    weights = bytes(range(256)) * 64
+    hub = make_hub({"acme/weights": {"README.md": "x", "model.safetensors": weights, "_hub.json": {"gated": "auto"}}})
+    info = api(hub, ACCESS).model_info("acme/weights", files_metadata=True)
+    sibling = next(s for s in info.siblings or [] if s.rfilename == "model.safetensors")
+    assert sibling.lfs is not None
+    assert sibling.lfs.size == len(weights)
+    path = download(hub, "acme/weights", "model.safetensors", tmp_path, token=ACCESS)
+    assert path.read_bytes() == weights
+    head, get = hub.requests[-2:]
+    assert (head.route, head.status, head.auth) == ("resolve", 302, "access")
+    assert (get.route, get.status, get.auth) == ("cdn", 200, "anonymous")
+    with httpx2.Client() as http:
+        pointer = http.get(
+            f"{hub.url}/acme/weights/raw/main/model.safetensors", headers={"Authorization": f"Bearer {ACCESS}"}
+        )
+    assert pointer.text.startswith("version https://git-lfs.github.com/spec/v1")
+
+
+def test_tree_pages_and_subfolders(make_hub: MakeHub) -> None:
+    hub = make_hub({"acme/tree": {"README.md": "x", "a/b/c.json": "{}", "a/d.txt": "d", "e.txt": "e"}},
+                   tree_page_size=2)  # fmt: skip
+    client = api(hub)
+    assert sorted(client.list_repo_files("acme/tree")) == ["README.md", "a/b/c.json", "a/d.txt", "e.txt"]
+    top = {e.path: type(e).__name__ for e in client.list_repo_tree("acme/tree")}
+    assert top == {"README.md": "RepoFile", "a": "RepoFolder", "e.txt": "RepoFile"}
+    assert sorted(e.path for e in client.list_repo_tree("acme/tree", path_in_repo="a")) == ["a/b", "a/d.txt"]
+    with pytest.raises(EntryNotFoundError):
+        list(client.list_repo_tree("acme/tree", path_in_repo="missing"))
+
+
 # ---- listings, tree, whoami -----------------------------------------------------------------
 
 

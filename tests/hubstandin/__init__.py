@@ -7,12 +7,14 @@ from .server import (
     CONTROL_PREFIX,
     DEFAULT_ACCESS_TOKENS,
     DEFAULT_USER_TOKENS,
+    LFS_EXTENSIONS,
     FaultConfig,
     HubStandIn,
     RequestRecord,
     StandInError,
     compute_repo_sha,
     git_blob_oid,
+    lfs_pointer,
     write_repo,
 )
 
@@ -20,11 +22,13 @@ __all__ = [
     "CONTROL_PREFIX",
     "DEFAULT_ACCESS_TOKENS",
     "DEFAULT_USER_TOKENS",
+    "LFS_EXTENSIONS",
     "FaultConfig",
     "HubStandIn",
     "RequestRecord",
     "StandInError",
     "compute_repo_sha",
     "git_blob_oid",
+    "lfs_pointer",
     "write_repo",
 ]

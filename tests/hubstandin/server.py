@@ -12,8 +12,13 @@ and ``.git``. ``_hub.json`` (optional) holds what is not a file on the Hub::
      "refs": {"v1.0": "<40-hex sha>"}, "lastModified": "...", "createdAt": "...",
      "tags": ["extra-tag"], "downloads": 0, "likes": 0}
 
-The commit sha of a repo is :func:`compute_repo_sha` of its files, so it changes when a file
-changes. Every snapshot served is kept in memory, so an old sha stays fetchable as a
+``"lfs": ["*.bin", ...]`` (glob patterns) overrides which files are stored in LFS; by default
+the Hub's usual binary extensions (:data:`LFS_EXTENSIONS`) and files over 10 MiB are. LFS files
+resolve with a 302 to a second local listener playing the CDN (:attr:`HubStandIn.cdn_url`, another
+origin, so the client drops its token), their blob is the LFS pointer, and ``/raw`` serves the pointer.
+
+The commit sha of a repo is :func:`compute_repo_sha` of its files' blob oids, so it changes when a
+file changes. Every snapshot served is kept in memory, so an old sha stays fetchable as a
 revision until :meth:`HubStandIn.forget_history` (or ``POST /_standin/forget``).
 
 Runtime control routes (never faulted, never counted): ``GET|POST /_standin/config``,
@@ -28,6 +33,7 @@ import binascii
 import collections
 import contextlib
 import dataclasses
+import fnmatch
 import hashlib
 import json
 import os
@@ -51,12 +57,14 @@ __all__ = [
     "CONTROL_PREFIX",
     "DEFAULT_ACCESS_TOKENS",
     "DEFAULT_USER_TOKENS",
+    "LFS_EXTENSIONS",
     "FaultConfig",
     "HubStandIn",
     "RequestRecord",
     "StandInError",
     "compute_repo_sha",
     "git_blob_oid",
+    "lfs_pointer",
     "write_repo",
 ]
 
@@ -78,6 +86,15 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 # Files newer than this are re-read on every request: mtime granularity can hide a quick edit.
 _FRESH_NS = 2_000_000_000
 _MAX_PAGE = 1000
+# Stored in LFS on the Hub (its default .gitattributes), plus any file over 10 MiB.
+# fmt: off
+LFS_EXTENSIONS = frozenset({
+    "7z", "arrow", "bin", "bz2", "ckpt", "ftz", "gguf", "gz", "h5", "joblib", "lfs", "mlmodel", "model", "msgpack",
+    "npy", "npz", "onnx", "ot", "parquet", "pb", "pickle", "pkl", "pt", "pth", "rar", "safetensors", "tar", "tflite",
+    "tgz", "wasm", "xz", "zip", "zst",
+})
+# fmt: on
+LFS_MIN_SIZE = 10 * 1024 * 1024
 _SORT_KEYS = {
     "downloads": "downloads",
     "likes": "likes",
@@ -297,6 +314,7 @@ class _Meta:
     tags: tuple[str, ...] = ()
     downloads: int = 0
     likes: int = 0
+    lfs: tuple[str, ...] | None = None  # glob patterns; None = LFS_EXTENSIONS / LFS_MIN_SIZE
 
 
 def _parse_meta(raw: bytes | None, repo_id: str) -> _Meta:
@@ -324,6 +342,9 @@ def _parse_meta(raw: bytes | None, repo_id: str) -> _Meta:
     tags = data.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise StandInError(f"{repo_id}/_hub.json: tags must be a list of strings")
+    lfs = data.get("lfs")
+    if lfs is not None and (not isinstance(lfs, list) or not all(isinstance(x, str) for x in lfs)):
+        raise StandInError(f"{repo_id}/_hub.json: lfs must be a list of glob patterns")
     for key in ("lastModified", "createdAt"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise StandInError(f"{repo_id}/_hub.json: {key} must be a string")
@@ -337,7 +358,23 @@ def _parse_meta(raw: bytes | None, repo_id: str) -> _Meta:
         tags=tuple(tags),
         downloads=int(data.get("downloads", 0) or 0),
         likes=int(data.get("likes", 0) or 0),
+        lfs=tuple(lfs) if lfs is not None else None,
     )
+
+
+def _is_lfs(path: str, size: int, patterns: tuple[str, ...] | None) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    if patterns is not None:
+        return any(fnmatch.fnmatchcase(path, pat) or fnmatch.fnmatchcase(name, pat) for pat in patterns)
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return ext in LFS_EXTENSIONS or size > LFS_MIN_SIZE
+
+
+def lfs_pointer(data: bytes) -> tuple[str, bytes]:
+    """``(sha256, pointer file bytes)`` of a file stored in LFS."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    pointer = f"version https://git-lfs.github.com/spec/v1\noid sha256:{sha256}\nsize {len(data)}\n".encode()
+    return sha256, pointer
 
 
 @dataclass(frozen=True)
@@ -356,6 +393,14 @@ class Snapshot:
     pipeline_tag: str | None
     config: dict[str, Any] | None
     first_seen: float
+    lfs: Mapping[str, tuple[str, bytes]] = field(default_factory=dict)  # path -> (sha256, pointer)
+
+    def lfs_info(self, path: str) -> dict[str, Any] | None:
+        """The tree ``lfs`` entry of an LFS file, else None."""
+        entry = self.lfs.get(path)
+        if entry is None:
+            return None
+        return {"oid": entry[0], "size": len(self.files[path]), "pointerSize": len(entry[1])}
 
     def directories(self) -> dict[str, str]:
         """``{dir path: tree oid}`` for every directory (not the root)."""
@@ -570,7 +615,9 @@ class _RepoStore:
                 files[rel] = data
                 mtimes.append(mtime)
         meta = _parse_meta(raw_meta, repo_id)
-        oids = {p: git_blob_oid(d) for p, d in files.items()}
+        lfs = {p: lfs_pointer(d) for p, d in files.items() if _is_lfs(p, len(d), meta.lfs)}
+        # As in git: an LFS file's blob is its pointer file.
+        oids = {p: git_blob_oid(lfs[p][1] if p in lfs else d) for p, d in files.items()}
         card = _parse_card(files.get("README.md"))
         tags, library, pipeline, config = _derive(files, card)
         newest = max(mtimes) if mtimes else now_ns
@@ -588,6 +635,7 @@ class _RepoStore:
             pipeline_tag=pipeline,
             config=config,
             first_seen=time.monotonic(),
+            lfs=lfs,
         )
         return _RepoState(signature, tuple(fresh), raw_meta, meta, snapshot)
 
@@ -678,6 +726,13 @@ def _parse_route(raw_path: str) -> _Route:
     return _Route("unknown")
 
 
+def _parse_cdn_route(raw_path: str) -> _Route:
+    segs = raw_path.split("/")[1:]
+    if len(segs) == 4 and segs[0] == "repos":
+        return _Route("cdn", repo_id=f"{unquote(segs[1])}/{unquote(segs[2])}", rev=segs[3])
+    return _Route("cdn_unknown")
+
+
 def _truthy(params: Mapping[str, list[str]], key: str) -> bool:
     values = params.get(key)
     if not values:
@@ -714,6 +769,7 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 512
     standin: HubStandIn
+    is_cdn: bool = False
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -792,9 +848,11 @@ class HubStandIn:
         self.tree_page_size = max(1, tree_page_size)
         self.warn_anonymous = warn_anonymous
         self._store = _RepoStore(self.root)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        # model_info bodies, valid while the repo state and snapshot objects are the same
+        self._doc_cache: dict[tuple[str, str, bool, bool, tuple[str, ...]], tuple[_RepoState, Snapshot, bytes]] = {}
+        self._servers: list[tuple[_Server, threading.Thread]] = []
         self._url: str | None = None
+        self._cdn_url: str | None = None
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
         # stats / log
@@ -816,37 +874,43 @@ class HubStandIn:
     # ---- lifecycle -------------------------------------------------------------------
 
     def start(self) -> str:
-        """Bind (127.0.0.1 on a free port by default), serve in a daemon thread, return the base URL."""
-        if self._server is not None:
+        """Bind (127.0.0.1 on a free port by default), serve in daemon threads, return the base URL.
+
+        A second listener on another free port plays the LFS CDN (:attr:`cdn_url`).
+        """
+        if self._servers:
             return self.url
-        server = _Server((self.host, self.port), _Handler)
-        server.standin = self
-        self._server = server
-        host, port = server.server_address[:2]
-        host_text = host.decode() if isinstance(host, bytes) else str(host)
-        self._url = f"http://{host_text}:{port}"
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"hubstandin-{port}", daemon=True
-        )
-        self._thread.start()
-        return self._url
+        for is_cdn in (False, True):
+            server = _Server((self.host, 0 if is_cdn else self.port), _Handler)
+            server.standin = self
+            server.is_cdn = is_cdn
+            host, port = server.server_address[:2]
+            base = f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
+            if is_cdn:
+                self._cdn_url = base
+            else:
+                self._url = base
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"hubstandin-{port}", daemon=True
+            )
+            self._servers.append((server, thread))
+            thread.start()
+        return self.url
 
     def stop(self) -> None:
         """Stop serving and close open connections."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
+        servers, self._servers = self._servers, []
+        for server, _thread in servers:
+            server.shutdown()
+            server.server_close()
         with self._conn_lock:
             conns = list(self._connections)
             self._connections.clear()
         for conn in conns:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        for _server, thread in servers:
+            thread.join(timeout=5)
 
     def __enter__(self) -> HubStandIn:
         self.start()
@@ -862,6 +926,13 @@ class HubStandIn:
         if self._url is None:
             raise RuntimeError("HubStandIn is not started")
         return self._url
+
+    @property
+    def cdn_url(self) -> str:
+        """Base URL of the LFS "CDN" listener (another origin, like the Hub's CDN)."""
+        if self._cdn_url is None:
+            raise RuntimeError("HubStandIn is not started")
+        return self._cdn_url
 
     def _track(self, conn: socket.socket, *, add: bool) -> None:
         with self._conn_lock:
@@ -945,11 +1016,12 @@ class HubStandIn:
         if raw_path.startswith("http://") or raw_path.startswith("https://"):  # absolute-form target
             raw_path = "/" + raw_path.split("/", 3)[-1] if raw_path.count("/") >= 3 else "/"
         body = self._read_body(h)
-        if raw_path.startswith(CONTROL_PREFIX) and self.control:
+        if raw_path.startswith(CONTROL_PREFIX) and self.control and not h.server.is_cdn:
             self._write(h, method, self._control(method, raw_path, body))
             return
 
-        route = _parse_route(raw_path)
+        is_cdn = h.server.is_cdn
+        route = _parse_cdn_route(raw_path) if is_cdn else _parse_route(raw_path)
         auth = self._auth(h.headers.get("Authorization"))
         faults = self._faults
         active = faults.only_paths is None or re.search(faults.only_paths, raw_path) is not None
@@ -965,11 +1037,17 @@ class HubStandIn:
         else:
             try:
                 params = parse_qs(query, keep_blank_values=True)
-                resp = self._route(method, route, params, auth, h, body)
+                if not is_cdn:
+                    resp = self._route(method, route, params, auth, h, body)
+                elif route.kind == "cdn" and method in ("GET", "HEAD"):
+                    resp = self._cdn(route, h)
+                else:
+                    resp = _Response(404, b"Not Found", [("Content-Type", "text/plain")])
             except StandInError as e:
                 resp = self._error(500, str(e))
         if resp is not None:
-            self._add_common_headers(resp, h, auth)
+            if not is_cdn:
+                self._add_common_headers(resp, h, auth)
             self._write(h, method, resp, truncate=fault == "truncate")
         else:
             h.close_connection = True
@@ -1193,6 +1271,13 @@ class HubStandIn:
             if blobs:
                 sib["blobId"] = snap.oids[path]
                 sib["size"] = len(snap.files[path])
+                lfs_info = snap.lfs_info(path)
+                if lfs_info is not None:
+                    sib["lfs"] = {
+                        "sha256": lfs_info["oid"],
+                        "size": lfs_info["size"],
+                        "pointerSize": lfs_info["pointerSize"],
+                    }
             siblings.append(sib)
         doc: dict[str, Any] = {
             "_id": hashlib.sha1(snap.repo_id.encode()).hexdigest()[:24],
@@ -1243,12 +1328,22 @@ class HubStandIn:
         if snap is None:
             return self._rev_not_found(rev)
         expand = [e for v in params.get("expand", []) + params.get("expand[]", []) for e in v.split(",") if e]
-        doc = self._model_doc(checked, snap, blobs=_truthy(params, "blobs") or "siblings" in expand)
-        if _truthy(params, "securityStatus"):
+        blobs = _truthy(params, "blobs") or "siblings" in expand
+        security = _truthy(params, "securityStatus")
+        key = (snap.repo_id, snap.sha, blobs, security, tuple(expand))
+        cached = self._doc_cache.get(key)
+        if cached is not None and cached[0] is checked and cached[1] is snap:
+            return _Response(200, cached[2], [("Content-Type", "application/json; charset=utf-8")])
+        doc = self._model_doc(checked, snap, blobs=blobs)
+        if security:
             doc["securityRepoStatus"] = {"scansDone": True, "filesWithIssues": []}
         if expand:
             doc = {k: v for k, v in doc.items() if k in ("_id", "id") or k in expand}
-        return self._json(doc)
+        resp = self._json(doc)
+        if len(self._doc_cache) > 4096:
+            self._doc_cache.clear()
+        self._doc_cache[key] = (checked, snap, resp.body)
+        return resp
 
     # ---- files -------------------------------------------------------------------------
 
@@ -1265,50 +1360,89 @@ class HubStandIn:
         if data is None:
             return self._entry_not_found(snap)
         oid = snap.oids[path]
+        lfs = snap.lfs.get(path)
+        org, name = snap.repo_id.split("/")
+        basename = path.rsplit("/", 1)[-1]
+        disposition = f"inline; filename*=UTF-8''{quote(basename)}; filename=\"{basename}\";"
+        if route.kind == "resolve" and lfs is not None:
+            query = urlencode({"response-content-disposition": disposition, "X-Amz-Expires": "3600"})
+            location = f"{self.cdn_url}/repos/{org}/{name}/{lfs[0]}?{query}"
+            headers = [
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Location", location),
+                ("X-Repo-Commit", snap.sha),
+                ("X-Linked-Etag", f'"{lfs[0]}"'),
+                ("X-Linked-Size", str(len(data))),
+                ("ETag", f'"{lfs[0]}"'),
+            ]
+            return _Response(302, f"Found. Redirecting to {location}".encode(), headers)
         if route.kind == "resolve":
-            org, name = snap.repo_id.split("/")
             original = quote(f"/{org}/{name}/resolve/{rev}/{path}", safe="")
             location = f"/api/resolve-cache/models/{org}/{name}/{snap.sha}/{quote(path)}?{original}=&etag=%22{oid}%22"
             text = f"Temporary Redirect. Redirecting to {location}".encode()
             return _Response(307, text, [("Content-Type", "text/plain; charset=utf-8"), ("Location", location)])
-        basename = path.rsplit("/", 1)[-1]
+        if route.kind == "raw" and lfs is not None:
+            data = lfs[1]  # as on the Hub: /raw serves the pointer file
+            content_type = "text/plain; charset=utf-8"
+        else:
+            content_type = _content_type(path)
         headers = [
-            ("Content-Type", _content_type(path)),
-            ("ETag", f'"{oid}"'),
+            ("Content-Type", content_type),
+            ("ETag", f'"{lfs[0] if lfs is not None and route.kind != "raw" else oid}"'),
             ("X-Repo-Commit", snap.sha),
             ("Accept-Ranges", "bytes"),
             ("Cache-Control", "public, max-age=31536000, immutable" if route.kind == "resolve_cache" else "no-cache"),
         ]
         if route.kind == "resolve_cache":
-            disposition = f"inline; filename*=UTF-8''{quote(basename)}; filename=\"{basename}\";"
             headers.append(("Content-Disposition", disposition))
+        return self._serve_bytes(data, headers, h)
+
+    @staticmethod
+    def _serve_bytes(data: bytes, headers: list[tuple[str, str]], h: _Handler) -> _Response:
+        """200 with ``data``, or 206/416 for a ``Range: bytes=a-b`` request."""
         range_header = h.headers.get("Range")
-        if range_header:
-            match = _RANGE_RE.fullmatch(range_header.strip())
-            if match is not None and (match.group(1) or match.group(2)):
-                total = len(data)
-                if match.group(1):
-                    start = int(match.group(1))
-                    end = int(match.group(2)) if match.group(2) else total - 1
-                else:
-                    start, end = max(0, total - int(match.group(2))), total - 1
-                end = min(end, total - 1)
-                if start >= total or start > end:
-                    return _Response(
-                        416,
-                        b"",
-                        [("Content-Range", f"bytes */{total}"), ("X-Repo-Commit", snap.sha), ("ETag", f'"{oid}"')],
-                    )
-                headers.append(("Content-Range", f"bytes {start}-{end}/{total}"))
-                return _Response(206, data[start : end + 1], headers)
-        return _Response(200, data, headers)
+        match = _RANGE_RE.fullmatch(range_header.strip()) if range_header else None
+        if match is None or not (match.group(1) or match.group(2)):
+            return _Response(200, data, headers)
+        total = len(data)
+        if match.group(1):
+            start = int(match.group(1))
+            end = min(int(match.group(2)) if match.group(2) else total - 1, total - 1)
+        else:
+            start, end = max(0, total - int(match.group(2))), total - 1
+        if start >= total or start > end:
+            keep = [(k, v) for k, v in headers if k in ("ETag", "X-Repo-Commit")]
+            return _Response(416, b"", [("Content-Range", f"bytes */{total}"), *keep])
+        return _Response(206, data[start : end + 1], [*headers, ("Content-Range", f"bytes {start}-{end}/{total}")])
+
+    def _cdn(self, route: _Route, h: _Handler) -> _Response:
+        """The LFS "CDN" (another origin, so the client drops its Authorization header): serves by sha256."""
+        state = self._store.get(route.repo_id or "")
+        sha256 = route.rev or ""
+        if state is not None:
+            for snap in (state.snapshot, *reversed(self._store.history(state.snapshot.repo_id))):
+                for path, (digest, _pointer) in snap.lfs.items():
+                    if digest == sha256:
+                        headers = [
+                            ("Content-Type", "application/octet-stream"),
+                            ("ETag", f'"{sha256}"'),
+                            ("Accept-Ranges", "bytes"),
+                            ("Cache-Control", "public, max-age=31536000, immutable"),
+                        ]
+                        return self._serve_bytes(snap.files[path], headers, h)
+        body = b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>NoSuchKey</Code></Error>"
+        return _Response(404, body, [("Content-Type", "application/xml")])
 
     # ---- tree, paths-info, refs, commits --------------------------------------------
 
     def _entries(self, snap: Snapshot) -> list[dict[str, Any]]:
-        entries: list[dict[str, Any]] = [
-            {"type": "file", "oid": snap.oids[p], "size": len(snap.files[p]), "path": p} for p in snap.files
-        ]
+        entries: list[dict[str, Any]] = []
+        for p in snap.files:
+            entry: dict[str, Any] = {"type": "file", "oid": snap.oids[p], "size": len(snap.files[p]), "path": p}
+            lfs_info = snap.lfs_info(p)
+            if lfs_info is not None:
+                entry["lfs"] = lfs_info
+            entries.append(entry)
         entries += [{"type": "directory", "oid": oid, "size": 0, "path": d} for d, oid in snap.directories().items()]
         entries.sort(key=lambda e: e["path"])
         return entries
