@@ -342,6 +342,14 @@ def test_drop_and_truncate(make_hub: MakeHub) -> None:
     assert hub.requests[0].status == 0
 
 
+def test_truncated_download_is_resumed_by_the_client(make_hub: MakeHub, tmp_path: Path) -> None:
+    text = "terms " * 20000
+    hub = make_hub({"acme/model": {"README.md": "x", "LICENSE": text}})
+    hub.set_faults(fail_first_n=1, fail_mode="truncate", only_paths="^/api/resolve-cache/")
+    assert download(hub, "acme/model", "LICENSE", tmp_path).read_text() == text
+    assert [r.fault for r in hub.requests if r.method == "GET"] == ["truncate", None]
+
+
 def test_rate_limit_and_only_paths(make_hub: MakeHub) -> None:
     hub = make_hub(copy="openai-community/gpt2")
     hub.set_faults(rate_limit_rate=1.0, retry_after=7, only_paths=r"^/api/models/")

@@ -214,8 +214,10 @@ class FaultConfig:
 
     ``latency_ms`` is added to each request. Rates are probabilities in [0, 1], drawn once per
     request in this order: drop, error, rate limit, truncate. ``fail_first_n`` fails the first N
-    requests to each path (query excluded) with ``fail_mode``, before any random fault.
-    ``only_paths`` (regex, ``re.search`` on the URL path) limits all of these, latency included.
+    requests to each path (query excluded) with ``fail_mode``: ``"status"`` (``fail_status``; 429
+    comes with ``Retry-After``), ``"drop"``, or ``"truncate"`` (counts GETs only, HEADs pass),
+    before any random fault. ``only_paths`` (regex, ``re.search`` on the URL path) limits all of
+    these, latency included.
     """
 
     latency_ms: float = 0.0
@@ -479,7 +481,7 @@ def _derive(
 @dataclass(frozen=True)
 class _RepoState:
     signature: tuple[tuple[str, int, int, int], ...]
-    fresh: tuple[tuple[str, str], ...]  # (relpath, abspath) of recently modified files
+    fresh: tuple[tuple[str, str, int], ...]  # (relpath, abspath, mtime_ns) of recently modified files
     raw_meta: bytes | None
     meta: _Meta
     snapshot: Snapshot
@@ -567,8 +569,14 @@ class _RepoStore:
             return None
         signature = tuple((rel, size, mtime, ino) for rel, _, size, mtime, ino in entries)
         cached = self._current.get(repo_id)
-        if cached is not None and cached.signature == signature and self._fresh_unchanged(cached):
-            return cached
+        if cached is not None and cached.signature == signature:
+            still_fresh = self._fresh_unchanged(cached)
+            if still_fresh is not None:
+                if len(still_fresh) != len(cached.fresh):
+                    cached = dataclasses.replace(cached, fresh=still_fresh)
+                    with self._lock:
+                        self._current[repo_id] = cached
+                return cached
         state = self._build(repo_id, entries, signature)
         with self._lock:
             self._current[repo_id] = state
@@ -582,22 +590,28 @@ class _RepoStore:
         return state
 
     @staticmethod
-    def _fresh_unchanged(state: _RepoState) -> bool:
-        for rel, abspath in state.fresh:
+    def _fresh_unchanged(state: _RepoState) -> tuple[tuple[str, str, int], ...] | None:
+        """Re-read recently modified files (an edit within one mtime tick leaves stat unchanged).
+
+        None if one changed; else the entries that are still recent. A file is checked once more
+        after it has aged, then trusted on its stat alone.
+        """
+        now_ns = time.time_ns()
+        still_fresh = []
+        for rel, abspath, mtime in state.fresh:
             data = _read(abspath)
-            if rel == "_hub.json":
-                if data != state.raw_meta:
-                    return False
-            elif data != state.snapshot.files.get(rel):
-                return False
-        return True
+            if data != (state.raw_meta if rel == "_hub.json" else state.snapshot.files.get(rel)):
+                return None
+            if now_ns - mtime < _FRESH_NS:
+                still_fresh.append((rel, abspath, mtime))
+        return tuple(still_fresh)
 
     def _build(
         self, repo_id: str, entries: list[_ScanEntry], signature: tuple[tuple[str, int, int, int], ...]
     ) -> _RepoState:
         now_ns = time.time_ns()
         files: dict[str, bytes] = {}
-        fresh: list[tuple[str, str]] = []
+        fresh: list[tuple[str, str, int]] = []
         raw_meta: bytes | None = None
         mtimes: list[int] = []
         for rel, abspath, _size, mtime, _ino in entries:
@@ -608,7 +622,7 @@ class _RepoStore:
             if data is None:
                 continue
             if now_ns - mtime < _FRESH_NS:
-                fresh.append((rel, abspath))
+                fresh.append((rel, abspath, mtime))
             if is_meta:
                 raw_meta = data
             else:
@@ -1079,14 +1093,16 @@ class HubStandIn:
             if f.fail_first_n != self._counted_fail_first_n:
                 self._path_counts.clear()
                 self._counted_fail_first_n = f.fail_first_n
-            count = self._path_counts.get(path, 0) + 1
-            self._path_counts[path] = count
-            if count <= f.fail_first_n:
-                if f.fail_mode == "drop":
-                    return "drop"
-                if f.fail_mode == "truncate":
-                    return "truncate" if method != "HEAD" else "drop"
-                return f"status:{f.fail_status}"
+            # A body can only be truncated on GET: in "truncate" mode, HEAD requests are not counted.
+            if not (f.fail_mode == "truncate" and method == "HEAD"):
+                count = self._path_counts.get(path, 0) + 1
+                self._path_counts[path] = count
+                if count <= f.fail_first_n:
+                    if f.fail_mode == "drop":
+                        return "drop"
+                    if f.fail_mode == "truncate":
+                        return "truncate"
+                    return f"status:{f.fail_status}"
             if not (f.drop_rate or f.error_rate or f.rate_limit_rate or f.truncate_rate):
                 return None
             if not self._rng_seeded or f.seed != self._rng_seed:
