@@ -40,7 +40,7 @@ def _entry(
     *,
     name: str | None = None,
     hub_ids: Sequence[str] = (),
-    conditions: Conditions = Conditions(),
+    conditions: Conditions | None = None,
     obligations: Sequence[Obligation] = (),
 ) -> LicenseEntry:
     return LicenseEntry(
@@ -52,7 +52,7 @@ def _entry(
         aliases=(),
         category=category,
         commercial=commercial,
-        conditions=conditions,
+        conditions=conditions or Conditions(),
         obligations=tuple(obligations),
         markers=(),
     )
@@ -81,7 +81,13 @@ ENTRIES = (
             _ob("state-changes", "Mark modified files as changed", "derivatives"),
         ],
     ),
-    _entry("mpl-2.0", "weak-copyleft", Commercial.YES, name="Mozilla Public License 2.0"),
+    _entry(
+        "mpl-2.0",
+        "weak-copyleft",
+        Commercial.YES,
+        name="Mozilla Public License 2.0",
+        obligations=[_ob("source", "Make the source of distributed MPL files available", "distribution")],
+    ),
     _entry(
         "gpl",
         "copyleft",

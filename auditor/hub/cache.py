@@ -97,7 +97,7 @@ class CachedSource:
                 message=f"{repo_id}@{requested}: not in the cache at {self.cache_dir} (offline)",
             )
         self._counters.add("cache_misses")
-        if isinstance(self.inner, ReusingSource):
+        if not pinned and isinstance(self.inner, ReusingSource):  # pinned: already known not to be here
             result = self.inner.fetch_reusing(repo_id, revision, lambda sha: self._load_model(repo_id, sha))
         else:
             result = self.inner.fetch(repo_id, revision)

@@ -187,6 +187,9 @@ class _Reader:
     def mapping(self, value: Any, where: str, line: int | None) -> LinedDict:
         if not isinstance(value, LinedDict):
             raise self.fail(line, f"{where} must be a mapping of `key: value` lines, not {_type_name(value)}")
+        if line:
+            # A missing key is reported where its owner is written (`saas:`), not at the first key under it.
+            value.line = line
         return value
 
     def keys(self, node: LinedDict, allowed: tuple[str, ...], where: str) -> None:
