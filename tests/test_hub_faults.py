@@ -1,0 +1,165 @@
+"""The hub layer under injected faults: retries, backoff, Retry-After, and no model ever lost."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from auditor.hub import HfHubSource, MemoSource
+from auditor.models import FetchError, FetchErrorKind, FetchResult, HubModel
+from tests.hubstandin import HubStandIn
+from tests.test_hub import CARD, FakeTime, client, error, model, routes
+
+MakeHub = Callable[..., HubStandIn]
+
+pytestmark = pytest.mark.usefixtures("hf_env")
+
+REPO = {"org/a": {"README.md": CARD, "LICENSE": "Apache License 2.0 text"}}
+
+
+def test_503_twice_then_success(make_hub: MakeHub) -> None:
+    hub = make_hub(REPO)
+    hub.set_faults(fail_first_n=2, fail_status=503)
+    t = FakeTime()
+    src = client(hub, t=t)
+    got = model(src.fetch("org/a", None))
+    assert got.license_files[0].text == "Apache License 2.0 text"
+    # model_info failed twice and so did the file: two retries each, with growing backoff caps.
+    assert src.stats()["retries"] == 4
+    assert routes(hub) == {"model_info": 3, "raw": 3}
+    assert len(t.sleeps) == 4
+    assert all(0 <= s <= 1.0 for s in t.sleeps)
+
+
+def test_429_waits_as_long_as_retry_after_says(make_hub: MakeHub) -> None:
+    hub = make_hub(REPO)
+    hub.set_faults(fail_first_n=1, fail_status=429, retry_after=7, only_paths="^/api/")
+    t = FakeTime()
+    got = client(hub, t=t).fetch("org/a", None)
+    assert isinstance(got, HubModel)
+    assert len(t.sleeps) == 1
+    assert 7 <= t.sleeps[0] <= 7.25
+
+
+def test_retry_after_is_capped(make_hub: MakeHub) -> None:
+    hub = make_hub(REPO)
+    hub.set_faults(fail_first_n=1, fail_status=429, retry_after=3600, only_paths="^/api/")
+    t = FakeTime()
+    assert isinstance(client(hub, t=t).fetch("org/a", None), HubModel)
+    assert 60 <= max(t.sleeps) <= 60.25
+
+
+def test_a_429_pauses_every_thread_not_just_the_one_told(make_hub: MakeHub) -> None:
+    hub = make_hub({"org/a": REPO["org/a"], "org/b": REPO["org/a"]})
+    hub.set_faults(fail_first_n=1, fail_status=429, retry_after=5, only_paths="^/api/models/org/a$")
+    now = 1_700_000_000.0
+    sleeps: list[float] = []
+    src = HfHubSource(hub.url, None, sleep=sleeps.append, clock=lambda: now, rng=random.Random(0))
+    model(src.fetch("org/a", None))
+    before = len(sleeps)
+    model(src.fetch("org/b", None))  # never limited itself, but the Hub asked this client to wait
+    # Both of its requests (model info, LICENSE) waited: the frozen clock never passes the pause.
+    assert len(sleeps) == before + 2
+    assert all(5 <= s <= 5.25 for s in sleeps[before:])
+    now += 10
+    model(src.fetch("org/b", None))
+    assert len(sleeps) == before + 2  # the pause is over
+
+
+@pytest.mark.parametrize("mode", ["drop", "truncate"])
+def test_dropped_and_truncated_responses_recover(make_hub: MakeHub, mode: str) -> None:
+    hub = make_hub(REPO)
+    hub.set_faults(fail_first_n=2, fail_mode=mode)
+    t = FakeTime()
+    src = client(hub, t=t)
+    got = model(src.fetch("org/a", None))
+    assert got.license_files[0].text == "Apache License 2.0 text"  # a cut body is never taken as the text
+    assert src.stats()["retries"] == 4
+
+
+@pytest.mark.parametrize(
+    ("faults", "kind"),
+    [
+        ({"fail_status": 503}, FetchErrorKind.SERVER),
+        ({"fail_status": 429, "retry_after": 1}, FetchErrorKind.RATE_LIMITED),
+        ({"fail_mode": "drop"}, FetchErrorKind.NETWORK),
+        ({"fail_mode": "truncate"}, FetchErrorKind.NETWORK),
+    ],
+)
+def test_failures_that_outlast_the_retries_are_values(
+    make_hub: MakeHub, faults: dict[str, object], kind: FetchErrorKind
+) -> None:
+    hub = make_hub(REPO)
+    hub.set_faults(fail_first_n=100, **faults)
+    t = FakeTime()
+    got = error(client(hub, t=t, retries=3).fetch("org/a", None))
+    assert got.kind is kind
+    assert "after 4 attempts" in got.message
+    assert len(hub.requests) == 4
+
+
+def test_license_file_failing_for_good_fails_the_model_not_silently(make_hub: MakeHub) -> None:
+    hub = make_hub(REPO)
+    hub.set_faults(fail_first_n=100, fail_status=502, only_paths="/raw/")
+    got = error(client(hub, retries=2).fetch("org/a", None))
+    # Its evidence would be incomplete: an error verdict, never a model judged without its LICENSE.
+    assert got.kind is FetchErrorKind.SERVER
+
+
+def test_per_request_timeout(make_hub: MakeHub) -> None:
+    hub = make_hub(REPO)
+    hub.set_faults(latency_ms=3000)
+    started = time.monotonic()
+    got = error(client(hub, timeout=0.2, retries=1).fetch("org/a", None))
+    assert got.kind is FetchErrorKind.NETWORK
+    assert "0.2 s" in got.message
+    assert time.monotonic() - started < 2
+
+
+def test_1000_models_under_20_percent_faults_all_end_as_values(make_hub: MakeHub, tmp_path: Path) -> None:
+    rng = random.Random(7)
+    repos: dict[str, dict[str, str | bytes | dict[str, object]]] = {}
+    expected_license: dict[str, str | None] = {}
+    for i in range(1000):
+        name = f"org{i % 10}/model-{i}"
+        files: dict[str, str | bytes | dict[str, object]] = {
+            "README.md": f"---\nlicense: {rng.choice(['mit', 'apache-2.0', 'other'])}\nbase_model: org0/model-0\n---\n"
+        }
+        if i % 10 < 3:
+            text = f"License for {name}\n" + "terms " * rng.randint(10, 2000)
+            files["LICENSE"] = text
+            expected_license[name] = text
+        else:
+            expected_license[name] = None
+        repos[name] = files
+    hub = make_hub(repos)
+    hub.set_faults(error_rate=0.1, drop_rate=0.05, rate_limit_rate=0.03, retry_after=1, truncate_rate=0.02, seed=3)
+
+    source = MemoSource(HfHubSource(hub.url, None, sleep=lambda s: None, timeout=5, rng=random.Random(1)))
+    names = sorted(repos)
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results: list[FetchResult] = list(pool.map(lambda n: source.fetch(n, None), names))
+        bases = list(pool.map(lambda n: source.fetch("org0/model-0", None), names[:50]))
+    elapsed = time.monotonic() - started
+
+    assert len(results) == 1000
+    assert all(isinstance(r, (HubModel, FetchError)) for r in results)
+    assert all(b == results[0] for b in bases)  # the shared base came from the memo
+    ok = [r for r in results if isinstance(r, HubModel)]
+    assert len(ok) >= 990  # 5 attempts each: a model only fails if every one of them does
+    for got in ok:
+        want = expected_license[got.repo_id]
+        texts = [f.text for f in got.license_files]
+        # No fault ever turns into a missing or cut license: evidence is complete or the model is an error.
+        assert texts == ([want] if want is not None else []), got.repo_id
+        assert got.file_problems == ()
+    stats = source.stats()
+    assert stats["retries"] > 100  # the faults did happen
+    assert stats["requests_model_info"] <= 1000 * 5
+    assert elapsed < 20
