@@ -1,0 +1,79 @@
+"""Reports: one renderer per output format, chosen by name from a registry.
+
+    from auditor.report import available, render, RENDERERS
+    text = render("html", report)                      # str (every format here is text)
+    RENDERERS["sarif"].extension                       # ".sarif"
+    render("sarif", report, fail_on=Status.BLOCKED)    # options are keyword arguments
+
+Every renderer is pure and deterministic: the same `AuditReport` gives byte-identical output (the
+time in it is `report.generated_at`; nothing reads the clock, the network or the environment).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditor.errors import UsageError
+from auditor.models import AuditReport
+from auditor.report.base import Option, Renderer
+from auditor.report.csv_report import CsvRenderer
+from auditor.report.cyclonedx import CycloneDxRenderer
+from auditor.report.html import HtmlRenderer, MarkdownRenderer
+from auditor.report.json_report import JsonRenderer
+from auditor.report.junit import JunitRenderer
+from auditor.report.notice import NoticeRenderer
+from auditor.report.sarif import SarifRenderer
+from auditor.report.spdx import SpdxRenderer
+from auditor.report.table import TableRenderer
+
+__all__ = ["RENDERERS", "Option", "Renderer", "available", "get", "options_of", "render"]
+
+RENDERERS: dict[str, Renderer] = {
+    r.name: r
+    for r in (
+        TableRenderer(),
+        JsonRenderer(),
+        MarkdownRenderer(),
+        HtmlRenderer(),
+        CsvRenderer(),
+        SpdxRenderer(),
+        CycloneDxRenderer(),
+        SarifRenderer(),
+        JunitRenderer(),
+        NoticeRenderer(),
+    )
+}
+
+# Options some renderer reads: `render()` passes each renderer the ones it declares and drops the
+# rest, so the CLI can hand the same settings to `--format html,sarif,table` in one go.
+_SHARED = {o.name for r in RENDERERS.values() for o in r.options}
+
+
+def available() -> list[str]:
+    """Format names, in the order `--help` lists them."""
+    return list(RENDERERS)
+
+
+def get(name: str) -> Renderer:
+    try:
+        return RENDERERS[name]
+    except KeyError:
+        raise UsageError(f"unknown format {name!r}; choose from {', '.join(available())}") from None
+
+
+def options_of(name: str) -> tuple[Option, ...]:
+    return get(name).options
+
+
+def render(name: str, report: AuditReport, **options: Any) -> str | bytes:
+    """Render `report` as format `name`.
+
+    Options another format reads are ignored here (so one set serves several formats); a name no
+    format knows, or a wrong type, is a `UsageError`.
+    """
+    renderer = get(name)
+    unknown = sorted(set(options) - _SHARED)
+    if unknown:
+        raise UsageError(f"unknown report option(s): {', '.join(unknown)}")
+    own = {o.name for o in renderer.options}
+    return renderer.render(report, **{k: v for k, v in options.items() if k in own})

@@ -1,0 +1,77 @@
+"""`csv`: one row per model, for spreadsheets.
+
+Spreadsheets run cells that start with `=`, `+`, `-` or `@` as formulas (CSV injection): such cells get
+a leading apostrophe, which Excel and LibreOffice show as text and do not evaluate.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from auditor.models import AuditReport, ModelResult
+from auditor.report.base import Option, resolve_options
+from auditor.report.document import findings_of
+from auditor.report.text import printable
+
+COLUMNS = (
+    "id",
+    "revision",
+    "sha",
+    "verdict",
+    "license",
+    "commercial",
+    "confidence",
+    "obligations",
+    "reasons",
+    "origin",
+    "use",
+    "owner",
+)
+# Formula triggers, including the full-width forms some spreadsheets also accept.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_CELL_MAX = 4000  # far below Excel's 32767-character cell limit, long enough for every real reason
+
+
+def safe_cell(value: object) -> str:
+    text = printable(value, limit=_CELL_MAX)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def row(result: ModelResult) -> list[str]:
+    resolution = result.resolution
+    reasons = [result.verdict.reason, *(f"{f.rule}: {f.message}" for f in findings_of(result))]
+    return [
+        safe_cell(v)
+        for v in (
+            result.ref.repo_id,
+            result.ref.requested_revision,
+            result.sha or "",
+            result.verdict.status.value,
+            (resolution.expression if resolution else None) or "unknown",
+            resolution.commercial.value if resolution else "unknown",
+            f"{resolution.confidence:.2f}" if resolution else "0.00",
+            "; ".join(result.verdict.obligations),
+            " | ".join(r for r in reasons if r),
+            str(result.ref.origin) if result.ref.origin else "",
+            result.verdict.use,
+            result.ref.owner or "",
+        )
+    ]
+
+
+class CsvRenderer:
+    name = "csv"
+    extension = ".csv"
+    media_type = "text/csv; charset=utf-8"
+    description = "one row per model for spreadsheets (formula injection neutralised)"
+    options: tuple[Option, ...] = ()
+
+    def render(self, report: AuditReport, **options: Any) -> str:
+        resolve_options(self.name, self.options, options)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(row(r) for r in report.results)
+        return buffer.getvalue()

@@ -1,0 +1,195 @@
+"""The JSON contract (schema_version 1): the report as plain data, the base of every other format.
+
+Other tools and our tests depend on these keys: add keys, never rename or remove one. The schema is
+`auditor/report/schema/report.schema.json`. Values are the report's own (untrusted card text is kept
+as-is here: JSON escapes it; the human formats clean it at their edge).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from auditor.models import (
+    AuditReport,
+    Evidence,
+    Finding,
+    LicenseResolution,
+    LineageLink,
+    ModelResult,
+    Origin,
+    Severity,
+    Status,
+    Waiver,
+)
+
+SCHEMA_VERSION = 1
+TOOL_NAME = "auditor"
+
+
+def findings_of(result: ModelResult) -> tuple[Finding, ...]:
+    """The verdict's findings, then any resolution finding the policy did not already carry over."""
+    seen: set[tuple[str, str, str, str | None]] = set()
+    out: list[Finding] = []
+    resolution = result.resolution.findings if result.resolution else ()
+    for finding in (*result.verdict.findings, *resolution):
+        key = (finding.rule, finding.severity.value, finding.message, finding.subject)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return tuple(out)
+
+
+def worst_first(findings: tuple[Finding, ...]) -> list[Finding]:
+    """For people: errors before warnings before notes, otherwise in the order they were made."""
+    return sorted(findings, key=lambda f: -f.severity.rank)
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "fix": finding.fix,
+        "subject": finding.subject,
+    }
+
+
+def origin_dict(origin: Origin | None) -> dict[str, Any] | None:
+    return None if origin is None else {"path": origin.path, "line": origin.line}
+
+
+def evidence_dict(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "source": evidence.source,
+        "value": evidence.value,
+        "ids": list(evidence.keys),
+        "detail": evidence.detail,
+        "path": evidence.path,
+    }
+
+
+def lineage_dict(link: LineageLink) -> dict[str, Any]:
+    return {
+        "id": link.repo_id,
+        "relation": link.relation,
+        "parent": link.parent,
+        "depth": link.depth,
+        "sha": link.sha,
+        "expression": link.expression,
+        "ids": list(link.keys),
+        "commercial": link.commercial.value,
+        "error": link.error,
+    }
+
+
+def license_dict(resolution: LicenseResolution | None) -> dict[str, Any]:
+    if resolution is None:  # nothing was resolved (the repo could not be fetched): fail closed
+        return {
+            "expression": None,
+            "ids": [],
+            "inherited_ids": [],
+            "commercial": "unknown",
+            "confidence": 0.0,
+            "declared": None,
+            "evidence": [],
+        }
+    return {
+        "expression": resolution.expression,
+        "ids": list(resolution.keys),
+        "inherited_ids": list(resolution.inherited_keys),
+        "commercial": resolution.commercial.value,
+        "confidence": float(resolution.confidence),
+        "declared": resolution.declared,
+        "evidence": [evidence_dict(e) for e in resolution.evidence],
+    }
+
+
+def waiver_dict(waiver: Waiver | None) -> dict[str, Any] | None:
+    if waiver is None:
+        return None
+    return {
+        "model": waiver.model,
+        "revision": waiver.revision,
+        "uses": list(waiver.uses),
+        "reason": waiver.reason,
+        "approved_by": waiver.approved_by,
+        "ticket": waiver.ticket,
+        "expires": waiver.expires,
+        "line": waiver.line,
+    }
+
+
+def model_dict(result: ModelResult) -> dict[str, Any]:
+    hub, ref, verdict = result.hub, result.ref, result.verdict
+    error = None
+    if result.fetch_error is not None:
+        error = {"kind": result.fetch_error.kind.value, "message": result.fetch_error.message}
+    return {
+        "id": ref.repo_id,
+        "requested_revision": ref.requested_revision,
+        "sha": hub.sha if hub else None,
+        "origin": origin_dict(ref.origin),
+        "use": verdict.use,
+        "verdict": verdict.status.value,
+        "reason": verdict.reason,
+        "license": license_dict(result.resolution),
+        "lineage": [lineage_dict(link) for link in (result.resolution.lineage if result.resolution else ())],
+        "findings": [finding_dict(f) for f in findings_of(result)],
+        "obligations": list(verdict.obligations),
+        "waiver": waiver_dict(verdict.waiver),
+        "gated": hub.gated if hub else None,
+        "fetched_at": hub.fetched_at if hub and hub.fetched_at else None,
+        "source": hub.source if hub and hub.source else None,
+        "error": error,
+        # Extensions (schema_version 1 allows additions).
+        "owner": ref.owner,
+        "notes": ref.notes,
+        "license_files": [
+            {"path": f.path, "size": f.size, "truncated": f.truncated} for f in (hub.license_files if hub else ())
+        ],
+        "file_problems": [
+            {"path": p.path, "kind": p.kind, "message": p.message} for p in (hub.file_problems if hub else ())
+        ],
+        "card_error": hub.card_error if hub else None,
+    }
+
+
+def report_document(report: AuditReport) -> dict[str, Any]:
+    """The whole report as the JSON contract describes it."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": TOOL_NAME, "version": report.tool_version},
+        "generated_at": report.generated_at,
+        "policy": {"path": report.policy.path, "sha256": report.policy.sha256, "name": report.policy.name},
+        "use": report.use,
+        "complete": report.complete,
+        "models": [model_dict(r) for r in report.results],
+        "policy_findings": [finding_dict(f) for f in report.policy_findings],
+        "summary": report.summary,
+        "stats": {key: report.stats[key] for key in sorted(report.stats)},
+    }
+
+
+def dumps(document: Any) -> str:
+    """Canonical JSON text: ASCII-only (no raw bidi or control characters reach a terminal or diff)."""
+    return json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+
+
+def content_digest(report: AuditReport) -> str:
+    """sha256 of the report's canonical JSON: a stable identity for SBOM namespaces and serials."""
+    return hashlib.sha256(dumps(report_document(report)).encode("ascii")).hexdigest()
+
+
+def status_of(name: str) -> Status:
+    return Status(name)
+
+
+SEVERITY_FOR_STATUS = {
+    Status.APPROVED: Severity.INFO,
+    Status.APPROVED_WITH_OBLIGATIONS: Severity.INFO,
+    Status.NEEDS_REVIEW: Severity.WARNING,
+    Status.BLOCKED: Severity.ERROR,
+    Status.ERROR: Severity.ERROR,
+}

@@ -1,0 +1,118 @@
+"""`notice`: a NOTICE / attribution file to ship with a release.
+
+For each model cleared for the release (approved, or approved with obligations): its license, the
+attribution and notice duties the policy attached to it, where its full license text is (the repo at
+the audited sha and the license file's path), and the base models whose terms reach it. Models not
+cleared are named at the end so nobody mistakes their absence for an oversight.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from auditor.models import AuditReport, ModelResult, Status
+from auditor.report.base import Option, resolve_options
+from auditor.report.text import file_url, printable, repo_url
+
+_CLEARED = (Status.APPROVED, Status.APPROVED_WITH_OBLIGATIONS)
+_RULE = "-" * 78
+_WIDTH = 78
+
+
+def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
+    return textwrap.wrap(
+        printable(text, limit=4000),
+        width=_WIDTH,
+        initial_indent=first if first is not None else indent,
+        subsequent_indent=indent,
+        break_long_words=True,
+        break_on_hyphens=False,
+    ) or [first or indent]
+
+
+def _model_block(result: ModelResult) -> list[str]:
+    ref, resolution, hub = result.ref, result.resolution, result.hub
+    sha = result.sha
+    out = [_RULE, printable(ref.repo_id, limit=200)]
+    license_text = (resolution.expression if resolution else None) or "unknown"
+    out.append(f"  License:        {printable(license_text, limit=500)}")
+    if resolution and resolution.inherited_keys:
+        out.append(f"  Inherited:      {printable(', '.join(resolution.inherited_keys), limit=500)}")
+    out.append(f"  Revision:       {sha or 'unknown'}")
+    url = repo_url(ref.repo_id, sha)
+    if url:
+        out.append(f"  Repository:     {url}")
+    for lf in hub.license_files if hub else ():
+        link = file_url(ref.repo_id, sha, lf.path)
+        out.append(f"  License text:   {link or printable(lf.path, limit=300)}")
+    if hub is not None and not hub.license_files:
+        out.append("  License text:   no license file in the repository; see the license's official text")
+    for base_link in resolution.lineage if resolution else ():
+        base = printable(base_link.repo_id, limit=200)
+        terms = printable(base_link.expression or "license unknown", limit=300)
+        where = repo_url(base_link.repo_id, base_link.sha)
+        line = f"{base} ({base_link.relation}; {terms})" + (f" at {where}" if where else "")
+        out += _wrap(line, " " * 18, "  Based on:       ")
+    if result.verdict.obligations:
+        out.append("  Attribution, notices and other duties:")
+        for duty in result.verdict.obligations:
+            out += _wrap(duty, " " * 6, "    - ")
+    if result.verdict.waiver is not None:
+        w = result.verdict.waiver
+        out += _wrap(
+            f"Cleared under waiver: {w.reason} (approved by {w.approved_by}"
+            + (f", ticket {w.ticket}" if w.ticket else "")
+            + f", expires {w.expires})",
+            " " * 4,
+            "  ",
+        )
+    return out
+
+
+class NoticeRenderer:
+    name = "notice"
+    extension = ".NOTICE.txt"
+    media_type = "text/plain; charset=utf-8"
+    description = "NOTICE / attribution file for the models shipped in a release"
+    options: tuple[Option, ...] = (
+        Option("include_all", bool, False, "list every model, not only those cleared for the release"),
+    )
+
+    def render(self, report: AuditReport, **options: Any) -> str:
+        opts = resolve_options(self.name, self.options, options)
+        include_all: bool = opts["include_all"]
+        shipped = [r for r in report.results if include_all or r.verdict.status in _CLEARED]
+        held = [r for r in report.results if r not in shipped]
+        out = [
+            "THIRD-PARTY MODEL NOTICES",
+            "=========================",
+            "",
+            *_wrap(
+                "This release includes the machine-learning models listed below. Each is licensed under its "
+                "own terms, which are not modified by the license of this product. The attribution lines "
+                "and duties under each model are required by its license.",
+                "",
+            ),
+            "",
+            f"Audited by auditor {printable(report.tool_version, limit=60)}"
+            f" at {printable(report.generated_at, limit=60)} for use {printable(report.use, limit=100)!r}",
+            f"Policy: {printable(report.policy.path, limit=300)} (sha256 {printable(report.policy.sha256, limit=64)})",
+        ]
+        if not report.complete:
+            out.append("INCOMPLETE: the audit was interrupted; this notice may not list every model.")
+        out.append("")
+        if not shipped:
+            out += [_RULE, "No model in this audit is cleared for the release."]
+        for result in shipped:
+            out += _model_block(result)
+            if include_all and result.verdict.status not in _CLEARED:
+                reason = printable(result.verdict.reason, limit=500)
+                out.append(f"  NOT CLEARED: {result.verdict.status.value} - {reason}")
+            out.append("")
+        if held:
+            out += [_RULE, "Not cleared for release, and not covered by this notice:"]
+            for result in held:
+                out += _wrap(f"{result.ref} ({result.verdict.status.value}): {result.verdict.reason}", " " * 4, "  - ")
+            out.append("")
+        return "\n".join(line.rstrip() for line in out).rstrip("\n") + "\n"

@@ -1,0 +1,301 @@
+"""`spdx`: an SPDX 2.3 JSON document for the SBOM, built and validated with spdx-tools.
+
+One package per audited model (and one per base model in its lineage): licenseDeclared is what the
+card says, licenseConcluded what we resolved. Identifiers that are not on the SPDX License List become
+`LicenseRef-…` with an ExtractedLicensingInfo holding the license file text (capped) or, when we hold
+no text, a pointer to where it is. The document is checked with spdx-tools' own validator before it is
+written: an SBOM that other tools would reject is a bug here, never an output.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from license_expression import ExpressionError, LicenseExpression
+from spdx_tools.common.spdx_licensing import spdx_licensing
+from spdx_tools.spdx.model.actor import Actor, ActorType
+from spdx_tools.spdx.model.document import CreationInfo, Document
+from spdx_tools.spdx.model.extracted_licensing_info import ExtractedLicensingInfo
+from spdx_tools.spdx.model.package import ExternalPackageRef, ExternalPackageRefCategory, Package, PackagePurpose
+from spdx_tools.spdx.model.relationship import Relationship, RelationshipType
+from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
+from spdx_tools.spdx.model.spdx_none import SpdxNone
+from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
+
+from auditor.models import AuditReport, LineageLink, ModelResult
+from auditor.report.base import Option, resolve_options
+from auditor.report.document import content_digest
+from auditor.report.text import file_url, printable, repo_url, valid_repo_id, valid_sha
+
+DOCUMENT_ID = "SPDXRef-DOCUMENT"
+NAMESPACE_BASE = "https://github.com/auditor-project/auditor/spdxdocs"
+TEXT_MAX = 20_000
+_LICENSEREF_RE = re.compile(r"^LicenseRef-[\da-zA-Z.-]+$")
+_SPDX_TOKEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]*$")
+_TOKEN_RE = re.compile(r"(\s+|\(|\))")
+_OPERATORS = {"AND", "OR", "WITH"}
+_RELATIONS = {"quantized": RelationshipType.VARIANT_OF}  # everything else derives from its base
+
+
+def _slug(text: str, limit: int = 80) -> str:
+    return re.sub(r"[^A-Za-z0-9.-]+", "-", text).strip("-")[:limit] or "x"
+
+
+def licenseref(token: str) -> str:
+    """A valid SPDX LicenseRef for one of ours (knowledge-base keys may hold `_`, which SPDX forbids)."""
+    rest = token[len("LicenseRef-") :] if token.startswith("LicenseRef-") else token
+    return "LicenseRef-" + _slug(rest, 200)
+
+
+def to_spdx(expression: str | None) -> tuple[LicenseExpression | SpdxNoAssertion, list[str]]:
+    """An SPDX license expression and the LicenseRefs it uses, or NOASSERTION when it is not one.
+
+    Only SPDX License List ids and `LicenseRef-…` are accepted: a bare Hub id such as `other` or
+    `llama3.1` means the license is not known in SPDX terms, and saying so is NOASSERTION.
+    """
+    if not expression or not expression.strip():
+        return SpdxNoAssertion(), []
+    refs: list[str] = []
+    parts = []
+    for part in _TOKEN_RE.split(expression.strip()):
+        if not part or part.isspace() or part in ("(", ")") or part.upper() in _OPERATORS:
+            parts.append(part.upper() if part.upper() in _OPERATORS else part)
+        elif part.startswith("LicenseRef-"):
+            ref = licenseref(part)
+            refs.append(ref)
+            parts.append(ref)
+        elif _SPDX_TOKEN_RE.match(part):
+            parts.append(part)
+        else:  # not an SPDX identifier at all (spaces, quotes, markup…): not an expression we can assert
+            return SpdxNoAssertion(), []
+    rewritten = "".join(parts)
+    try:
+        info = spdx_licensing.validate(rewritten)
+        if info.errors and any(not _LICENSEREF_RE.match(s) for s in info.invalid_symbols):
+            return SpdxNoAssertion(), []
+        if any(not _LICENSEREF_RE.match(s) for s in info.invalid_symbols):
+            return SpdxNoAssertion(), []
+        parsed = spdx_licensing.parse(info.normalized_expression or rewritten)
+    except (ExpressionError, AttributeError, ValueError):  # license_expression raises all three on junk
+        return SpdxNoAssertion(), []
+    if parsed is None:
+        return SpdxNoAssertion(), []
+    return parsed, sorted(set(refs))
+
+
+def created_at(generated_at: str) -> datetime:
+    """The report's time as a naive UTC datetime (what spdx-tools and cyclonedx serialise as Z)."""
+    moment = datetime.fromisoformat(generated_at.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def _purl(repo_id: str, sha: str | None) -> str | None:
+    if not (valid_repo_id(repo_id) and valid_sha(sha)):
+        return None
+    return f"pkg:huggingface/{repo_id}@{sha}"
+
+
+@dataclass
+class _Refs:
+    """LicenseRefs used in the document and the best text we hold for each (first found wins)."""
+
+    texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # ref -> (text, comment)
+    names: dict[str, str] = field(default_factory=dict)
+    urls: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, ref: str, text: str | None, comment: str, name: str | None, url: str | None) -> None:
+        if text and ref not in self.texts:
+            self.texts[ref] = (text, comment)
+        if name and ref not in self.names:
+            self.names[ref] = name
+        if url and url not in self.urls.setdefault(ref, []):
+            self.urls[ref].append(url)
+
+    def infos(self) -> list[ExtractedLicensingInfo]:
+        out = []
+        for ref in sorted(set(self.texts) | set(self.urls) | set(self.names)):
+            urls = self.urls.get(ref, [])
+            text, comment = self.texts.get(ref, (None, None))
+            if text is None:
+                where = ", ".join(urls) if urls else "the model repository"
+                text = f"The text of this license is not reproduced here. See {where}."
+                comment = "Referenced, not extracted: auditor held no license file text for it."
+            out.append(
+                ExtractedLicensingInfo(
+                    license_id=ref,
+                    extracted_text=text,
+                    license_name=self.names.get(ref, ref[len("LicenseRef-") :]),
+                    cross_references=urls[:5],
+                    comment=comment,
+                )
+            )
+        return out
+
+
+def _license_texts(result: ModelResult) -> list[tuple[str, str]]:
+    """(path, text) of the model's readable license files, capped, cleaned."""
+    if result.hub is None:
+        return []
+    out = []
+    for lf in result.hub.license_files:
+        if lf.text.strip():
+            text = printable(lf.text, multiline=True, limit=TEXT_MAX)
+            if lf.truncated or len(lf.text) > TEXT_MAX:
+                text += "\n[… truncated by auditor; the full text is in the repository]"
+            out.append((lf.path, text))
+    return out
+
+
+def _card_license_name(result: ModelResult) -> str | None:
+    for ev in result.resolution.evidence if result.resolution else ():
+        if ev.source == "card.license_name" and ev.value.strip():
+            return printable(ev.value, limit=200)
+    return None
+
+
+class SpdxRenderer:
+    name = "spdx"
+    extension = ".spdx.json"
+    media_type = "application/spdx+json"
+    description = "SPDX 2.3 JSON SBOM (validated with spdx-tools)"
+    options: tuple[Option, ...] = ()
+
+    def render(self, report: AuditReport, **options: Any) -> str:
+        resolve_options(self.name, self.options, options)
+        document = self.build(report)
+        messages = validate_full_spdx_document(document)
+        if messages:  # a bug in this renderer, not in the input: say exactly what
+            details = "; ".join(m.validation_message for m in messages[:10])
+            raise RuntimeError(f"auditor built an invalid SPDX document: {details}")
+        stream = io.StringIO()
+        write_document_to_stream(document, stream, validate=False)
+        return stream.getvalue() + "\n"
+
+    def build(self, report: AuditReport) -> Document:
+        digest = content_digest(report)
+        serial = uuid.uuid5(uuid.NAMESPACE_URL, f"{NAMESPACE_BASE}/{digest}")
+        complete = "complete" if report.complete else "INCOMPLETE (interrupted)"
+        creation = CreationInfo(
+            spdx_version="SPDX-2.3",
+            spdx_id=DOCUMENT_ID,
+            name=f"auditor model license audit ({_slug(report.use, 60)})",
+            document_namespace=f"{NAMESPACE_BASE}/auditor-report-{serial}",
+            creators=[Actor(ActorType.TOOL, f"auditor-{printable(report.tool_version, limit=60)}")],
+            created=created_at(report.generated_at),
+            creator_comment=printable(
+                f"Policy {report.policy.path} (sha256 {report.policy.sha256}); use {report.use}; run {complete}.",
+                limit=2000,
+            ),
+        )
+        packages: list[Package] = []
+        relationships: list[Relationship] = []
+        refs = _Refs()
+        bases: dict[tuple[str, str | None], str] = {}
+
+        for index, result in enumerate(report.results, start=1):
+            spdx_id = f"SPDXRef-Model-{index}-{_slug(result.ref.repo_id)}"
+            packages.append(self._model_package(spdx_id, result, refs))
+            relationships.append(Relationship(DOCUMENT_ID, RelationshipType.DESCRIBES, spdx_id))
+            by_id = {result.ref.repo_id: spdx_id}
+            lineage = result.resolution.lineage if result.resolution else ()
+            for link in sorted(lineage, key=lambda ln: ln.depth):
+                key = (link.repo_id, link.sha)
+                if key not in bases:
+                    bases[key] = f"SPDXRef-Base-{len(bases) + 1}-{_slug(link.repo_id)}"
+                    packages.append(self._base_package(bases[key], link, refs))
+                by_id.setdefault(link.repo_id, bases[key])
+                parent = by_id.get(link.parent, spdx_id)
+                relationships.append(
+                    Relationship(
+                        parent,
+                        _RELATIONS.get(link.relation, RelationshipType.DESCENDANT_OF),
+                        bases[key],
+                        comment=printable(f"{link.relation} of its base (depth {link.depth})", limit=200),
+                    )
+                )
+        if not report.results:
+            relationships.append(Relationship(DOCUMENT_ID, RelationshipType.DESCRIBES, SpdxNone()))
+        return Document(
+            creation,
+            packages=packages,
+            relationships=relationships,
+            extracted_licensing_info=refs.infos(),
+        )
+
+    def _model_package(self, spdx_id: str, result: ModelResult, refs: _Refs) -> Package:
+        repo_id, sha, resolution = result.ref.repo_id, result.sha, result.resolution
+        concluded, concluded_refs = to_spdx(resolution.expression if resolution else None)
+        declared_text = resolution.declared if resolution else None
+        declared, declared_refs = to_spdx(declared_text)
+        texts = _license_texts(result)
+        url = repo_url(repo_id, sha)
+        name = _card_license_name(result)
+        for ref in sorted(set(concluded_refs) | set(declared_refs)):
+            text, comment = None, ""
+            if texts and len(concluded_refs) == 1:  # one non-SPDX license, so the file is its text
+                path, text = texts[0]
+                comment = f"Text of {path} in {repo_id} at {sha}."
+            path0 = texts[0][0] if texts else None
+            refs.add(ref, text, comment, name, file_url(repo_id, sha, path0) or url)
+        verdict = result.verdict
+        comment = f"auditor verdict for use {verdict.use}: {verdict.status.value}. {verdict.reason}"
+        if verdict.obligations:
+            comment += " Obligations: " + " ".join(f"({i}) {o}" for i, o in enumerate(verdict.obligations, 1))
+        if result.fetch_error is not None:
+            comment += f" Could not be fetched ({result.fetch_error.kind.value}): {result.fetch_error.message}"
+        license_comment = None
+        if resolution is not None:
+            license_comment = f"Concluded by auditor with confidence {resolution.confidence:.2f}"
+            license_comment += f"; the card declares {declared_text!r}." if declared_text else "; no card license."
+        purl = _purl(repo_id, sha)
+        return Package(
+            spdx_id=spdx_id,
+            name=printable(repo_id, limit=300),
+            download_location=url or SpdxNoAssertion(),
+            version=sha if valid_sha(sha) else None,
+            supplier=SpdxNoAssertion(),
+            files_analyzed=False,
+            license_concluded=concluded,
+            license_declared=declared,
+            license_comment=printable(license_comment, limit=2000) if license_comment else None,
+            copyright_text=SpdxNoAssertion(),
+            comment=printable(comment, limit=4000),
+            external_references=[ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER, "purl", purl)]
+            if purl
+            else [],
+            primary_package_purpose=PackagePurpose.OTHER,
+        )
+
+    def _base_package(self, spdx_id: str, link: LineageLink, refs: _Refs) -> Package:
+        concluded, concluded_refs = to_spdx(link.expression)
+        url = repo_url(link.repo_id, link.sha)
+        for ref in concluded_refs:
+            refs.add(ref, None, "", None, url)
+        purl = _purl(link.repo_id, link.sha)
+        comment = f"Base model ({link.relation}, depth {link.depth}) of {link.parent}."
+        if link.error:
+            comment += f" Could not be resolved: {link.error}"
+        return Package(
+            spdx_id=spdx_id,
+            name=printable(link.repo_id, limit=300),
+            download_location=url or SpdxNoAssertion(),
+            version=link.sha if valid_sha(link.sha) else None,
+            supplier=SpdxNoAssertion(),
+            files_analyzed=False,
+            license_concluded=concluded,
+            license_declared=SpdxNoAssertion(),
+            copyright_text=SpdxNoAssertion(),
+            comment=printable(comment, limit=2000),
+            external_references=[ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER, "purl", purl)]
+            if purl
+            else [],
+            primary_package_purpose=PackagePurpose.OTHER,
+        )
