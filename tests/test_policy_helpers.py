@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from auditor.licenses.entry import Conditions, LicenseEntry, Obligation
 from auditor.models import (
@@ -221,13 +222,28 @@ def verdict(
     revision: str | None = SHA,
     today: datetime.date = TODAY,
     fetched: HubModel | None = None,
-    **kwargs: object,
+    **kwargs: Any,
 ) -> Verdict:
     """Evaluate a model (pinned to SHA by default, so pinning rules stay quiet) under `policy` and `use`."""
+    return judge(
+        policy, use, resolution(*keys, **kwargs), repo_id=repo_id, revision=revision, today=today, fetched=fetched
+    )
+
+
+def judge(
+    policy: Policy,
+    use: str,
+    res: LicenseResolution,
+    *,
+    repo_id: str = "org/model",
+    revision: str | None = SHA,
+    today: datetime.date = TODAY,
+    fetched: HubModel | None = None,
+) -> Verdict:
     return evaluate(
         ref=ModelRef(repo_id, revision),
         fetched=fetched or hub(repo_id),
-        resolution=resolution(*keys, **kwargs),  # type: ignore[arg-type]
+        resolution=res,
         policy=policy,
         kb=KB,
         use=use,

@@ -210,7 +210,10 @@ class _Reader:
             return None
         value = node[key]
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)  # a ticket number or version written without quotes
+            # YAML turns 0123456 into the octal number 42798, so a number here cannot be trusted as written.
+            raise self.fail(
+                node.line_of(key), f"{where}.{key} is read as the number {value!r}; put it in quotes to keep it as text"
+            )
         if not isinstance(value, str):
             raise self.fail(node.line_of(key), f"{where}.{key} must be text, not {_type_name(value)}")
         value = value.strip()
@@ -264,6 +267,11 @@ class _Reader:
             raise self.fail(line, f"{where}.{key} must be a list, not {_type_name(value)}")
         out = []
         for index, item in enumerate(value):
+            if item is False and key == "territories":
+                raise self.fail(
+                    value.line_of(index),
+                    f"{where}.{key}: YAML reads a bare NO (Norway) as 'false'; write it in quotes: 'NO'",
+                )
             if not isinstance(item, str) or not item.strip():
                 raise self.fail(value.line_of(index), f"{where}.{key} items must be text, not {_type_name(item)}")
             out.append((item.strip(), value.line_of(index)))
