@@ -109,11 +109,11 @@ ENTRIES = (
         ],
     ),
     _entry(
-        "cc-by-nc",
+        "cc-by-nc-4.0",
         "non-commercial",
         Commercial.NO,
         name="Creative Commons Attribution Non Commercial",
-        hub_ids=("cc-by-nc-2.0", "cc-by-nc-3.0", "cc-by-nc-4.0"),
+        hub_ids=("cc-by-nc-4.0",),
         obligations=[_ob("attribution", "Credit the creator and link the license", "distribution")],
     ),
     _entry("qwen-research", "research-only", Commercial.NO, name="Qwen RESEARCH LICENSE AGREEMENT"),

@@ -29,7 +29,7 @@ uses:
     categories:
       permissive: allow
     licenses:
-      cc-by-nc: deny
+      cc-by-nc-4.0: deny
 rules:
   gated_repo: warn
 waivers:
@@ -84,14 +84,14 @@ def test_valid_policy_reads_every_section(tmp_path: Path) -> None:
     use = policy.use("product")
     assert (use.commercial, use.distributes, use.modifies) == (True, True, False)
     assert use.categories["permissive"] is Decision.ALLOW
-    assert use.licenses["cc-by-nc"] is Decision.DENY
+    assert use.licenses["cc-by-nc-4.0"] is Decision.DENY
     assert policy.rules.gated_repo is Action.WARN
     (waiver,) = policy.waivers
     assert (waiver.model, waiver.expires, waiver.uses, waiver.line) == ("org/model", "2027-01-01", (), 20)
 
 
 def test_license_written_as_a_hub_id_means_its_key(tmp_path: Path) -> None:
-    text = VALID.replace("cc-by-nc: deny", "llama3.1: review")
+    text = VALID.replace("cc-by-nc-4.0: deny", "llama3.1: review")
     policy = load_policy(write_policy(tmp_path, text), KB)
     assert policy.use("product").licenses == {"llama3_1": Decision.REVIEW}
 
@@ -126,7 +126,7 @@ ERRORS = [
     ("missing-flag", VALID.replace("    modifies: false\n", ""), "missing 'modifies'"),
     (
         "unknown-license",
-        _mark(VALID, "      cc-by-nc: deny", "      not-a-license: deny"),
+        _mark(VALID, "      cc-by-nc-4.0: deny", "      not-a-license: deny"),
         "unknown license 'not-a-license'",
     ),
     (

@@ -28,7 +28,7 @@ TABLE = [
     ("policy", "commercial-product", "mpl-2.0", OBL),
     ("policy", "commercial-product", "gpl", REVIEW),
     ("policy", "commercial-product", "creativeml-openrail-m", OBL),
-    ("policy", "commercial-product", "cc-by-nc", BLOCKED),
+    ("policy", "commercial-product", "cc-by-nc-4.0", BLOCKED),
     ("policy", "commercial-product", "qwen-research", BLOCKED),
     ("policy", "commercial-product", "llama3_1", REVIEW),
     ("policy", "commercial-product", "qwen", REVIEW),
@@ -38,7 +38,7 @@ TABLE = [
     ("policy", "commercial-product", "other", REVIEW),
     ("policy", "internal-research", "mit", OK),
     ("policy", "internal-research", "gpl", OK),
-    ("policy", "internal-research", "cc-by-nc", OK),
+    ("policy", "internal-research", "cc-by-nc-4.0", OK),
     ("policy", "internal-research", "qwen-research", OK),
     ("policy", "internal-research", "llama3_1", OBL),  # the acceptable-use policy binds every use
     ("policy", "internal-research", STABILITY, OK),
@@ -48,7 +48,7 @@ TABLE = [
     ("policy", "internal-research", "other", REVIEW),
     ("policy", "saas", "mit", OK),
     ("policy", "saas", "agpl-3.0", REVIEW),
-    ("policy", "saas", "cc-by-nc", BLOCKED),
+    ("policy", "saas", "cc-by-nc-4.0", BLOCKED),
     ("policy", "redistribution", "mit", OBL),
     ("policy", "redistribution", "vendor-proprietary", BLOCKED),
     ("policy", "fine-tune-and-distribute", "apache-2.0", OBL),
@@ -59,14 +59,14 @@ TABLE = [
     ("strict-enterprise", "commercial-product", "gpl", BLOCKED),
     ("strict-enterprise", "commercial-product", "agpl-3.0", BLOCKED),
     ("strict-enterprise", "commercial-product", "creativeml-openrail-m", REVIEW),
-    ("strict-enterprise", "commercial-product", "cc-by-nc", BLOCKED),
+    ("strict-enterprise", "commercial-product", "cc-by-nc-4.0", BLOCKED),
     ("strict-enterprise", "commercial-product", "llama3_1", OBL),  # 250M is within 700M
     ("strict-enterprise", "commercial-product", "qwen", BLOCKED),  # 250M is above 100M
     ("strict-enterprise", "commercial-product", STABILITY, BLOCKED),  # revenue above USD 1M
     ("strict-enterprise", "commercial-product", HUNYUAN, BLOCKED),  # EU, GB and KR are excluded
     ("strict-enterprise", "commercial-product", "vendor-approval", BLOCKED),
     ("strict-enterprise", "commercial-product", "other", BLOCKED),
-    ("strict-enterprise", "internal-research", "cc-by-nc", REVIEW),
+    ("strict-enterprise", "internal-research", "cc-by-nc-4.0", REVIEW),
     ("strict-enterprise", "internal-research", "qwen-research", REVIEW),
     ("strict-enterprise", "internal-research", "llama3_1", OBL),
     ("strict-enterprise", "internal-research", "qwen", OK),  # MAU limits bind commercial use only
@@ -74,19 +74,19 @@ TABLE = [
     ("strict-enterprise", "fine-tune-and-distribute", "llama3_1", REVIEW),
     ("strict-enterprise", "redistribution", "apache-2.0", OBL),
     # Research lab: 20k MAU, no revenue, DE.
-    ("research-lab", "internal-research", "cc-by-nc", OK),
+    ("research-lab", "internal-research", "cc-by-nc-4.0", OK),
     ("research-lab", "internal-research", "qwen-research", OK),
     ("research-lab", "internal-research", "llama3_1", OBL),
     ("research-lab", "internal-research", STABILITY, OK),
     ("research-lab", "internal-research", HUNYUAN, BLOCKED),  # DE is in the EU
     ("research-lab", "internal-research", "other", REVIEW),
-    ("research-lab", "public-demo", "cc-by-nc", OBL),
+    ("research-lab", "public-demo", "cc-by-nc-4.0", OBL),
     ("research-lab", "public-demo", "qwen-research", REVIEW),
     ("research-lab", "public-demo", "vendor-proprietary", BLOCKED),
     ("research-lab", "fine-tune-and-distribute", "llama3_1", OBL),
     ("research-lab", "commercial-product", "mit", OBL),
     ("research-lab", "commercial-product", "llama3_1", REVIEW),
-    ("research-lab", "commercial-product", "cc-by-nc", BLOCKED),
+    ("research-lab", "commercial-product", "cc-by-nc-4.0", BLOCKED),
     # EU SaaS start-up: 150k MAU, USD 2.5M revenue, EU/GB/CH.
     ("eu-saas-startup", "saas", "mit", OK),
     ("eu-saas-startup", "saas", "apache-2.0", OK),  # `allow`: routine duties are listed, not flagged
@@ -96,10 +96,10 @@ TABLE = [
     ("eu-saas-startup", "saas", HUNYUAN, BLOCKED),
     ("eu-saas-startup", "saas", "agpl-3.0", BLOCKED),  # a license entry overrides its category
     ("eu-saas-startup", "saas", "gpl", REVIEW),
-    ("eu-saas-startup", "saas", "cc-by-nc", BLOCKED),
+    ("eu-saas-startup", "saas", "cc-by-nc-4.0", BLOCKED),
     ("eu-saas-startup", "saas", "qwen-research", BLOCKED),
     ("eu-saas-startup", "internal-research", STABILITY, OK),
-    ("eu-saas-startup", "internal-research", "cc-by-nc", OK),
+    ("eu-saas-startup", "internal-research", "cc-by-nc-4.0", OK),
     ("eu-saas-startup", "internal-research", HUNYUAN, BLOCKED),
     ("eu-saas-startup", "commercial-product", "gpl", BLOCKED),
 ]

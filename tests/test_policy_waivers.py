@@ -69,7 +69,7 @@ def policy(tmp_path_factory: pytest.TempPathFactory) -> Policy:
 
 
 def test_active_waiver_lifts_blocked(policy: Policy) -> None:
-    v = verdict(policy, "product", "cc-by-nc", repo_id="org/nc-model")
+    v = verdict(policy, "product", "cc-by-nc-4.0", repo_id="org/nc-model")
     assert v.status is Status.APPROVED_WITH_OBLIGATIONS  # cc-by-nc still obliges attribution
     assert v.waiver is not None
     assert v.waiver.ticket == "LEGAL-1"
@@ -87,11 +87,11 @@ def test_waiver_lifts_review_to_approved_without_obligations(policy: Policy) -> 
 
 
 def test_waiver_ids_match_case_insensitively(policy: Policy) -> None:
-    assert verdict(policy, "product", "cc-by-nc", repo_id="Org/NC-Model").waiver is not None
+    assert verdict(policy, "product", "cc-by-nc-4.0", repo_id="Org/NC-Model").waiver is not None
 
 
 def test_waiver_does_not_cover_another_use(policy: Policy) -> None:
-    v = verdict(policy, "research", "cc-by-nc", repo_id="org/nc-model")
+    v = verdict(policy, "research", "cc-by-nc-4.0", repo_id="org/nc-model")
     assert v.status is Status.NEEDS_REVIEW
     assert v.waiver is None
     assert "waiver-other-use" in rules_of(v)
@@ -110,10 +110,12 @@ def test_pinned_waiver_matches_its_sha_prefix_only(policy: Policy) -> None:
 
 
 def test_expired_waiver_does_not_apply(policy: Policy) -> None:
-    on_expiry_day = verdict(policy, "product", "cc-by-nc", repo_id="org/expired", today=TODAY)
+    on_expiry_day = verdict(policy, "product", "cc-by-nc-4.0", repo_id="org/expired", today=TODAY)
     assert on_expiry_day.status is Status.BLOCKED
     assert "waiver-expired" in rules_of(on_expiry_day)
-    day_before = verdict(policy, "product", "cc-by-nc", repo_id="org/expired", today=TODAY - datetime.timedelta(days=1))
+    day_before = verdict(
+        policy, "product", "cc-by-nc-4.0", repo_id="org/expired", today=TODAY - datetime.timedelta(days=1)
+    )
     assert day_before.status is Status.APPROVED_WITH_OBLIGATIONS
 
 
@@ -134,9 +136,9 @@ def test_waiver_never_lifts_an_error(policy: Policy) -> None:
 
 def test_policy_findings(policy: Policy) -> None:
     results = [
-        result(policy, "product", "org/nc-model", "cc-by-nc"),
+        result(policy, "product", "org/nc-model", "cc-by-nc-4.0"),
         result(policy, "product", "org/pinned", "other", sha="f" * 40),  # a new commit: the pin does not match
-        result(policy, "product", "org/expired", "cc-by-nc"),
+        result(policy, "product", "org/expired", "cc-by-nc-4.0"),
         result(policy, "product", "org/soon", "mit"),
     ]
     findings = policy_findings(policy, results, TODAY)
@@ -165,7 +167,7 @@ def test_waiver_of_a_model_that_could_not_be_fetched_is_not_called_unused(policy
 
 
 def test_waiver_for_wrong_use_is_unused(policy: Policy) -> None:
-    findings = policy_findings(policy, [result(policy, "research", "org/nc-model", "cc-by-nc")], TODAY)
+    findings = policy_findings(policy, [result(policy, "research", "org/nc-model", "cc-by-nc-4.0")], TODAY)
     (unused,) = [f for f in findings if f.subject == "org/nc-model"]
     assert unused.rule == "waiver-unused"
     assert "for research" in unused.message
@@ -184,7 +186,7 @@ def test_shipped_example_waiver_is_well_formed() -> None:
 
 
 def test_explain_walks_through_the_decision(policy: Policy) -> None:
-    v = verdict(policy, "product", "cc-by-nc", repo_id="org/nc-model")
+    v = verdict(policy, "product", "cc-by-nc-4.0", repo_id="org/nc-model")
     text = explain_verdict(v, policy, "product")
     assert text.startswith("Verdict for use 'product': approved-with-obligations")
     assert "monthly_active_users: 1,000" in text
