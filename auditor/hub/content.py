@@ -25,7 +25,7 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_LICENSE_FILES = 8
 """License files read per repo, so a repo listing hundreds of LICENSE-* files cannot flood the Hub."""
 
-MAX_CARD_NODES = 20_000
+MAX_CARD_NODES = 100_000
 """Values allowed in card data; YAML aliases can otherwise make a tiny card expand enormously."""
 
 MAX_CARD_DEPTH = 32

@@ -151,10 +151,18 @@ def content_sha(folder: Path, siblings: list[str]) -> str:
     """sha1 over each sorted path and its git blob id: same files, same sha, on any machine."""
     digest = hashlib.sha1()  # noqa: S324 - an identifier like git's, not a security boundary
     for name in sorted(siblings):
-        data = folder.joinpath(*name.split("/")).read_bytes()
-        blob = hashlib.sha1(b"blob %d\x00" % len(data) + data).hexdigest()  # noqa: S324
-        digest.update(f"{name}\x00{blob}\n".encode())
+        digest.update(f"{name}\x00{_git_blob_sha1(folder.joinpath(*name.split('/')))}\n".encode())
     return digest.hexdigest()
+
+
+def _git_blob_sha1(path: Path) -> str:
+    """Streamed, so a mirror that also holds multi-gigabyte weights does not load them into memory."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        blob = hashlib.sha1(b"blob %d\x00" % size)  # noqa: S324 - git's object id
+        while chunk := handle.read(1 << 20):
+            blob.update(chunk)
+    return blob.hexdigest()
 
 
 def _list_files(folder: Path) -> list[str]:

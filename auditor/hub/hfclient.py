@@ -301,6 +301,7 @@ class HfHubSource:
 
     def _download(self, url: str) -> tuple[bytes, int | None, bool]:
         cap = self._max_file_bytes
+        deadline = time.monotonic() + self._timeout  # real time: a server dripping bytes must not stall a run
         with get_session().stream("GET", url, headers=self._headers, timeout=self._timeout) as response:
             if response.status_code >= 400:
                 response.read()
@@ -312,6 +313,8 @@ class HfHubSource:
                 if len(buffer) > cap:
                     truncated = True
                     break
+                if time.monotonic() > deadline:
+                    raise httpx2.ReadTimeout("file body not received in time")
             encoded = "content-encoding" in response.headers
             declared = _int_or_none(response.headers.get("content-length")) if not encoded else None
             etag = (response.headers.get("etag") or "").strip('"')
@@ -427,7 +430,12 @@ class HfHubSource:
             )
         if status is not None and status >= 500:
             return _Failure(
-                FetchErrorKind.SERVER, f"HTTP {status}{said}", retry=status in _RETRY_STATUS, status=status, error=exc
+                FetchErrorKind.SERVER,
+                f"HTTP {status}{said}",
+                retry=status in _RETRY_STATUS,
+                retry_after=self._retry_after(exc.response.headers),  # e.g. 503 during maintenance
+                status=status,
+                error=exc,
             )
         if status in _RETRY_STATUS:
             return _Failure(FetchErrorKind.NETWORK, f"HTTP {status}{said}", retry=True, status=status, error=exc)
