@@ -1,0 +1,206 @@
+"""Plain-text explanations for people: one license, one model's resolution, the license list.
+
+For `auditor explain` and `auditor licenses`. Nothing here prints: the CLI does. Texts from model
+cards were already bounded and stripped of control characters when they became evidence.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from auditor.errors import UsageError
+from auditor.licenses.entry import CATEGORIES, LicenseEntry
+from auditor.licenses.knowledge import KnowledgeBase
+from auditor.models import Commercial, HubModel, LicenseResolution, Severity
+
+WIDTH = 100
+_LABEL = 16
+
+# Which evidence decides, in the order resolve weighs it.
+_PRECEDENCE = ("card.license", "tag", "card.license_name", "license_file", "card.license_link")
+_SOURCE_NAMES = {
+    "card.license": "the card's `license`",
+    "tag": "the Hub's license tag",
+    "card.license_name": "the card's `license_name`",
+    "card.license_link": "the card's `license_link`",
+    "license_file": "the license file",
+    "base_model": "base model",
+}
+
+
+def _field(label: str, value: str) -> list[str]:
+    indent = " " * (_LABEL + 2)
+    body = textwrap.fill(value, WIDTH, initial_indent=indent, subsequent_indent=indent)
+    return [f"  {label.ljust(_LABEL)}{body[len(indent) :]}"]
+
+
+def _bullets(items: list[str], indent: int = 4) -> list[str]:
+    pad = " " * indent
+    return [textwrap.fill(item, WIDTH, initial_indent=f"{pad}- ", subsequent_indent=f"{pad}  ") for item in items]
+
+
+def _conditions(entry: LicenseEntry) -> list[str]:
+    c = entry.conditions
+    out: list[str] = []
+    if c.max_monthly_active_users is not None:
+        out.append(
+            f"at most {c.max_monthly_active_users:,} monthly active users; above that a separate license "
+            "from the licensor is needed"
+        )
+    if c.max_annual_revenue_usd is not None:
+        out.append(
+            f"annual revenue at most USD {c.max_annual_revenue_usd:,}; above that this license does not cover you"
+        )
+    if c.excluded_territories:
+        out.append(f"not licensed in: {', '.join(c.excluded_territories)}")
+    if c.registration_required:
+        out.append("registration with the licensor is required before commercial use")
+    if c.requires_licensor_approval:
+        out.append("commercial use needs the licensor's separate permission")
+    if c.notes:
+        out.append(c.notes)
+    return out
+
+
+def explain_license(entry: LicenseEntry) -> str:
+    """Everything the knowledge base says about one license, for `auditor explain LICENSE`."""
+    lines = [f"{entry.name}  [{entry.key}]", ""]
+    ident = entry.spdx or f"{entry.licenseref or entry.identifier} (no SPDX id)"
+    lines += _field("SPDX:", ident)
+    lines += _field("Hub ids:", ", ".join(entry.hub_ids) or "none (used as `license: other` + license_name)")
+    if entry.aliases:
+        lines += _field("Also named:", ", ".join(entry.aliases))
+    lines += _field("Category:", entry.category)
+    lines += _field("Commercial use:", _commercial_text(entry.commercial))
+    conditions = _conditions(entry)
+    lines.append("  Conditions:" if conditions else "  Conditions:     none recorded")
+    lines += _bullets(conditions)
+    if entry.obligations:
+        lines.append("  Obligations:")
+        lines += _bullets([f"[{o.when}] {o.id}: {o.text}" for o in entry.obligations])
+    else:
+        lines.append("  Obligations:    none recorded")
+    if entry.use_restrictions:
+        lines += _field("Use limits:", entry.use_restrictions)
+    if entry.output_training_restriction:
+        lines += _field("Outputs:", entry.output_training_restriction)
+    if entry.version:
+        lines += _field("Version:", entry.version)
+    if entry.url:
+        lines += _field("Text:", entry.url)
+    lines += _field(
+        "Verified:",
+        "facts checked against the license text" if entry.text_verified else "not checked against the full text",
+    )
+    if entry.sources:
+        lines.append("  Sources:")
+        lines += _bullets(list(entry.sources))
+    if entry.notes:
+        lines += _field("Notes:", entry.notes)
+    lines += ["", "Not legal advice: the facts above are what the knowledge base records, with their sources."]
+    return "\n".join(lines)
+
+
+def _commercial_text(value: Commercial) -> str:
+    return {
+        Commercial.YES: "yes",
+        Commercial.NO: "no",
+        Commercial.CONDITIONAL: "conditional: allowed only under the conditions below",
+        Commercial.UNKNOWN: "unknown: not established, so never cleared without review",
+    }[value]
+
+
+def confidence_label(confidence: float) -> str:
+    if confidence >= 0.85:
+        return "high"
+    if confidence >= 0.6:
+        return "medium"
+    if confidence > 0:
+        return "low"
+    return "none"
+
+
+def _why(resolution: LicenseResolution) -> str:
+    if not resolution.keys:
+        return "no evidence identifies a license"
+    if any(f.rule == "license-conflict" for f in resolution.findings):
+        return "the evidence disagrees (see findings): every license named counts until a person decides"
+    keys = set(resolution.keys)
+    agreeing = [e.source for e in resolution.evidence if keys & set(e.keys) and e.source in _PRECEDENCE]
+    ordered = sorted(dict.fromkeys(agreeing), key=_PRECEDENCE.index)
+    if not ordered:
+        return "identified from the evidence below"
+    decided = _SOURCE_NAMES.get(ordered[0], ordered[0])
+    rest = [_SOURCE_NAMES.get(s, s) for s in ordered[1:]]
+    return f"from {decided}" + (f", confirmed by {', '.join(rest)}" if rest else "")
+
+
+def explain_resolution(hub: HubModel, resolution: LicenseResolution) -> str:
+    """How a model's license was resolved: evidence, the choice and why, confidence, findings, lineage."""
+    lines = [f"{hub.repo_id} @ {hub.sha[:12] or hub.requested_revision}", ""]
+    lines += _field("License:", resolution.expression or "unknown")
+    if resolution.keys:
+        lines += _field("Keys:", ", ".join(resolution.keys))
+    lines += _field("Declared:", resolution.declared if resolution.declared is not None else "(no license field)")
+    lines += _field("Why:", _why(resolution))
+    lines += _field("Confidence:", f"{resolution.confidence:.2f} ({confidence_label(resolution.confidence)})")
+    commercial = _commercial_text(resolution.commercial).split(":")[0]
+    if resolution.inherited_keys or resolution.lineage:
+        commercial += " (the most restrictive of this model's terms and its base models')"
+    lines += _field("Commercial use:", commercial)
+    if resolution.inherited_keys:
+        lines += _field("Inherited:", ", ".join(resolution.inherited_keys))
+
+    lines += ["", "Evidence:"]
+    if not resolution.evidence:
+        lines.append("    (none: the card has no license field and the repo no license file)")
+    for ev in resolution.evidence:
+        where = f" {ev.path}" if ev.path else ""
+        found = f" -> {', '.join(ev.keys)}" if ev.keys else ""
+        how = f" ({ev.detail})" if ev.detail else ""
+        lines += _bullets([f"{ev.source}{where}: {ev.value!r}{found}{how}"])
+
+    lines += ["", "Findings:"]
+    if not resolution.findings:
+        lines.append("    (none)")
+    order = {s: -s.rank for s in Severity}
+    for f in sorted(resolution.findings, key=lambda f: order[f.severity]):
+        lines += _bullets([f"[{f.severity.value}] {f.rule}: {f.message}"])
+        if f.fix:
+            lines.append(textwrap.fill(f"fix: {f.fix}", WIDTH, initial_indent="      ", subsequent_indent="      "))
+
+    lines += ["", "Lineage:"]
+    if not resolution.lineage:
+        lines.append("    (no base model declared)")
+    else:
+        lines.append(f"    {hub.repo_id}")
+        for link in resolution.lineage:
+            pad = "    " + "   " * link.depth
+            sha = f" @ {link.sha[:12]}" if link.sha else ""
+            terms = link.expression or (", ".join(link.keys) if link.keys else "license unknown")
+            state = f"; not resolved: {link.error}" if link.error else f" ({link.commercial.value})"
+            lines.append(f"{pad}└─ {link.relation} of {link.repo_id}{sha}: {terms}{state}")
+    return "\n".join(lines)
+
+
+def licenses_table(
+    kb: KnowledgeBase, category: str | None = None, commercial: str | None = None
+) -> list[dict[str, Any]]:
+    """Rows for `auditor licenses`: key, hub_ids, spdx, licenseref, category, commercial, name."""
+    if category is not None and category not in CATEGORIES:
+        raise UsageError(f"unknown category {category!r}; one of: {', '.join(CATEGORIES)}")
+    if commercial is not None and commercial not in {c.value for c in Commercial}:
+        raise UsageError(f"unknown commercial status {commercial!r}; one of: yes, no, conditional, unknown")
+    return [
+        {
+            "key": e.key,
+            "hub_ids": list(e.hub_ids),
+            "spdx": e.spdx,
+            "licenseref": e.licenseref,
+            "category": e.category,
+            "commercial": e.commercial.value,
+            "name": e.name,
+        }
+        for e in kb.filter(category=category, commercial=commercial)
+    ]

@@ -1,0 +1,154 @@
+"""Which base models a model says it comes from: card `base_model`, `base_model_relation`, Hub tags.
+
+A fine-tune, adapter, merge or quantisation is still bound by its base's license, so resolution
+needs the bases. Card values are untrusted: local paths, URLs, non-strings and the model itself are
+not bases; they are reported so a person can fix the card, and never followed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from auditor.licenses.text import describe_value, quote
+from auditor.models import Finding, HubModel, Severity
+
+RELATIONS = ("adapter", "merge", "quantized", "finetune")
+UNKNOWN_RELATION = "unknown"
+
+MAX_BASES = 16
+"""Bases taken from one card; a merge of more is reported, the rest are not followed."""
+
+MAX_LINEAGE_DEPTH = 5
+"""How far up the base_model chain a caller should fetch before stopping with DEPTH_CAP_ERROR."""
+
+CYCLE_ERROR = "cycle"
+DEPTH_CAP_ERROR = "depth-cap"
+
+RULE_BASE_INVALID = "base-model-invalid"
+
+_TAG = "base_model:"
+_REPO_PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
+_REPO_ID = re.compile(rf"(?:{_REPO_PART}/)?{_REPO_PART}")
+_ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin")
+
+
+@dataclass(frozen=True)
+class BaseRef:
+    """A base model a card or the Hub names, and how this model derives from it."""
+
+    repo_id: str
+    relation: str = UNKNOWN_RELATION  # adapter | merge | quantized | finetune | unknown
+
+
+def cycle_error(chain: tuple[str, ...]) -> str:
+    """`ResolvedBase.error` for a base already on the path being resolved."""
+    return f"{CYCLE_ERROR}: {' -> '.join(chain)}"
+
+
+def depth_cap_error(depth: int) -> str:
+    """`ResolvedBase.error` for a base beyond the lineage depth the caller follows."""
+    return f"{DEPTH_CAP_ERROR}: deeper than {depth} levels, not followed"
+
+
+def declared_bases(hub: HubModel) -> tuple[BaseRef, ...]:
+    """The bases of a model, in the card's order then the Hub tags', without junk or duplicates."""
+    return scan_bases(hub)[0]
+
+
+def scan_bases(hub: HubModel) -> tuple[tuple[BaseRef, ...], tuple[Finding, ...]]:
+    """The bases, and a finding for each card value that cannot be a base model id."""
+    findings: list[Finding] = []
+    card = hub.card_data if isinstance(hub.card_data, dict) else {}
+    raw = card.get("base_model")
+    values: list[object] = [] if raw is None else list(raw) if isinstance(raw, list) else [raw]
+
+    tag_relation: dict[str, str] = {}
+    tag_bases: list[str] = []
+    for tag in hub.tags:
+        if not isinstance(tag, str) or not tag.startswith(_TAG):
+            continue
+        rest = tag[len(_TAG) :]
+        relation, _, repo = rest.partition(":")
+        if repo and relation in RELATIONS:
+            tag_relation.setdefault(repo.casefold(), relation)
+        elif not repo:
+            repo = rest
+        if _REPO_ID.fullmatch(repo):
+            tag_bases.append(repo)
+
+    card_relation = card.get("base_model_relation")
+    relation_default = card_relation.strip().lower() if isinstance(card_relation, str) else None
+    if relation_default not in RELATIONS:
+        if card_relation is not None:
+            findings.append(
+                _invalid(f"base_model_relation is {_show(card_relation)}, not one of {', '.join(RELATIONS)}")
+            )
+        relation_default = None
+
+    names: list[str] = []
+    for value in values:
+        problem = _problem(value, hub.repo_id)
+        if problem is not None:
+            findings.append(_invalid(problem))
+            continue
+        if isinstance(value, str):  # always, once _problem has passed it
+            names.append(value.strip())
+    names.extend(tag_bases)
+
+    seen: dict[str, BaseRef] = {}
+    for name in names:
+        key = name.casefold()
+        if key in seen or key == hub.repo_id.casefold():
+            continue
+        relation = tag_relation.get(key) or relation_default or _inferred_relation(hub, len(names))
+        seen[key] = BaseRef(name, relation)
+    bases = tuple(seen.values())
+    if len(bases) > MAX_BASES:
+        findings.append(_invalid(f"{len(bases)} base models declared; only the first {MAX_BASES} are followed"))
+        bases = bases[:MAX_BASES]
+    return bases, tuple(findings)
+
+
+def _inferred_relation(hub: HubModel, count: int) -> str:
+    """What the Hub itself would infer when the card does not say: adapters ship adapter files, a
+    model with several bases is a merge. Anything else stays unknown rather than guessed."""
+    if any(name.rsplit("/", 1)[-1] in _ADAPTER_FILES for name in hub.siblings):
+        return "adapter"
+    library = hub.card_data.get("library_name") if isinstance(hub.card_data, dict) else None
+    if isinstance(library, str) and library.strip().lower() == "peft":
+        return "adapter"
+    if count > 1:
+        return "merge"
+    return UNKNOWN_RELATION
+
+
+def _problem(value: object, own_id: str) -> str | None:
+    if not isinstance(value, str):
+        return f"base_model entry is {describe_value(value)}, not a model id"
+    text = value.strip()
+    if not text:
+        return "base_model entry is empty"
+    if re.match(r"^[a-z][a-z0-9+.-]*://", text, re.IGNORECASE) or text.lower().startswith("www."):
+        return f"base_model {_show(text)} is a URL, not a model id (links are never followed)"
+    if text.startswith(("/", "./", "../", "~", "\\")) or re.match(r"^[A-Za-z]:[\\/]", text) or "\\" in text:
+        return f"base_model {_show(text)} is a local path, not a Hub model id"
+    if not _REPO_ID.fullmatch(text) or "--" in text or ".." in text:
+        return f"base_model {_show(text)} is not a valid Hub model id"
+    if text.casefold() == own_id.casefold():
+        return "base_model names the model itself"
+    return None
+
+
+def _show(value: object) -> str:
+    return repr(quote(value, 120)) if isinstance(value, str) else describe_value(value)
+
+
+def _invalid(message: str) -> Finding:
+    return Finding(
+        rule=RULE_BASE_INVALID,
+        severity=Severity.WARNING,
+        message=message,
+        fix="Set base_model in the card to the Hub id(s) of the model(s) this one was derived from, "
+        "e.g. `base_model: org/name`, and base_model_relation to adapter, merge, quantized or finetune.",
+    )

@@ -1,0 +1,933 @@
+"""Which license governs a model, from all the evidence the Hub gives, and how sure we are.
+
+Evidence, in the order it is weighed:
+  1. the card's `license` (a Hub id, a list of them, rarely an SPDX expression), else the Hub's
+     `license:` tags; `other` and placeholders are slots still to be filled;
+  2. `license_name` (a slug the knowledge base may know), which fills an `other` slot;
+  3. the license files' text (markers, then similarity), which fills what is still open and confirms
+     or contradicts everything above;
+  4. `license_link` (matched against known URLs, never fetched), the weakest: fills a slot last.
+Every disagreement is a `license-conflict`; then no single expression is claimed, every candidate's
+terms count, and the model needs a person. Base models' terms reach the derivative: the effective
+commercial status is the most restrictive of the model's and its bases'.
+
+Pure: no network, no clock. Never raises on card input, never guesses: unknown stays unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any
+
+from auditor.licenses import expression as spdx
+from auditor.licenses.detect import SIMILARITY_MATCH, TextMatch, detect_text
+from auditor.licenses.entry import CATEGORIES, LicenseEntry
+from auditor.licenses.knowledge import KnowledgeBase
+from auditor.licenses.lineage import CYCLE_ERROR, DEPTH_CAP_ERROR, UNKNOWN_RELATION, BaseRef, scan_bases
+from auditor.licenses.text import MAX_ID_CHARS, describe_value, quote, slug
+from auditor.models import (
+    Commercial,
+    Evidence,
+    Finding,
+    HubModel,
+    LicenseFile,
+    LicenseResolution,
+    LineageLink,
+    Severity,
+)
+
+# ---------------------------------------------------------------- finding rule ids
+
+RULE_NO_LICENSE = "no-license"
+RULE_OTHER_UNNAMED = "license-other-unnamed"
+RULE_UNRECOGNISED = "license-unrecognised"
+RULE_PLACEHOLDER = "license-placeholder"
+RULE_CONFLICT = "license-conflict"
+RULE_CONFLICT_WITH_BASE = "license-conflict-with-base"
+RULE_BASE_UNRESOLVED = "base-unresolved"
+RULE_MULTIPLE = "multiple-licenses-declared"
+RULE_FILE_UNREADABLE = "license-file-unreadable"
+RULE_TEXT_AMBIGUOUS = "license-text-ambiguous"
+RULE_NAME_AMBIGUOUS = "license-name-ambiguous"
+RULE_TEXT_MODIFIED = "license-text-modified"
+RULE_CARD_UNREADABLE = "card-unreadable"
+
+# ---------------------------------------------------------------- confidence, 0..1
+
+CONFIDENCE_CARD_ID = 0.80
+"""The card names a Hub license id the knowledge base knows."""
+CONFIDENCE_CARD_ALIAS = 0.70
+"""The card's `license` is not a Hub id but an SPDX id or a known alias (`Apache 2.0`)."""
+CONFIDENCE_TAG = 0.70
+"""Only the Hub's `license:` tags say it (the card field was absent or unreadable)."""
+CONFIDENCE_NAME = 0.60
+"""`license: other` with a `license_name` the knowledge base knows."""
+CONFIDENCE_PATTERN = 0.50
+"""A name recognised only by a knowledge-base pattern, not an exact alias."""
+CONFIDENCE_TEXT_MARKERS = 0.75
+"""A license file recognised by two or more marker phrases."""
+CONFIDENCE_TEXT_ONE_MARKER = 0.65
+CONFIDENCE_TEXT_SIMILARITY = 0.80
+"""Cap for a file recognised by similarity alone (scaled by the score)."""
+CONFIDENCE_LINK = 0.45
+"""Only `license_link` points at a known license (the link itself is never fetched)."""
+BOOST_TEXT = 0.15
+"""A license file that says the same as the metadata."""
+BOOST_LINK = 0.05
+BOOST_NAME = 0.05
+CONFIDENCE_MAX = 0.98
+CONFIDENCE_CONFLICT = 0.30
+"""Evidence disagrees: we know the candidates, not which one governs."""
+MULTIPLE_FACTOR = 0.90
+"""Several licenses declared: a person has to confirm how they combine."""
+
+MAX_LIST_ITEMS = 16
+MAX_TAG_IDS = 16
+MAX_EVIDENCE = 64
+
+CODE_LICENSE_FILE = re.compile(r"(?:^|[-_. ])code(?:[-_. ]|$)", re.IGNORECASE)
+"""LICENSE-CODE, LICENSE_CODE.txt…: the code's license, which may differ from the weights' by design."""
+
+_LICENSE_TAG = "license:"
+NOT_LOOKED_UP = "not looked up"
+"""`LineageLink.error` for a declared base the caller passed no `ResolvedBase` for."""
+
+
+@dataclass(frozen=True)
+class ResolvedBase:
+    """A base model as the caller fetched it: its resolution, or why there is none.
+
+    `error` says why a base could not be resolved: a fetch error (missing, private, gated), or
+    `lineage.cycle_error(...)` / `lineage.depth_cap_error(...)` when the caller stopped walking.
+    """
+
+    repo_id: str
+    relation: str = UNKNOWN_RELATION
+    sha: str | None = None
+    resolution: LicenseResolution | None = None
+    error: str | None = None
+
+
+_NO_BASES: Mapping[str, ResolvedBase] = MappingProxyType({})
+
+
+@dataclass
+class _Slot:
+    """One license in the declared license: resolved to an entry, or a hole still to fill."""
+
+    raw: str
+    source: str
+    kind: str  # license | other | placeholder | unrecognised | invalid | ambiguous
+    entry: LicenseEntry | None = None
+    ident: str | None = None
+    confidence: float = 0.0
+    how: str = ""
+    filled_from: str | None = None  # the source that filled a hole
+    candidates: tuple[str, ...] = ()
+
+    @property
+    def resolved(self) -> bool:
+        return self.entry is not None
+
+
+@dataclass
+class _Group:
+    operator: str
+    items: list[_Slot | _Group] = field(default_factory=list)
+
+    def slots(self) -> list[_Slot]:
+        out: list[_Slot] = []
+        for item in self.items:
+            out.extend(item.slots() if isinstance(item, _Group) else [item])
+        return out
+
+
+_Tree = _Slot | _Group
+
+
+def resolve(hub: HubModel, kb: KnowledgeBase, bases: Mapping[str, ResolvedBase] = _NO_BASES) -> LicenseResolution:
+    """The license that governs `hub`, with evidence, findings, lineage and a confidence."""
+    return _Resolver(hub, kb).run(bases)
+
+
+class _Resolver:
+    def __init__(self, hub: HubModel, kb: KnowledgeBase) -> None:
+        self.hub = hub
+        self.kb = kb
+        self.card: Mapping[str, Any] = hub.card_data if isinstance(hub.card_data, Mapping) else {}
+        self.evidence: list[Evidence] = []
+        self.findings: list[Finding] = []
+        self.conflict_keys: list[str] = []
+        self.conflicts = 0
+        self.texts: list[tuple[LicenseFile, TextMatch]] = []
+
+    # ------------------------------------------------------------ helpers
+
+    def add_evidence(
+        self, source: str, value: object, keys: tuple[str, ...] = (), detail: str | None = None, path: str | None = None
+    ) -> None:
+        if len(self.evidence) < MAX_EVIDENCE:
+            shown = value if isinstance(value, str) else describe_value(value)
+            self.evidence.append(Evidence(source, quote(shown), keys, detail, path))
+
+    def find(
+        self, rule: str, severity: Severity, message: str, fix: str | None = None, subject: str | None = None
+    ) -> None:
+        self.findings.append(Finding(rule, severity, message, fix, subject))
+
+    def lookup(self, value: str) -> tuple[LicenseEntry | None, str, float, tuple[str, ...]]:
+        """(entry, how, confidence, candidates) for one license id as written in a card or tag."""
+        text = value.strip()
+        if len(text) > MAX_ID_CHARS:
+            return None, "too long to be a license id", 0.0, ()
+        entry = self.kb.by_hub_id(text)
+        if entry is not None:
+            return entry, "Hub license id", CONFIDENCE_CARD_ID, ()
+        entry = self.kb.by_spdx(text) or self.kb.match_exact(text)
+        if entry is not None:
+            return entry, "SPDX id or known alias (not a Hub id)", CONFIDENCE_CARD_ALIAS, ()
+        matches = self.kb.match_name(text)
+        if len(matches) == 1:
+            return matches[0], "name pattern", CONFIDENCE_PATTERN, ()
+        if matches:
+            return None, "matches several licenses", 0.0, tuple(e.key for e in matches)
+        return None, "not recognised", 0.0, ()
+
+    def slot(self, value: object, source: str) -> _Slot:
+        if not isinstance(value, str):
+            return _Slot(describe_value(value), source, "invalid", how=f"{describe_value(value)}, not a license id")
+        raw = quote(value)
+        if not slug(value):
+            return _Slot(raw, source, "placeholder", how="no letters or digits")
+        entry, how, confidence, candidates = self.lookup(value)
+        if entry is None:
+            kind = "ambiguous" if candidates else "unrecognised"
+            return _Slot(raw, source, kind, how=how, candidates=candidates)
+        if self.kb.is_other(entry):
+            return _Slot(raw, source, "other", how="Hub id for a license not on its list")
+        if self.kb.is_placeholder(entry):
+            return _Slot(raw, source, "placeholder", how="placeholder, not a license")
+        ident = self.kb.identifier_for_hub_id(value, entry)
+        return _Slot(raw, source, "license", entry, ident, confidence, how)
+
+    def tree_from(self, value: object, source: str) -> _Tree:
+        if isinstance(value, str) and spdx.looks_like_expression(value):
+            node = spdx.parse_expression(value)
+            if isinstance(node, spdx.Operation) or (isinstance(node, spdx.Symbol) and node.exception):
+                return self.tree_from_expression(node, source)
+        return self.slot(value, source)
+
+    def tree_from_expression(self, node: spdx.Node, source: str) -> _Tree:
+        if isinstance(node, spdx.Symbol):
+            leaf = self.slot(node.name, source)
+            if leaf.ident and node.exception:
+                leaf.ident = f"{leaf.ident} WITH {node.exception}"
+            return leaf
+        return _Group(node.operator, [self.tree_from_expression(arg, source) for arg in node.args])
+
+    # ------------------------------------------------------------ the run
+
+    def run(self, bases: Mapping[str, ResolvedBase]) -> LicenseResolution:
+        hub, card = self.hub, self.card
+        if hub.card_error:
+            self.find(
+                RULE_CARD_UNREADABLE,
+                Severity.WARNING,
+                f"the model card's metadata could not be read: {quote(hub.card_error)}",
+                "Fix the YAML front matter of README.md so the Hub (and this audit) can read the license.",
+            )
+
+        declared_raw = card.get("license")
+        declared = _declared_text(declared_raw)
+        tree, list_size = self.declared_tree(declared_raw)
+        tag_slots = self.tag_slots()
+        from_tags = False
+        if tree is None and tag_slots:
+            tree = tag_slots[0] if len(tag_slots) == 1 else _Group(spdx.AND, list(tag_slots))
+            list_size = len(tag_slots)
+            from_tags = True
+
+        name_entries, name_how = self.license_name()
+        link_entries = self.license_link()
+        texts = self.license_files()
+        self.file_problems()
+
+        slots = (tree.slots() if isinstance(tree, _Group) else [tree]) if tree is not None else []
+        holes = [s for s in slots if not s.resolved]
+        text_keys = _distinct(m.key for lf, m in texts if m.key is not None and not _is_code_file(lf))
+        code_keys = _distinct(m.key for lf, m in texts if m.key is not None and _is_code_file(lf))
+
+        if tree is None:
+            tree = self.undeclared_tree(name_entries, name_how, text_keys, code_keys, link_entries)
+            slots = (tree.slots() if isinstance(tree, _Group) else [tree]) if tree is not None else []
+        else:
+            self.fill_holes(slots, holes, name_entries, name_how, text_keys, link_entries)
+
+        governing = _distinct(s.entry.key for s in slots if s.entry is not None)
+        self.corroborate(slots, name_entries, link_entries, texts)
+        self.cross_check(governing, slots, tag_slots, from_tags, name_entries, link_entries, texts)
+        self.report_slots(slots, tree, list_size, texts)
+
+        if tree is None and not self.evidence and not hub.file_problems:
+            self.find(
+                RULE_NO_LICENSE,
+                Severity.ERROR,
+                "the model declares no license: no `license` in its card, no license tag, no LICENSE file",
+                "Ask the publisher which license applies, or treat the model as all rights reserved.",
+            )
+
+        own_keys = tuple(_distinct([*governing, *self.conflict_keys]))
+        own_commercial = _commercial(tree) if tree is not None else Commercial.UNKNOWN
+        for key in self.conflict_keys:
+            own_commercial = _most_restrictive(own_commercial, self.kb[key].commercial)
+        expression = _expression(tree) if tree is not None and not self.conflicts else None
+        confidence = _confidence(tree, list_size) if tree is not None else 0.0
+        if self.conflicts:
+            confidence = min(confidence, CONFIDENCE_CONFLICT)
+
+        lineage, inherited, effective = self.lineage(bases, own_keys, own_commercial, expression)
+        self.settle_severities(expression is not None)
+        return LicenseResolution(
+            expression=expression,
+            keys=own_keys,
+            commercial=effective,
+            confidence=round(confidence, 3),
+            evidence=tuple(self.evidence),
+            findings=tuple(self.findings),
+            lineage=lineage,
+            inherited_keys=inherited,
+            declared=declared,
+        )
+
+    # ------------------------------------------------------------ evidence gathering
+
+    def declared_tree(self, raw: object) -> tuple[_Tree | None, int]:
+        if raw is None:
+            return None, 0
+        if isinstance(raw, (list, tuple)):
+            items = list(raw)
+            if not items:
+                self.add_evidence("card.license", "[]", detail="an empty list")
+                return None, 0
+            if len(items) > MAX_LIST_ITEMS:
+                self.find(
+                    RULE_MULTIPLE,
+                    Severity.WARNING,
+                    f"the card lists {len(items)} licenses; only the first {MAX_LIST_ITEMS} were read",
+                    "List only the licenses that apply to this model.",
+                )
+                items = items[:MAX_LIST_ITEMS]
+            group = _Group(spdx.AND)
+            seen: set[str] = set()
+            for item in items:
+                tree = self.tree_from(item, "card.license")
+                marker = item.strip().casefold() if isinstance(item, str) else repr(item)
+                if marker in seen:
+                    continue
+                seen.add(marker)
+                group.items.append(tree)
+                self.evidence_for(tree)
+            if len(group.items) == 1:
+                return group.items[0], 1
+            return group, len(group.items)
+        tree = self.tree_from(raw, "card.license")
+        self.evidence_for(tree)
+        return tree, 1
+
+    def evidence_for(self, tree: _Tree) -> None:
+        for s in tree.slots() if isinstance(tree, _Group) else [tree]:
+            keys = (s.entry.key,) if s.entry else s.candidates
+            self.add_evidence(s.source, s.raw, keys, s.how)
+
+    def tag_slots(self) -> list[_Slot]:
+        ids = _distinct(
+            t[len(_LICENSE_TAG) :].strip()
+            for t in self.hub.tags
+            if isinstance(t, str) and t.startswith(_LICENSE_TAG) and t[len(_LICENSE_TAG) :].strip()
+        )[:MAX_TAG_IDS]
+        slots = [self.slot(i, "tag") for i in ids]
+        for s in slots:
+            if s.kind == "license":
+                s.confidence = CONFIDENCE_TAG
+            self.add_evidence("tag", f"{_LICENSE_TAG}{s.raw}", (s.entry.key,) if s.entry else s.candidates, s.how)
+        return slots
+
+    def license_name(self) -> tuple[list[LicenseEntry], str]:
+        raw = self.card.get("license_name")
+        if raw is None:
+            return [], ""
+        if not isinstance(raw, str):
+            self.add_evidence("card.license_name", raw, detail=f"{describe_value(raw)}, not a name")
+            return [], "invalid"
+        entries = self.kb.match_name(raw)
+        exact = self.kb.match_exact(raw)
+        how = "known alias" if exact is not None else "name pattern" if len(entries) == 1 else ""
+        if len(entries) > 1:
+            how = "matches several licenses"
+        elif not entries:
+            how = "not recognised"
+        self.add_evidence("card.license_name", raw, tuple(e.key for e in entries), how)
+        return entries, how
+
+    def license_link(self) -> list[LicenseEntry]:
+        raw = self.card.get("license_link")
+        if raw is None:
+            return []
+        if not isinstance(raw, str):
+            self.add_evidence("card.license_link", raw, detail=f"{describe_value(raw)}, not a link")
+            return []
+        entries = self.kb.match_url(raw)
+        local = "://" not in raw and not raw.strip().lower().startswith("www.")
+        where = "names a file in the repo" if local else "not fetched"
+        how = f"known license URL; {where}" if entries else f"not a known license URL; {where}"
+        if len(entries) > 1:
+            how = f"URL of several licenses; {where}"
+        self.add_evidence("card.license_link", raw, tuple(e.key for e in entries), how)
+        return entries
+
+    def license_files(self) -> list[tuple[LicenseFile, TextMatch]]:
+        out: list[tuple[LicenseFile, TextMatch]] = []
+        for lf in self.hub.license_files:
+            match = detect_text(lf.text, self.kb)
+            if lf.truncated and match.key is not None:
+                match = replace(match, partial=True)
+            keys = (match.key,) if match.key else match.candidates if match.ambiguous else ()
+            detail = match.describe()
+            if _is_code_file(lf):
+                detail += "; a code license file, not read as the weights' license"
+            self.add_evidence("license_file", _first_line(lf.text), keys, detail, lf.path)
+            out.append((lf, match))
+        self.texts = out
+        return out
+
+    def file_problems(self) -> None:
+        for problem in self.hub.file_problems:
+            self.add_evidence("license_file", problem.kind, detail=quote(problem.message), path=problem.path)
+            path = quote(problem.path, 120)
+            self.find(
+                RULE_FILE_UNREADABLE,
+                Severity.WARNING,
+                f"license file {path!r} could not be read ({problem.kind}): {quote(problem.message)}",
+                "Read the file yourself (a gated repo needs a token with access) and record the outcome "
+                "as a waiver, or ask the publisher to fix the repo.",
+                subject=problem.path,
+            )
+
+    # ------------------------------------------------------------ deciding
+
+    def undeclared_tree(
+        self,
+        name_entries: list[LicenseEntry],
+        name_how: str,
+        text_keys: list[str],
+        code_keys: list[str],
+        link_entries: list[LicenseEntry],
+    ) -> _Tree | None:
+        """No license field and no tags: the name, else the files, else the link decide."""
+        if len(name_entries) == 1:
+            e = name_entries[0]
+            conf = CONFIDENCE_NAME if name_how == "known alias" else CONFIDENCE_PATTERN
+            return self.filled(e, "card.license_name", conf, "license_name")
+        keys = text_keys or code_keys
+        if keys:
+            slots: list[_Slot | _Group] = [self.from_text(key) for key in keys]
+            return slots[0] if len(slots) == 1 else _Group(spdx.AND, slots)
+        if len(link_entries) == 1:
+            return self.filled(link_entries[0], "card.license_link", CONFIDENCE_LINK, "license_link")
+        return None
+
+    def filled(self, entry: LicenseEntry, source: str, confidence: float, how: str) -> _Slot:
+        return _Slot(entry.key, source, "license", entry, spdx.identifier(entry), confidence, how)
+
+    def from_text(self, key: str, slot: _Slot | None = None) -> _Slot:
+        entry = self.kb[key]
+        match = self._text_match_for(key)
+        confidence = _text_confidence(match)
+        ident = spdx.identifier(entry)
+        if match is not None and match.variant:
+            ident = self.kb.identifier_for_hub_id(match.variant, entry)
+        if slot is None:
+            return _Slot(key, "license_file", "license", entry, ident, confidence, "license file text")
+        slot.entry, slot.ident, slot.confidence, slot.filled_from = entry, ident, confidence, "license_file"
+        return slot
+
+    def _text_match_for(self, key: str) -> TextMatch | None:
+        return next((m for lf, m in self.texts if m.key == key and not _is_code_file(lf)), None) or next(
+            (m for _, m in self.texts if m.key == key), None
+        )
+
+    def fill_holes(
+        self,
+        slots: list[_Slot],
+        holes: list[_Slot],
+        name_entries: list[LicenseEntry],
+        name_how: str,
+        text_keys: list[str],
+        link_entries: list[LicenseEntry],
+    ) -> None:
+        """Fill `other` (and unknown or unrecognised) slots: license_name, then the files, then the link."""
+        if not holes:
+            return
+        declared = {s.entry.key for s in slots if s.entry is not None}
+        name_pick: LicenseEntry | None = name_entries[0] if len(name_entries) == 1 else None
+        if name_pick is None and len(name_entries) > 1:  # an ambiguous name narrowed by the files or link
+            narrowed = [e for e in name_entries if e.key in text_keys or e in link_entries]
+            name_pick = narrowed[0] if len(narrowed) == 1 else None
+        texts = [k for k in text_keys if k not in declared]
+        for hole in holes:
+            if name_pick is not None and hole.kind == "other":
+                conf = CONFIDENCE_NAME if name_how == "known alias" else CONFIDENCE_PATTERN
+                hole.entry, hole.ident, hole.confidence = name_pick, spdx.identifier(name_pick), conf
+                hole.filled_from = "card.license_name"
+                name_pick = None
+            elif texts:
+                self.from_text(texts.pop(0), hole)
+            elif name_pick is not None:
+                hole.entry, hole.ident, hole.confidence = name_pick, spdx.identifier(name_pick), CONFIDENCE_PATTERN
+                hole.filled_from = "card.license_name"
+                name_pick = None
+            elif len(link_entries) == 1:
+                entry = link_entries[0]
+                hole.entry, hole.ident, hole.confidence = entry, spdx.identifier(entry), CONFIDENCE_LINK
+                hole.filled_from = "card.license_link"
+                link_entries = []
+
+    def corroborate(
+        self,
+        slots: list[_Slot],
+        name_entries: list[LicenseEntry],
+        link_entries: list[LicenseEntry],
+        texts: list[tuple[LicenseFile, TextMatch]],
+    ) -> None:
+        """Raise a slot's confidence for each independent source that says the same."""
+        for s in slots:
+            if s.entry is None:
+                continue
+            key = s.entry.key
+            boost = 0.0
+            origin = s.filled_from or s.source
+            if origin != "license_file" and any(
+                m.key == key and not m.modified and not _is_code_file(lf) for lf, m in texts
+            ):
+                boost += BOOST_TEXT
+            if origin != "card.license_link" and any(e.key == key for e in link_entries):
+                boost += BOOST_LINK
+            if origin != "card.license_name" and len(name_entries) == 1 and name_entries[0].key == key:
+                boost += BOOST_NAME
+            s.confidence = min(CONFIDENCE_MAX, s.confidence + boost)
+
+    def conflict(self, message: str, keys: list[str], fix: str) -> None:
+        self.conflicts += 1
+        for key in keys:
+            if key not in self.conflict_keys:
+                self.conflict_keys.append(key)
+        self.find(RULE_CONFLICT, Severity.ERROR, message, fix)
+
+    def cross_check(
+        self,
+        governing: list[str],
+        slots: list[_Slot],
+        tag_slots: list[_Slot],
+        from_tags: bool,
+        name_entries: list[LicenseEntry],
+        link_entries: list[LicenseEntry],
+        texts: list[tuple[LicenseFile, TextMatch]],
+    ) -> None:
+        """Every source that names a license must name one of the governing ones."""
+        if not governing:
+            self.check_texts_alone(texts)
+            return
+        said = _said(slots)
+        gov = set(governing)
+        fix = (
+            "Read the license file and the card; ask the publisher to make them agree. Until then the "
+            "terms of every license named here are treated as applying."
+        )
+        if not from_tags:
+            tag_keys = _distinct(s.entry.key for s in tag_slots if s.entry is not None)
+            odd = [k for k in tag_keys if k not in gov]
+            if odd:
+                self.conflict(
+                    f"the card declares {said} but the Hub's license tags say {', '.join(odd)}",
+                    odd,
+                    fix,
+                )
+        used_name = any(s.filled_from == "card.license_name" or s.source == "card.license_name" for s in slots)
+        if len(name_entries) == 1 and not used_name and name_entries[0].key not in gov:
+            key = name_entries[0].key
+            self.conflict(f"the card declares {said} but its license_name names {key}", [key], fix)
+        if link_entries and not any(e.key in gov for e in link_entries):
+            keys = [e.key for e in link_entries]
+            self.conflict(
+                f"the card declares {said} but its license_link points to {' or '.join(keys)}",
+                keys,
+                fix,
+            )
+        for lf, match in texts:
+            path = quote(lf.path, 120)
+            if _is_code_file(lf):
+                continue
+            if match.key is not None and match.key not in gov:
+                self.conflict(
+                    f"the card declares {said} but {path} is the {self.kb[match.key].name} ({match.key})",
+                    [match.key],
+                    fix,
+                )
+            elif match.key is not None and match.modified:
+                self.find(
+                    RULE_TEXT_MODIFIED,
+                    Severity.WARNING,
+                    f"{path} resembles the {match.key} text but its wording departs from it "
+                    f"({match.describe()}): it may add or change terms",
+                    "Compare the file with the standard license text and have the differences reviewed.",
+                    subject=lf.path,
+                )
+            elif match.ambiguous:
+                severity = Severity.INFO if gov & set(match.candidates) else Severity.WARNING
+                self.find(
+                    RULE_TEXT_AMBIGUOUS,
+                    severity,
+                    f"{path} could be any of {', '.join(match.candidates)} ({match.describe()})",
+                    "Read the file's title and version line and confirm it matches the declared license.",
+                    subject=lf.path,
+                )
+            elif match.key is None:
+                self.find(
+                    RULE_UNRECOGNISED,
+                    Severity.WARNING,
+                    f"{path} is not a license text we recognise; the card declares {said}",
+                    "Read the file: it may add terms to, or replace, the declared license.",
+                    subject=lf.path,
+                )
+
+    def check_texts_alone(self, texts: list[tuple[LicenseFile, TextMatch]]) -> None:
+        for lf, match in texts:
+            path = quote(lf.path, 120)
+            if match.ambiguous:
+                self.find(
+                    RULE_TEXT_AMBIGUOUS,
+                    Severity.ERROR,
+                    f"{path} could be any of {', '.join(match.candidates)} ({match.describe()})",
+                    "Read the file's title and version line, then declare the license in the card.",
+                    subject=lf.path,
+                )
+            elif match.key is None:
+                self.find(
+                    RULE_UNRECOGNISED,
+                    Severity.ERROR,
+                    f"{path} is not a license text we recognise",
+                    "Read the file and decide; ask the publisher to declare the license in the card.",
+                    subject=lf.path,
+                )
+
+    def report_slots(
+        self, slots: list[_Slot], tree: _Tree | None, list_size: int, texts: list[tuple[LicenseFile, TextMatch]]
+    ) -> None:
+        """One finding per slot that was not a plain known license, and for several licenses."""
+        for s in slots:
+            filled = s.filled_from is not None
+            via = f"; identified from {s.filled_from} as {s.entry.key}" if filled and s.entry else ""
+            if s.kind == "other" and s.source != "license_file":
+                if not filled:
+                    self.find(
+                        RULE_OTHER_UNNAMED,
+                        Severity.ERROR,
+                        "the card says `license: other` and names no license we know "
+                        "(no recognised license_name, license file or link)",
+                        "Add license_name and a LICENSE file to the repo, or read the terms and waive.",
+                    )
+                elif s.filled_from != "card.license_name":
+                    self.find(
+                        RULE_OTHER_UNNAMED,
+                        Severity.INFO if s.confidence >= CONFIDENCE_NAME else Severity.WARNING,
+                        f"the card says `license: other` without a known license_name{via}",
+                        "Set license_name in the card so the license is declared, not inferred.",
+                    )
+            elif s.kind == "placeholder":
+                self.find(
+                    RULE_PLACEHOLDER,
+                    Severity.ERROR if not filled else Severity.WARNING,
+                    f"the card's license is the placeholder {s.raw!r}, not a license{via}",
+                    "Ask the publisher for the actual license; until then no terms are known.",
+                )
+            elif s.kind in ("unrecognised", "invalid"):
+                what = f"{s.raw!r}" if s.kind == "unrecognised" else s.raw
+                self.find(
+                    RULE_UNRECOGNISED,
+                    Severity.ERROR if not filled else Severity.WARNING,
+                    f"{_source_text(s.source)} {what} is not a license we know ({s.how}){via}",
+                    "Check the spelling against `auditor licenses`; if it is a real license, add it to "
+                    "rules/licenses.yaml with its terms.",
+                )
+            elif s.kind == "ambiguous":
+                self.find(
+                    RULE_NAME_AMBIGUOUS,
+                    Severity.ERROR if not filled else Severity.INFO,
+                    f"{_source_text(s.source)} {s.raw!r} could be any of {', '.join(s.candidates)}{via}",
+                    "Use the exact Hub id or license name (see `auditor licenses`).",
+                )
+        raw_name = self.card.get("license_name")
+        name_used = any(s.filled_from == "card.license_name" or s.source == "card.license_name" for s in slots)
+        if isinstance(raw_name, str) and not name_used and not self.kb.match_name(raw_name):
+            resolved = bool(slots) and all(s.resolved for s in slots)
+            self.find(
+                RULE_UNRECOGNISED,
+                Severity.WARNING if resolved else Severity.ERROR,
+                f"license_name {quote(raw_name, 120)!r} is not a license we know",
+                "Check the spelling against `auditor licenses`; if it is a real license, add it to "
+                "rules/licenses.yaml with its terms.",
+            )
+        if isinstance(tree, _Group) and len({s.raw.casefold() for s in slots}) > 1:
+            if list_size > 1 and tree.operator == spdx.AND and all(s.source != "license_file" for s in slots):
+                names = ", ".join(repr(s.raw) for s in slots)
+                self.find(
+                    RULE_MULTIPLE,
+                    Severity.WARNING,
+                    f"{len(slots)} licenses declared ({names}); read as all applying together "
+                    f"({_expression(tree) or 'partly unknown'})",
+                    "Confirm which license covers what (weights, code, data); if they are alternatives, "
+                    "the card should say so with an SPDX OR expression.",
+                )
+            elif any(s.source == "license_file" for s in slots):
+                self.find(
+                    RULE_MULTIPLE,
+                    Severity.WARNING,
+                    "the repo ships several different license texts and its card declares none; "
+                    f"read as all applying ({_expression(tree) or 'partly unknown'})",
+                    "Confirm which license covers the weights and declare it in the card.",
+                )
+            else:
+                self.find(
+                    RULE_MULTIPLE,
+                    Severity.INFO,
+                    f"the card declares the SPDX expression {_expression(tree) or 'with unknown parts'}",
+                    None,
+                )
+
+    # ------------------------------------------------------------ lineage
+
+    def lineage(
+        self,
+        bases: Mapping[str, ResolvedBase],
+        own_keys: tuple[str, ...],
+        own_commercial: Commercial,
+        own_expression: str | None,
+    ) -> tuple[tuple[LineageLink, ...], tuple[str, ...], Commercial]:
+        refs, junk = scan_bases(self.hub)
+        self.findings.extend(junk)
+        by_id = {k.casefold(): v for k, v in bases.items()}
+        wanted: list[BaseRef] = list(refs)
+        declared = {r.repo_id.casefold() for r in refs}
+        wanted.extend(BaseRef(b.repo_id, b.relation) for b in bases.values() if b.repo_id.casefold() not in declared)
+        links: list[LineageLink] = []
+        inherited: list[str] = []
+        effective = own_commercial
+        for ref in wanted:
+            base = by_id.get(ref.repo_id.casefold())
+            relation = base.relation if base is not None and base.relation != UNKNOWN_RELATION else ref.relation
+            res = base.resolution if base is not None else None
+            error = base.error if base is not None else NOT_LOOKED_UP
+            if res is None and error is None:
+                error = "not resolved"
+            links.append(
+                LineageLink(
+                    repo_id=ref.repo_id,
+                    relation=relation,
+                    parent=self.hub.repo_id,
+                    depth=1,
+                    sha=base.sha if base is not None else None,
+                    expression=res.expression if res is not None else None,
+                    keys=res.keys if res is not None else (),
+                    commercial=res.commercial if res is not None else Commercial.UNKNOWN,
+                    error=error if res is None else None,
+                )
+            )
+            if res is None:
+                effective = _most_restrictive(effective, Commercial.UNKNOWN)
+                self.add_evidence("base_model", ref.repo_id, detail=f"{relation}; not resolved: {quote(error)}")
+                self.base_unresolved(ref.repo_id, str(error))
+                continue
+            links.extend(replace(link, depth=link.depth + 1) for link in res.lineage)
+            inherited.extend(res.all_keys)
+            effective = _most_restrictive(effective, res.commercial)
+            self.add_evidence(
+                "base_model",
+                ref.repo_id,
+                res.all_keys,
+                f"{relation}; {res.expression or 'license not established'} ({res.commercial.value})",
+            )
+            self.check_base(ref.repo_id, relation, res, own_keys, own_commercial, own_expression)
+        return tuple(links), tuple(_distinct(inherited)), effective
+
+    def base_unresolved(self, repo_id: str, error: str) -> None:
+        if error == NOT_LOOKED_UP:
+            why = "it was not looked up"
+        elif error.startswith(CYCLE_ERROR):
+            why = f"its base_model lineage loops back ({error})"
+        elif error.startswith(DEPTH_CAP_ERROR):
+            why = f"it is beyond the lineage depth followed ({error})"
+        else:
+            why = f"it could not be fetched ({quote(error)})"
+        self.find(
+            RULE_BASE_UNRESOLVED,
+            Severity.ERROR,
+            f"base model {repo_id} could not be resolved: {why}; its terms may still apply to this model",
+            "Check the base model exists and is readable (a gated base needs a token with access), or "
+            "review its license yourself and record a waiver.",
+            subject=repo_id,
+        )
+
+    def check_base(
+        self,
+        repo_id: str,
+        relation: str,
+        res: LicenseResolution,
+        own_keys: tuple[str, ...],
+        own_commercial: Commercial,
+        own_expression: str | None,
+    ) -> None:
+        if res.expression is None or res.commercial is Commercial.UNKNOWN:
+            reasons = [f.rule for f in res.findings if f.severity is Severity.ERROR]
+            why = f" ({', '.join(dict.fromkeys(reasons))})" if reasons else ""
+            self.find(
+                RULE_BASE_UNRESOLVED,
+                Severity.ERROR,
+                f"the license of base model {repo_id} could not be established{why}; "
+                "its terms may still apply to this model",
+                f"Review the base's license (auditor explain {repo_id}) and record the outcome as a waiver.",
+                subject=repo_id,
+            )
+        if not own_keys or own_commercial is Commercial.UNKNOWN:
+            return
+        base_keys = res.all_keys
+        more_permissive = (
+            res.commercial is not Commercial.UNKNOWN and own_commercial.restrictiveness < res.commercial.restrictiveness
+        )
+        own_rank = _category_rank(self.kb, own_keys)
+        base_rank = _category_rank(self.kb, base_keys)
+        if own_rank is not None and base_rank is not None and own_rank < base_rank:
+            more_permissive = True
+        if not more_permissive:
+            return
+        own = own_expression or ", ".join(own_keys)
+        base = res.expression or ", ".join(base_keys) or "an unknown license"
+        self.find(
+            RULE_CONFLICT_WITH_BASE,
+            Severity.ERROR,
+            f"{self.hub.repo_id} declares {own} (commercial: {own_commercial.value}), more permissive than its "
+            f"base model {repo_id} under {base} (commercial: {res.commercial.value}); as a {relation} "
+            "derivative it remains bound by the base's terms",
+            f"Treat the model as licensed under {base} as well; ask the publisher to correct the card.",
+            subject=repo_id,
+        )
+
+    def settle_severities(self, resolved: bool) -> None:
+        """A file we could not read matters most when nothing else says what the license is."""
+        if resolved:
+            return
+        self.findings = [
+            replace(f, severity=Severity.ERROR)
+            if f.rule in (RULE_FILE_UNREADABLE, RULE_CARD_UNREADABLE) and f.severity is Severity.WARNING
+            else f
+            for f in self.findings
+        ]
+
+
+# ---------------------------------------------------------------- tree evaluation
+
+
+def _commercial(tree: _Tree) -> Commercial:
+    """AND: every license applies, so the most restrictive; OR: the licensee may choose, so the least."""
+    if isinstance(tree, _Slot):
+        return tree.entry.commercial if tree.entry is not None else Commercial.UNKNOWN
+    values = [_commercial(item) for item in tree.items]
+    pick = max if tree.operator == spdx.AND else min
+    return pick(values, key=lambda c: c.restrictiveness)
+
+
+def _expression(tree: _Tree) -> str | None:
+    if isinstance(tree, _Slot):
+        return tree.ident
+    parts = [_expression(item) for item in tree.items]
+    return spdx.combine(parts, tree.operator)
+
+
+def _confidence(tree: _Tree, list_size: int) -> float:
+    slots = tree.slots() if isinstance(tree, _Group) else [tree]
+    value = min((s.confidence if s.entry is not None else 0.0) for s in slots)
+    if len(slots) > 1 and list_size > 1:
+        value *= MULTIPLE_FACTOR
+    return value
+
+
+def _text_confidence(match: TextMatch | None) -> float:
+    if match is None or match.key is None:
+        return 0.0
+    if match.method == "marker":
+        confidence = CONFIDENCE_TEXT_MARKERS if len(match.markers) >= 2 else CONFIDENCE_TEXT_ONE_MARKER
+    elif match.method == "similarity" and match.similarity is not None:
+        confidence = CONFIDENCE_TEXT_SIMILARITY * min(1.0, match.similarity.jaccard / SIMILARITY_MATCH) * 0.95
+    else:
+        confidence = CONFIDENCE_LINK
+    if match.modified:
+        confidence = min(confidence, CONFIDENCE_CONFLICT)
+    return confidence
+
+
+def _most_restrictive(a: Commercial, b: Commercial) -> Commercial:
+    return a if a.restrictiveness >= b.restrictiveness else b
+
+
+def _category_rank(kb: KnowledgeBase, keys: tuple[str, ...]) -> int | None:
+    """The most restrictive category among the keys, by the order of CATEGORIES; unknown is no rank."""
+    ranks = [
+        CATEGORIES.index(entry.category)
+        for key in keys
+        if (entry := kb.get(key)) is not None and entry.category != "unknown" and entry.category in CATEGORIES
+    ]
+    return max(ranks) if ranks else None
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _distinct(values: Any) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def _is_code_file(lf: LicenseFile) -> bool:
+    name = lf.path.rsplit("/", 1)[-1]
+    return bool(CODE_LICENSE_FILE.search(name))
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return quote(line, 120)
+    return "(empty file)"
+
+
+def _declared_text(raw: object) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return quote(raw)
+    if isinstance(raw, (list, tuple)):
+        return quote(", ".join(item if isinstance(item, str) else repr(item) for item in raw[:MAX_LIST_ITEMS]))
+    return quote(repr(raw))
+
+
+def _said(slots: list[_Slot]) -> str:
+    parts = [s.entry.key for s in slots if s.entry is not None]
+    return " and ".join(dict.fromkeys(parts)) if parts else "no known license"
+
+
+def _source_text(source: str) -> str:
+    return {
+        "card.license": "the card's license",
+        "tag": "the Hub tag license:",
+        "card.license_name": "license_name",
+    }.get(source, source)
