@@ -10,7 +10,8 @@ import pytest
 from test_policy_helpers import KB, SHA, TODAY, FakeKB, hub, resolution, rules_of, verdict, write_policy
 
 from auditor.errors import PolicyError
-from auditor.models import ModelRef, Status
+from auditor.licenses.entry import Conditions
+from auditor.models import Commercial, ModelRef, Status, Verdict
 from auditor.policy import Policy, evaluate, load_policy
 
 OBL = Status.APPROVED_WITH_OBLIGATIONS
@@ -202,3 +203,27 @@ def test_bare_norway_code_is_explained(tmp_path: Path) -> None:
 def test_uk_is_not_an_iso_code(tmp_path: Path) -> None:
     with pytest.raises(PolicyError, match="write 'GB'"):
         policy(tmp_path, territories="[UK]")
+
+
+def test_conditional_license_without_checkable_conditions_needs_review(tmp_path: Path) -> None:
+    entry = KB.get("llama3_1")
+    assert entry is not None
+    prose = replace(entry, key="prose-only", conditions=Conditions(notes="Only if you follow our guardrails."))
+    loaded = policy(tmp_path, mau=1_000)
+
+    def judge(use: str) -> Verdict:
+        return evaluate(
+            ref=ModelRef("org/m", SHA),
+            fetched=hub("org/m"),
+            resolution=resolution("prose-only", commercial=Commercial.CONDITIONAL),
+            policy=loaded,
+            kb=FakeKB([prose]),
+            use=use,
+            today=TODAY,
+        )
+
+    product = judge("product")
+    assert product.status is REVIEW
+    assert "condition-unverifiable" in rules_of(product)
+    assert "Only if you follow our guardrails." in product.reason
+    assert judge("research").status is OBL  # the conditions are on commercial use

@@ -110,16 +110,9 @@ class _Steps:
         finding = Finding(rule, severity or _STATUS_SEVERITY[effect], message, fix, subject)
         self.findings.append((finding, effect))
 
-    def act(self, action: Action, rule: str, message: str, fix: str | None = None, **kw: str | None) -> None:
+    def act(self, action: Action, rule: str, message: str, fix: str | None = None) -> None:
         """Record a metadata rule's outcome; `allow` and `warn` leave the verdict as it is."""
-        self.add(
-            rule,
-            action.status,
-            message,
-            None if action is Action.ALLOW else fix,
-            severity=_SEVERITY[action],
-            subject=kw.get("subject"),
-        )
+        self.add(rule, action.status, message, None if action is Action.ALLOW else fix, severity=_SEVERITY[action])
 
     def oblige(self, text: str) -> None:
         self.obligations.setdefault(text, None)
@@ -468,6 +461,15 @@ def _check_conditions(steps: _Steps, rules: Rules, company: Company, entry: Lice
         )
         if rules.registration_required is Action.OBLIGATION:
             steps.oblige(f"Register with the licensor before commercial use ({entry.name})")
+    if entry.commercial is Commercial.CONDITIONAL and not conditions.any:
+        # Commercial use is conditional, but on terms only its prose states: nothing here can confirm them.
+        notes = f": {clip(conditions.notes, 200)}" if conditions.notes else ""
+        steps.act(
+            rules.unverifiable,
+            "condition-unverifiable",
+            f"{entry.name} allows commercial use only under conditions this tool cannot check{notes}",
+            "have legal confirm the company meets the license's conditions and record it as a waiver",
+        )
     if conditions.requires_licensor_approval:
         steps.act(
             rules.licensor_approval_required,

@@ -46,7 +46,7 @@ MIN_SHA_PREFIX = 7
 # Which actions each metadata rule accepts. Rules about missing or doubtful license evidence cannot
 # be `allow`/`warn`: the tool fails closed, so the file must not pretend otherwise.
 _FAIL_CLOSED = (Action.REVIEW, Action.DENY)
-_RULE_ACTIONS: dict[str, tuple[Action, ...]] = {
+RULE_ACTIONS: dict[str, tuple[Action, ...]] = {
     "gated_repo": (Action.ALLOW, Action.WARN, Action.OBLIGATION, Action.REVIEW, Action.DENY),
     "missing_license": _FAIL_CLOSED,
     "unresolved_other": _FAIL_CLOSED,
@@ -56,22 +56,23 @@ _RULE_ACTIONS: dict[str, tuple[Action, ...]] = {
     "unknown_license": _FAIL_CLOSED,
     "unpinned_revision": (Action.ALLOW, Action.WARN, Action.REVIEW, Action.DENY),
 }
-_ORG_ACTIONS = (Action.WARN, Action.REVIEW, Action.DENY)
-_CONDITION_ACTIONS: dict[str, tuple[Action, ...]] = {
+ORG_ACTIONS = (Action.WARN, Action.REVIEW, Action.DENY)
+CONDITION_ACTIONS: dict[str, tuple[Action, ...]] = {
     "threshold_exceeded": _FAIL_CLOSED,
     "territory_excluded": _FAIL_CLOSED,
     "undeclared_fact": _FAIL_CLOSED,
     "registration_required": (Action.OBLIGATION, Action.REVIEW, Action.DENY),
     "licensor_approval_required": _FAIL_CLOSED,
+    "unverifiable": _FAIL_CLOSED,
 }
 
 TOP_KEYS = ("name", "version", "company", "default_use", "uses", "rules", "waivers")
 COMPANY_KEYS = ("monthly_active_users", "annual_revenue_usd", "territories")
 USE_KEYS = ("description", "commercial", "distributes", "modifies", "categories", "licenses")
-RULE_KEYS = (*_RULE_ACTIONS, "low_confidence", "orgs", "conditions")
+RULE_KEYS = (*RULE_ACTIONS, "low_confidence", "orgs", "conditions")
 LOW_CONFIDENCE_KEYS = ("below", "action")
 ORG_KEYS = ("deny", "allow", "outside_allow_list")
-CONDITION_KEYS = tuple(_CONDITION_ACTIONS)
+CONDITION_KEYS = tuple(CONDITION_ACTIONS)
 WAIVER_KEYS = ("model", "revision", "uses", "reason", "approved_by", "ticket", "expires")
 
 
@@ -398,7 +399,7 @@ class _Reader:
         self.keys(node, RULE_KEYS, "rules")
         defaults = Rules()
         chosen: dict[str, Any] = {}
-        for key, allowed in _RULE_ACTIONS.items():
+        for key, allowed in RULE_ACTIONS.items():
             if node.get(key) is not None:
                 chosen[key] = self.choice(node, key, "rules", Action, allowed)
         if node.get("low_confidence") is not None:
@@ -427,12 +428,12 @@ class _Reader:
                 raise self.fail(orgs.line, f"rules.orgs lists {', '.join(sorted(both))} as both allowed and denied")
             if orgs.get("outside_allow_list") is not None:
                 chosen["outside_allow_list"] = self.choice(
-                    orgs, "outside_allow_list", "rules.orgs", Action, _ORG_ACTIONS
+                    orgs, "outside_allow_list", "rules.orgs", Action, ORG_ACTIONS
                 )
         if node.get("conditions") is not None:
             cond = self.mapping(node["conditions"], "rules.conditions", node.line_of("conditions"))
             self.keys(cond, CONDITION_KEYS, "rules.conditions")
-            for key, allowed in _CONDITION_ACTIONS.items():
+            for key, allowed in CONDITION_ACTIONS.items():
                 if cond.get(key) is not None:
                     chosen[key] = self.choice(cond, key, "rules.conditions", Action, allowed)
         return Rules(**chosen)

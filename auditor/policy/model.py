@@ -118,6 +118,7 @@ class Rules:
     undeclared_fact: Action = Action.REVIEW
     registration_required: Action = Action.OBLIGATION
     licensor_approval_required: Action = Action.REVIEW
+    unverifiable: Action = Action.REVIEW  # conditional commercial use with no condition the tool can check
 
 
 def _frozen_map(items: Mapping[str, UseSpec] | None = None) -> Mapping[str, UseSpec]:
