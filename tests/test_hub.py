@@ -621,3 +621,20 @@ def test_factory_composes_from_arguments_and_environment(
         open_source(hub_dir=hub.root, snapshot=tmp_path / "s.json")
     with pytest.raises(UsageError):
         open_source(offline=True, no_cache=True)
+
+
+def test_messages_are_one_printable_line(make_hub: MakeHub, tmp_path: Path) -> None:
+    hostile = "org/\x1b[31mred\x1b[0m\nnext"
+    hub = make_hub({"org/a": {"README.md": CARD}})
+    snap = tmp_path / "s.json"
+    with open_source(endpoint=hub.url, no_cache=True, save_snapshot=snap) as source:
+        source.fetch("org/a", None)
+    results = [
+        client(hub).fetch(hostile, None),
+        DirSource(tmp_path).fetch(hostile, None),
+        SnapshotSource(snap).fetch(hostile, None),
+        CachedSource(client(hub), tmp_path / "c", offline=True).fetch(hostile, None),
+    ]
+    for result in results:
+        message = error(result).message
+        assert message.isprintable(), message

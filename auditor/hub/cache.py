@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from auditor.hub.base import HubSource
-from auditor.hub.content import is_full_sha
+from auditor.hub.content import is_full_sha, printable
 from auditor.hub.serial import model_from_json, model_to_json
 from auditor.hub.stats import Counters, merge
 from auditor.models import FetchError, FetchErrorKind, FetchResult, HubModel
@@ -94,7 +94,7 @@ class CachedSource:
                 repo_id=repo_id,
                 requested_revision=requested,
                 kind=FetchErrorKind.OFFLINE_MISS,
-                message=f"{repo_id}@{requested}: not in the cache at {self.cache_dir} (offline)",
+                message=printable(f"{repo_id}@{requested}: not in the cache at {self.cache_dir} (offline)", 1000),
             )
         self._counters.add("cache_misses")
         if not pinned and isinstance(self.inner, ReusingSource):  # pinned: already known not to be here

@@ -56,6 +56,12 @@ def iso_datetime(value: _dt.datetime | None) -> str | None:
     return value.astimezone(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
 
 
+def printable(text: str, limit: int = 300) -> str:
+    """One bounded line with no control characters: ids and server messages end up on terminals."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(cleaned.split())[:limit]
+
+
 def normalise_gated(value: object) -> str | None:
     """The Hub says false, "auto" or "manual"; anything else unexpected counts as manual (fail closed)."""
     if value is None or value is False:

@@ -31,6 +31,7 @@ from auditor.hub.content import (
     iso_utc,
     normalise_gated,
     parse_front_matter,
+    printable,
     wanted_files,
 )
 from auditor.hub.stats import Counters
@@ -144,7 +145,7 @@ class DirSource:
 
     def _error(self, repo_id: str, requested: str, kind: FetchErrorKind, message: str) -> FetchError:
         self._counters.add("failures")
-        return FetchError(repo_id=repo_id, requested_revision=requested, kind=kind, message=message)
+        return FetchError(repo_id=repo_id, requested_revision=requested, kind=kind, message=printable(message, 1000))
 
 
 def content_sha(folder: Path, siblings: list[str]) -> str:

@@ -52,6 +52,7 @@ from auditor.hub.content import (
     normalise_gated,
     parse_front_matter,
     plain_data,
+    printable,
     wanted_files,
 )
 from auditor.hub.stats import Counters
@@ -488,8 +489,7 @@ class HfHubSource:
         """Bounded and token-free: messages end up in reports, logs and CI annotations."""
         if self._token:
             text = text.replace(self._token, "***")
-        text = " ".join(text.split())
-        return text[:300]
+        return printable(text)
 
     def _error(self, repo_id: str, requested: str, kind: FetchErrorKind, message: str) -> FetchError:
         self._counters.add("failures")

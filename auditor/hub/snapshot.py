@@ -21,7 +21,7 @@ from typing import Any
 from auditor import __version__
 from auditor.errors import InputFileError
 from auditor.hub.base import HubSource
-from auditor.hub.content import is_full_sha, iso_utc
+from auditor.hub.content import is_full_sha, iso_utc, printable
 from auditor.hub.serial import result_from_json, result_to_json
 from auditor.hub.stats import Counters, merge
 from auditor.models import FetchError, FetchErrorKind, FetchResult, HubModel
@@ -121,7 +121,7 @@ class SnapshotSource:
                 repo_id=repo_id,
                 requested_revision=requested,
                 kind=FetchErrorKind.OFFLINE_MISS,
-                message=f"{repo_id}@{requested}: not in the snapshot {self.path}",
+                message=printable(f"{repo_id}@{requested}: not in the snapshot {self.path}", 1000),
             )
         self._counters.add("snapshot_hits")
         return found
