@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -28,6 +28,12 @@ from auditor.errors import (
     UsageError,
 )
 from auditor.models import AuditReport, ModelRef, ModelResult, Status
+
+if TYPE_CHECKING:
+    from auditor.drift import BaseModel
+    from auditor.models import Origin
+    from auditor.sources.discover import Discovery
+    from auditor.sources.lockfile import LockFile
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -125,6 +131,31 @@ def policy_options(func: F) -> F:
             metavar="USE",
             help="Intended use the models are checked for (e.g. internal-research, commercial-product, saas). "
             "Default: the policy's default_use.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def discover_options(func: F) -> F:
+    """Models found in code and configuration (see `auditor discover`), each located at its file and line."""
+    options = [
+        click.option(
+            "--discover",
+            "discover_paths",
+            multiple=True,
+            type=click.Path(exists=True, path_type=Path),
+            metavar="PATH",
+            help="Find models referenced in code and configs under PATH (from_pretrained, pipeline, "
+            "hf_hub_download, configs, `hf download`…). Repeatable.",
+        ),
+        click.option(
+            "--exclude",
+            "discover_exclude",
+            multiple=True,
+            metavar="GLOB",
+            help="With --discover: skip paths matching GLOB (relative path or file name). Repeatable.",
         ),
     ]
     for option in reversed(options):
@@ -345,6 +376,15 @@ def _finish(report: AuditReport, opts: dict[str, Any]) -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when verdicts reach --fail-on (report-only jobs).")
 @click.option("--stats", is_flag=True, help="Print request and cache counters to stderr.")
 @click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@discover_options
+@click.option(
+    "--diff",
+    "diff_base",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="BASE.json",
+    help="Also print (on stderr) what changed since an earlier --format json report: "
+    "new and removed models, changed verdicts and licenses.",
+)
 @hub_options
 @_handle_errors
 def scan(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts: Any) -> None:
@@ -359,10 +399,16 @@ def scan(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts: Any) -
     """
     formats = _parse_formats(opts.pop("formats"))
     refs = collect_refs(model_ids, ref_files)
+    refs = _add_discovered(refs, _run_discovery(opts))
     if not refs:
+        if opts.get("discover_paths"):
+            raise UsageError("no model references found under the --discover paths, and no models given")
         raise UsageError("no models given: pass MODEL_ID arguments or -r FILE (see auditor scan --help)")
+    base = _read_diff_base(opts)
     report = build_report(refs, opts, show_progress=not opts.get("no_progress"))
     write_outputs(report, formats, opts.get("output"), {"fail_on": Status(opts["fail_on"])})
+    if base is not None:
+        _echo_err(_diff_text(base, report, opts))
     _finish(report, opts)
 
 
@@ -441,6 +487,466 @@ def policy_check(path: Path) -> None:
 
     policy = check_policy_file(path, load_knowledge_base())
     click.echo(f"{path}: ok (uses: {', '.join(policy.use_names)}; default: {policy.default_use})")
+
+
+# ---------------------------------------------------------------- the CI gate: discover, lock, check
+
+
+def printable(text: object, *, multiline: bool = False, limit: int | None = None) -> str:
+    """Card text and file content made safe for a terminal or a CI log (no escapes, no bidi tricks)."""
+    from auditor.report.text import printable as _printable
+
+    return _printable(text, multiline=multiline, limit=limit)
+
+
+def _run_discovery(opts: dict[str, Any]) -> Discovery | None:
+    """Discover models under --discover paths; unresolved references and unreadable files go to stderr."""
+    from auditor.sources.discover import discover
+
+    paths = opts.get("discover_paths") or ()
+    if not paths:
+        return None
+    found = discover(paths, exclude=opts.get("discover_exclude") or ())
+    for ref in found.unresolved:
+        _echo_err(f"warning: {ref.where}: unresolved model reference ({ref.via}): {printable(ref.expression)}")
+    for message in found.warnings:
+        _echo_err(f"warning: {printable(message)}")
+    return found
+
+
+def _add_discovered(refs: list[ModelRef], found: Discovery | None) -> list[ModelRef]:
+    """Models named in lists first (their line is the origin), then discovered ones not already listed."""
+    from auditor.sources.discover import to_model_refs
+
+    if found is None:
+        return refs
+    listed = {(ref.repo_id, ref.revision) for ref in refs}
+    return refs + [ref for ref in to_model_refs(found) if (ref.repo_id, ref.revision) not in listed]
+
+
+def _read_diff_base(opts: dict[str, Any]) -> dict[str, BaseModel] | None:
+    from auditor.drift import read_base_report
+
+    path = opts.get("diff_base")
+    return read_base_report(path) if path is not None else None
+
+
+def _diff_text(base: dict[str, BaseModel], report: AuditReport, opts: dict[str, Any]) -> str:
+    from auditor.drift import diff_reports, render_diff
+
+    return printable(render_diff(diff_reports(base, report), str(opts["diff_base"])), multiline=True).rstrip("\n")
+
+
+@cli.command("discover")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["list", "inventory", "json"]),
+    default="list",
+    show_default=True,
+    help="list: a list file for `scan -r`, with `# file:line` comments; inventory: YAML to add uses and owners to.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB. Repeatable.")
+@click.option("--fail-on-unresolved", is_flag=True, help="Exit 1 when a model id is computed at run time.")
+@_handle_errors
+def discover_command(
+    paths: tuple[Path, ...], fmt: str, output: Path | None, exclude: tuple[str, ...], fail_on_unresolved: bool
+) -> None:
+    """Find the Hub models code and configuration use, with file and line.
+
+    Reads Python (from_pretrained, pipeline, hf_hub_download, snapshot_download, SentenceTransformer,
+    CrossEncoder; string constants resolved), notebooks, YAML/JSON/TOML configs (model, model_name_or_path,
+    base_model… keys), shell scripts, Dockerfiles and Makefiles (`hf download`, `huggingface-cli download`).
+    Skips .git, hidden directories, node_modules and virtualenvs. Ids computed at run time are reported
+    on stderr as unresolved, with file and line. A line containing `auditor: ignore` is skipped.
+
+    \b
+    Examples:
+      auditor discover src/ configs/ > models.txt
+      auditor discover . --format inventory -o inventory.yaml
+    """
+    from auditor.sources.discover import RENDERERS, Discovery
+
+    found = _run_discovery({"discover_paths": paths, "discover_exclude": exclude}) or Discovery()
+    text = RENDERERS[fmt](found)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        _echo_err(f"wrote {output}")
+    models = len(found.models())
+    _echo_err(
+        f"found {models} model{'s' if models != 1 else ''} at {len(found.references)} places in "
+        f"{found.files_scanned} files; {len(found.unresolved)} unresolved"
+    )
+    if fail_on_unresolved and found.unresolved:
+        sys.exit(EXIT_FINDINGS)
+
+
+def _lock_inputs(
+    model_ids: Sequence[str], ref_files: Sequence[Path], opts: dict[str, Any], lock: LockFile | None
+) -> tuple[list[ModelRef], Discovery | None]:
+    """What scan takes; with no models given, the models of the existing lock."""
+    from auditor.sources.lockfile import lock_refs
+
+    found = _run_discovery(opts)
+    refs = _add_discovered(collect_refs(model_ids, ref_files), found)
+    if not refs and found is None and not model_ids and not ref_files and lock is not None:
+        refs = lock_refs(lock)
+    return refs, found
+
+
+@cli.command("lock", epilog=EPILOG_EXIT)
+@click.argument("model_ids", nargs=-1, metavar="[MODEL_ID[@REVISION]]...")
+@click.option(
+    "-r",
+    "--requirements",
+    "ref_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A list file or an inventory .yaml. Repeatable.",
+)
+@discover_options
+@policy_options
+@click.option(
+    "--lock-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default="models.lock",
+    show_default=True,
+    help="The lock file to write.",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@hub_options
+@_handle_errors
+def lock_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts: Any) -> None:
+    """Pin each model to its current commit, with its license, an evidence hash and its verdict.
+
+    The lock file is stable and diff-friendly: review it in pull requests like any lock file. With no
+    models given, the models already in the lock file are re-pinned. `auditor check --lock` then fails
+    when a locked model's license or license evidence changes upstream.
+
+    \b
+    Examples:
+      auditor lock --discover src/                 # writes models.lock
+      auditor lock -r models.txt --lock-file ci/models.lock
+      auditor lock                                 # re-pin what models.lock lists
+    """
+    from auditor.audit import unavailable_reason
+    from auditor.drift import build_lock
+    from auditor.sources.lockfile import read_lock, write_lock
+
+    path: Path = opts["lock_file"]
+    existing = read_lock(path) if path.exists() else None
+    refs, _ = _lock_inputs(model_ids, ref_files, opts, existing)
+    if not refs:
+        raise UsageError("no models given: pass MODEL_ID arguments, -r FILE or --discover PATH")
+    report = build_report(refs, opts, show_progress=not opts.get("no_progress"))
+    if not report.complete:
+        _echo_err("auditor: interrupted: the lock file was not written")
+        sys.exit(EXIT_INTERRUPTED)
+    reason = unavailable_reason(report)
+    if reason:
+        raise HubUnavailableError(reason)
+    built = build_lock(report)
+    write_lock(path, built.lock)
+    for entry in sorted(built.lock.entries, key=lambda e: e.key):
+        verdicts = ", ".join(f"{status} ({use})" for use, status in entry.verdicts)
+        click.echo(f"locked  {entry.key}  {entry.sha[:12]}  {printable(entry.license or 'unresolved')}  {verdicts}")
+    for result in built.skipped:
+        message = result.fetch_error.message if result.fetch_error else result.verdict.reason
+        _echo_err(f"auditor: not locked: {result.ref}: {printable(message, limit=300)}")
+    _echo_err(f"wrote {path} ({len(built.lock.entries)} models)")
+    sys.exit(EXIT_FINDINGS if built.skipped else EXIT_OK)
+
+
+def _gone_revisions(lock: LockFile, report: AuditReport, opts: dict[str, Any]) -> set[str]:
+    """Keys whose locked commit the Hub no longer serves (asked past the cache, which would still have it)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from auditor.models import FetchError, FetchErrorKind
+    from auditor.sources.lockfile import ref_key
+
+    todo = {}
+    for result in report.results:
+        entry = lock.get(ref_key(result.ref))
+        if entry is None or (result.hub is not None and result.hub.sha == entry.sha):
+            continue
+        todo[entry.key] = entry
+    if not todo:
+        return set()
+    source = _open_source({**opts, "no_cache": True})
+    try:
+        with ThreadPoolExecutor(max_workers=opts.get("jobs", 8)) as pool:
+            fetched = dict(zip(todo, pool.map(lambda e: source.fetch(e.repo_id, e.sha), todo.values()), strict=True))
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+    return {
+        key
+        for key, result in fetched.items()
+        if isinstance(result, FetchError) and result.kind is FetchErrorKind.REVISION_NOT_FOUND
+    }
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(
+    level: str, message: str, *, file: str | None = None, line: int | None = None, title: str | None = None
+) -> str:
+    """One workflow command (`::error file=…,line=…,title=…::message`), escaped as GitHub requires."""
+    properties = []
+    if file:
+        properties.append(f"file={_escape_property(file)}")
+        if line:
+            properties.append(f"line={line}")
+    if title:
+        properties.append(f"title={_escape_property(title)}")
+    head = f"::{level} {','.join(properties)}" if properties else f"::{level}"
+    return f"{head}::{_escape_data(message)}"
+
+
+def _workspace_path(path: str) -> str:
+    """GitHub resolves annotation paths against the workspace, which need not be the working directory."""
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if workspace:
+        relative = os.path.relpath(os.path.abspath(path), workspace)
+        if relative != ".." and not relative.startswith(".." + os.sep):
+            return Path(relative).as_posix()
+    return Path(path).as_posix()
+
+
+def _attention(result: ModelResult, fail_on: Status) -> bool:
+    status = result.verdict.status
+    return status.at_least(fail_on) or status.at_least(Status.NEEDS_REVIEW)
+
+
+def _failing(result: ModelResult, fail_on: Status) -> bool:
+    status = result.verdict.status
+    return status.at_least(fail_on) or status is Status.ERROR
+
+
+def _fix_of(result: ModelResult) -> str | None:
+    """How to fix the most severe finding that says how."""
+    from auditor.models import Severity
+
+    ranked = sorted(result.verdict.findings, key=lambda f: -f.severity.rank)
+    for finding in ranked:
+        if finding.fix and finding.severity is not Severity.INFO:
+            return finding.fix
+    return None
+
+
+def _locations(result: ModelResult, found: Discovery | None) -> list[Origin]:
+    """Every place the model is named: all discovered occurrences, else the reference's own origin."""
+    places = []
+    if result.ref.origin is not None:
+        places.append(result.ref.origin)
+    if found is not None:
+        for repo_id, revision, refs in found.models():
+            if (repo_id, revision) == (result.ref.repo_id, result.ref.revision):
+                places.extend(ref.origin for ref in refs if ref.origin not in places)
+    return places
+
+
+def _print_annotations(results: Sequence[ModelResult], found: Discovery | None, fail_on: Status) -> None:
+    for result in results:
+        if not _attention(result, fail_on):
+            continue
+        verdict = result.verdict
+        level = "error" if _failing(result, fail_on) else "warning"
+        message = f"{result.ref} is {verdict.status.value} for {verdict.use}: {verdict.reason}"
+        fix = _fix_of(result)
+        if fix:
+            message += f"\nFix: {fix}"
+        message = printable(message, multiline=True, limit=4000)
+        title = f"auditor: {verdict.status.value} ({result.ref.repo_id})"
+        places: list[Origin | None] = [*_locations(result, found)] or [None]
+        for origin in places:
+            click.echo(
+                github_annotation(
+                    level,
+                    message,
+                    file=_workspace_path(origin.path) if origin else None,
+                    line=origin.line if origin else None,
+                    title=printable(title, limit=200),
+                )
+            )
+    for ref in found.unresolved if found is not None else ():
+        click.echo(
+            github_annotation(
+                "warning",
+                printable(f"unresolved model reference ({ref.via}): {ref.expression}; auditor cannot check it"),
+                file=_workspace_path(ref.origin.path),
+                line=ref.origin.line,
+                title="auditor: unresolved model reference",
+            )
+        )
+
+
+def _summary(report: AuditReport, fail_on: Status, exit_zero: bool, extra: Sequence[str]) -> str:
+    counts = report.summary
+    parts = [f"{counts[s.value]} {s.value}" for s in Status if counts[s.value]]
+    failed = any(_failing(r, fail_on) for r in report.results)
+    outcome = "FAILED" if failed else "passed"
+    if failed and exit_zero:
+        outcome += " (--exit-zero)"
+    total = len(report.results)
+    text = f"auditor check: {total} model{'s' if total != 1 else ''}: {', '.join(parts) or 'none'}"
+    for item in extra:
+        text += f"; {item}"
+    return f"{text} — {outcome} (fail-on: {fail_on.value})"
+
+
+def _print_concise(report: AuditReport, found: Discovery | None, fail_on: Status) -> None:
+    """Only the models that need attention: verdict, id, where it is used, why, and how to fix it."""
+    from auditor.drift import LOCK_RULES
+    from auditor.models import Severity
+
+    rows = [r for r in report.results if _attention(r, fail_on)]
+    rows.sort(key=lambda r: (-r.verdict.status.rank, r.ref.repo_id))
+    for result in rows:
+        tag = "FAIL" if _failing(result, fail_on) else "WARN"
+        places = _locations(result, found)
+        where = str(places[0]) if places else "(command line)"
+        if len(places) > 1:
+            where += f" (+{len(places) - 1} more)"
+        click.echo(f"{tag}  {result.verdict.status.value:<13} {printable(str(result.ref), limit=120)}  {where}")
+        click.echo(f"      {printable(result.verdict.reason, limit=400)}")
+        for finding in result.verdict.findings:
+            if finding.rule in LOCK_RULES and finding.severity is not Severity.INFO:
+                if finding.message != result.verdict.reason:
+                    click.echo(f"      lock: {printable(finding.message, limit=400)}")
+        fix = _fix_of(result)
+        if fix:
+            click.echo(f"      fix: {printable(fix, limit=400)}")
+
+
+@cli.command("check", epilog=EPILOG_EXIT)
+@click.argument("model_ids", nargs=-1, metavar="[MODEL_ID[@REVISION]]...")
+@click.option(
+    "-r",
+    "--requirements",
+    "ref_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A list file or an inventory .yaml. Repeatable.",
+)
+@discover_options
+@click.option(
+    "--lock",
+    "lock_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Fail on license drift against FILE (written by `auditor lock`), on models not in it, and on locked "
+    "commits that are gone. With no models given, checks the models FILE lists.",
+)
+@policy_options
+@click.option(
+    "--fail-on",
+    type=click.Choice(STATUS_NAMES[1:]),
+    default="needs-review",
+    show_default=True,
+    help="Exit 1 when any model's verdict is at or above this level.",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when verdicts reach --fail-on (report-only jobs).")
+@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False, path_type=Path), help="Write SARIF to FILE.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML to FILE.")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the full JSON report to FILE (keep it as the next run's --diff base).",
+)
+@click.option(
+    "--diff",
+    "diff_base",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="BASE.json",
+    help="Also print what changed since an earlier JSON report.",
+)
+@click.option(
+    "--annotations/--no-annotations",
+    default=None,
+    help="Print GitHub annotations (::error file=…,line=…::…). Default: when GITHUB_ACTIONS=true.",
+)
+@click.option("--stats", is_flag=True, help="Print request and cache counters to stderr.")
+@hub_options
+@_handle_errors
+def check(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts: Any) -> None:
+    """The CI gate: audit the models in use and fail on anything that needs attention.
+
+    Takes what `scan` takes, plus --discover and --lock. Prints only the models that need attention and a
+    summary line; writes SARIF / JUnit / JSON when asked; on GitHub Actions, annotates the line where each
+    failing model is named.
+
+    \b
+    Examples:
+      auditor check --discover .
+      auditor check --discover src/ --lock models.lock --sarif auditor.sarif
+      auditor check -r models.txt --use saas --fail-on blocked
+    """
+    from auditor.audit import unavailable_reason
+    from auditor.drift import apply_lock_check, check_lock
+    from auditor.errors import InputFileError
+    from auditor.sources.lockfile import read_lock
+
+    fail_on = Status(opts["fail_on"])
+    lock_path: Path | None = opts.get("lock_path")
+    lock = None
+    if lock_path is not None:
+        if not lock_path.exists():
+            raise InputFileError(str(lock_path), None, "no such lock file; write one with `auditor lock`")
+        lock = read_lock(lock_path)
+    refs, found = _lock_inputs(model_ids, ref_files, opts, lock)
+    if not refs and found is None and not model_ids and not ref_files:
+        raise UsageError("no models given: pass MODEL_ID arguments, -r FILE, --discover PATH or --lock FILE")
+    base = _read_diff_base(opts)
+    extra: list[str] = []
+    if found is not None and found.unresolved:
+        extra.append(f"{len(found.unresolved)} unresolved reference{'s' if len(found.unresolved) != 1 else ''}")
+    if not refs:
+        if opts.get("annotations") or (opts.get("annotations") is None and os.environ.get("GITHUB_ACTIONS") == "true"):
+            _print_annotations((), found, fail_on)
+        click.echo("auditor check: no model references found" + "".join(f"; {item}" for item in extra) + " — passed")
+        sys.exit(EXIT_OK)
+    report = build_report(refs, opts, show_progress=False)
+    if report.complete:
+        reason = unavailable_reason(report)
+        if reason:
+            raise HubUnavailableError(reason)
+    if lock is not None and lock_path is not None:
+        result = check_lock(lock, report, gone=_gone_revisions(lock, report, opts), lock_name=lock_path.name)
+        report = apply_lock_check(report, result)
+        counted = [
+            (rule, result.count(rule))
+            for rule in ("license-drift", "not-in-lock", "locked-revision-gone", "revision-moved", "stale-lock-entry")
+        ]
+        lock_parts = [f"{n} {rule}" for rule, n in counted if n]
+        extra.insert(0, f"lock: {', '.join(lock_parts) if lock_parts else 'no drift'}")
+    for option, fmt in (("sarif_path", "sarif"), ("junit_path", "junit"), ("json_path", "json")):
+        if opts.get(option) is not None:
+            write_outputs(report, [fmt], opts[option], {"fail_on": fail_on})
+    annotate = opts.get("annotations")
+    if annotate is None:
+        annotate = os.environ.get("GITHUB_ACTIONS") == "true"
+    if annotate:
+        _print_annotations(report.results, found, fail_on)
+    _print_concise(report, found, fail_on)
+    if base is not None:
+        click.echo(_diff_text(base, report, opts))
+    click.echo(_summary(report, fail_on, bool(opts.get("exit_zero")), extra))
+    _finish(report, opts)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

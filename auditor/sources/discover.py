@@ -777,7 +777,13 @@ class _PythonScanner:
         *,
         objects_allowed: bool = False,
     ) -> None:
-        if target is None or (objects_allowed and self.is_object(target, stack)):
+        if target is None:
+            # `f(*args)` / `f(**kwargs)` may pass a model id we cannot see: keep it as unresolved
+            splat = any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
+            if splat and not self.sink.ignored(call.lineno) and not objects_allowed:
+                self.sink.found(call.lineno, via, expression=self.text(call))
+            return
+        if objects_allowed and self.is_object(target, stack):
             return
         line = getattr(target, "lineno", call.lineno)
         if self.sink.ignored(line) or self.sink.ignored(call.lineno):
