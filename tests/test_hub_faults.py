@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.hub import HfHubSource, MemoSource
+from auditor.hub import HfHubSource, MemoSource, open_source
 from auditor.models import FetchError, FetchErrorKind, FetchResult, HubModel
 from tests.hubstandin import HubStandIn
 from tests.test_hub import CARD, FakeTime, client, error, model, routes
@@ -163,3 +164,20 @@ def test_1000_models_under_20_percent_faults_all_end_as_values(make_hub: MakeHub
     assert stats["retries"] > 100  # the faults did happen
     assert stats["requests_model_info"] <= 1000 * 5
     assert elapsed < 20
+
+
+def test_close_cuts_a_long_retry_after_short(make_hub: MakeHub) -> None:
+    hub = make_hub(REPO)
+    hub.set_faults(fail_first_n=1, fail_status=429, retry_after=30)
+    source = open_source(endpoint=hub.url, no_cache=True)
+    results: list[FetchResult] = []
+    worker = threading.Thread(target=lambda: results.append(source.fetch("org/a", None)))
+    started = time.monotonic()
+    worker.start()
+    time.sleep(0.3)  # the worker is now waiting out the Retry-After
+    source.close()  # what the CLI does after Ctrl-C
+    worker.join(timeout=5)
+    assert not worker.is_alive()
+    assert time.monotonic() - started < 3
+    stopped = error(results[0])
+    assert stopped.message == "org/a: not fetched, the run was stopped"

@@ -41,9 +41,12 @@ class ComposedSource:
     leaves the evidence of what it fetched.
     """
 
-    def __init__(self, top: HubSource, recorder: SnapshotRecorder | None = None) -> None:
+    def __init__(
+        self, top: HubSource, recorder: SnapshotRecorder | None = None, client: HfHubSource | None = None
+    ) -> None:
         self._top = top
         self._recorder = recorder
+        self._client = client
         self._closed = False
 
     def fetch(self, repo_id: str, revision: str | None) -> FetchResult:
@@ -59,6 +62,8 @@ class ComposedSource:
         if self._closed:
             return
         self._closed = True
+        if self._client is not None:
+            self._client.cancel()  # workers still backing off (after Ctrl-C) give up instead of holding the exit
         if self._recorder is not None:
             self._recorder.save()
 
@@ -103,11 +108,12 @@ def open_source(
     max_age: float = DEFAULT_MAX_AGE,
     timeout: float = DEFAULT_TIMEOUT,
     retries: int = DEFAULT_RETRIES,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] = time.time,
 ) -> ComposedSource:
     """The source for one run. Raises `UsageError` for contradictory choices, `InputFileError` for a
-    snapshot that cannot be read. Call `close()` at the end (it saves `save_snapshot`)."""
+    snapshot that cannot be read. Call `close()` at the end: it saves `save_snapshot` and makes
+    requests still backing off give up (so Ctrl-C is not held up by a long Retry-After)."""
     if snapshot is not None and hub_dir is not None:
         raise UsageError("--snapshot and --hub-dir both say where models come from: choose one")
     if offline and no_cache and snapshot is None and hub_dir is None:
@@ -121,6 +127,7 @@ def open_source(
     offline = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE
 
     base: HubSource
+    client: HfHubSource | None = None
     if snapshot is not None:
         base = SnapshotSource(snapshot)
     elif hub_dir is not None:
@@ -149,4 +156,4 @@ def open_source(
             )
 
     recorder = SnapshotRecorder(base, save_snapshot, clock=clock) if save_snapshot is not None else None
-    return ComposedSource(MemoSource(recorder if recorder is not None else base), recorder)
+    return ComposedSource(MemoSource(recorder if recorder is not None else base), recorder, client)

@@ -95,7 +95,8 @@ class HfHubSource:
 
     Requests per repo: one `model_info`, one GET per license file the siblings list (or the card's
     `license_link` names), and README.md only when the Hub returned no card data. The token is
-    sent only to the endpoint and never appears in a message.
+    sent only to the endpoint and never appears in a message; `token=None` means anonymous (no
+    token saved on the machine is picked up: `open_source` decides, from `--token` or `HF_TOKEN`).
     """
 
     def __init__(
@@ -105,7 +106,7 @@ class HfHubSource:
         *,
         timeout: float = DEFAULT_TIMEOUT,
         retries: int = DEFAULT_RETRIES,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         backoff_base: float = 0.5,
@@ -128,7 +129,9 @@ class HfHubSource:
         )
         self._timeout = timeout
         self._retries = retries
-        self._sleep = sleep
+        self._cancelled = threading.Event()
+        # Default: a sleep that `cancel()` cuts short, so Ctrl-C never waits out a 60 s Retry-After.
+        self._sleep = sleep if sleep is not None else self._cancelled.wait
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
         self._rng_lock = threading.Lock()
@@ -153,6 +156,10 @@ class HfHubSource:
     @property
     def has_token(self) -> bool:
         return self._token is not None
+
+    def cancel(self) -> None:
+        """Stop retrying: waits end now and further requests fail at once (the run is stopping)."""
+        self._cancelled.set()
 
     def fetch(self, repo_id: str, revision: str | None) -> FetchResult:
         return self.fetch_reusing(repo_id, revision, None)
@@ -333,6 +340,8 @@ class HfHubSource:
     def _with_retries(self, kind: str, operation: Callable[[], _T]) -> _T:
         attempt = 0
         while True:
+            if self._cancelled.is_set():
+                raise _Failed(_Failure(FetchErrorKind.NETWORK, "cancelled: the run is stopping"), attempt)
             self._await_pause()
             self._counters.add("requests")
             self._counters.add(f"requests_{kind}")
@@ -481,6 +490,8 @@ class HfHubSource:
             return f"rate limited by {self.endpoint}{tries}; try later, or with a token (higher limits)"
         if kind is FetchErrorKind.SERVER:
             return f"server error from {self.endpoint}: {failure.detail}{tries}"
+        if kind is FetchErrorKind.NETWORK and self._cancelled.is_set():
+            return f"{repo_id}: not fetched, the run was stopped"
         if kind is FetchErrorKind.NETWORK:
             return f"cannot reach {self.endpoint}: {failure.detail}{tries}"
         return f"invalid response from {self.endpoint}: {failure.detail}{tries}"
