@@ -246,7 +246,7 @@ def test_allow_list_sends_other_orgs_to_review(tmp_path: Path) -> None:
     assert verdict(policy, "u", "mit", repo_id="Trusted/model").status is Status.APPROVED
     other = verdict(policy, "u", "mit", repo_id="someone/model")
     assert other.status is Status.NEEDS_REVIEW
-    assert rules_of(other)[0] == "org-not-allowed"
+    assert other.reason.startswith("the publisher 'someone' is not on the policy's allow list")
 
 
 # ------------------------------------------------------------------ obligations
@@ -304,3 +304,12 @@ def test_evaluate_is_pure_over_the_resolution() -> None:
     before = repr(res)
     evaluate(ref=ModelRef("org/m", SHA), fetched=hub(), resolution=res, policy=DEFAULT, kb=KB, use="saas", today=TODAY)
     assert repr(res) == before
+
+
+def test_reason_prefers_the_license_over_repo_hygiene() -> None:
+    """When several findings weigh the same, the table shows the substantive one."""
+    strict = load("strict-enterprise")
+    result = verdict(strict, "commercial-product", "cc-by-nc-4.0", revision=None)
+    assert result.status is Status.BLOCKED
+    assert result.reason.startswith("Creative Commons Attribution Non Commercial")
+    assert "revision-not-pinned" in rules_of(result)

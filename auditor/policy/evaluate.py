@@ -145,16 +145,18 @@ def evaluate(
         )
         return Verdict(Status.ERROR, use, finding.message, (finding,))
 
+    # Substance first (the licenses, their conditions, the evidence), repo hygiene last: among findings of
+    # the same weight the first one becomes the verdict's one-line reason.
     steps = _Steps(spec)
     rules = policy.rules
-    _check_orgs(steps, rules, ref, fetched, resolution)
-    _check_repo(steps, rules, ref, fetched)
-    _check_resolution_findings(steps, rules, resolution)
     entries = _check_licenses(steps, rules, resolution, kb, spec)
     _check_commercial(steps, resolution, entries, spec)
     for entry in entries:
         _check_conditions(steps, rules, policy.company, entry, spec)
+    _check_resolution_findings(steps, rules, resolution)
     _check_confidence(steps, rules, resolution)
+    _check_orgs(steps, rules, ref, fetched, resolution)
+    _check_repo(steps, rules, ref, fetched)
 
     status = steps.status
     reason = _reason(steps, status)
@@ -397,7 +399,7 @@ def _check_threshold(
         steps.add(
             "condition-met",
             Status.APPROVED_WITH_OBLIGATIONS,
-            f"company.{fact} is {_fmt(declared, unit)}, within the {cap} that {entry.name} allows",
+            f"company.{fact} ({declared:,}) is within the limit of {cap} in {entry.name}",
         )
         steps.oblige(f"Stay at or below {cap} ({entry.name}); above it a separate license is required")
 
