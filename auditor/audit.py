@@ -96,7 +96,7 @@ def _audit_one_safely(ref: ModelRef, *, use: str, **kwargs: object) -> ModelResu
     """A bug in one model's evaluation becomes that model's `error` verdict, not a lost run."""
     try:
         return audit_one(ref, use=use, **kwargs)  # type: ignore[arg-type]
-    except Exception as exc:  # noqa: BLE001 - reported as a verdict, with its cause
+    except Exception as exc:
         finding = Finding(
             rule="internal-error",
             severity=Severity.ERROR,

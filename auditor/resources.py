@@ -7,8 +7,13 @@ In a wheel, the top-level `rules/` folder ships as the package `auditor.rules`; 
 from __future__ import annotations
 
 import importlib.resources
-from importlib.resources.abc import Traversable
+import sys
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    from importlib.resources.abc import Traversable
+else:
+    from importlib.abc import Traversable
 
 _SOURCE_RULES = Path(__file__).resolve().parent.parent / "rules"
 
