@@ -5,7 +5,7 @@ from __future__ import annotations
 from auditor.models import Severity, Verdict
 from auditor.policy.model import Company, Policy
 
-_MARK = {Severity.INFO: "ok  ", Severity.WARNING: "WARN", Severity.ERROR: "FAIL"}
+_MARK = {Severity.INFO: "info", Severity.WARNING: "WARN", Severity.ERROR: "FAIL"}
 
 
 def _facts(company: Company) -> list[str]:
