@@ -64,7 +64,10 @@ def _build(loader: _Loader, node: yaml.Node, path: str) -> Any:
             items.append(_build(loader, item, path))
             items.item_lines.append(item.start_mark.line + 1)
         return items
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError as exc:  # e.g. an impossible date such as 2025-13-01
+        raise InputFileError(path, node.start_mark.line + 1, f"invalid value {node.value!r}: {exc}") from None
 
 
 def parse_yaml(text: str, path: str) -> Any:
