@@ -951,6 +951,9 @@ def check(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts: Any) 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: click parsing, with every failure turned into one line and an exit code."""
+    from huggingface_hub.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # the client's own notices would break "one clear line" on stderr
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="auditor", standalone_mode=False)
     except click.exceptions.Abort:

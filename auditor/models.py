@@ -142,7 +142,7 @@ class HubModel:
     file_problems: tuple[FileProblem, ...] = ()
     card_error: str | None = None  # front matter present but unreadable
     fetched_at: str = ""  # ISO 8601 UTC
-    source: str = ""  # where it came from: an endpoint URL, hub-dir:PATH, snapshot:PATH, cache
+    source: str = ""  # where it came from: an endpoint URL, hub-dir:PATH, snapshot:PATH, cache:ENDPOINT
 
 
 @dataclass(frozen=True)
