@@ -35,8 +35,13 @@ _CELL_MAX = 4000  # far below Excel's 32767-character cell limit, long enough fo
 
 
 def safe_cell(value: object) -> str:
-    text = printable(value, limit=_CELL_MAX)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    raw = "" if value is None else str(value)
+    text = printable(raw, limit=_CELL_MAX)
+    # Checked before and after cleaning: a tab or CR trigger becomes a space, and " =cmd" is still live
+    # in some spreadsheets, which skip leading spaces.
+    if raw.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START):
+        return "'" + text
+    return text
 
 
 def row(result: ModelResult) -> list[str]:

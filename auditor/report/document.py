@@ -182,10 +182,7 @@ def content_digest(report: AuditReport) -> str:
     return hashlib.sha256(dumps(report_document(report)).encode("ascii")).hexdigest()
 
 
-def status_of(name: str) -> Status:
-    return Status(name)
-
-
+# The least severity a verdict is reported at in CI formats, whatever its findings say.
 SEVERITY_FOR_STATUS = {
     Status.APPROVED: Severity.INFO,
     Status.APPROVED_WITH_OBLIGATIONS: Severity.INFO,

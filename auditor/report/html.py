@@ -25,16 +25,25 @@ from auditor.report.view import Block, report_view
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
-_MD_ALWAYS = set("\\`*_[]{}|~:@$!#")
+# Characters that start Markdown syntax anywhere in a line: emphasis, code, links/images (`[`), raw
+# HTML (`<`, entities), table cells (`|`), strikethrough, math (`$`), headings, email autolinks (`@`).
+_MD_ALWAYS = frozenset("\\`*_[]|~$#@")
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_MD_LINE_START = re.compile(r"^(\d+)([.)])")
+# Autolinkers (GFM's extension, linkify) find `scheme:`, `//host`, `www.` and bare `host.tld`:
+# a backslash in front of the `:`, the second `/` or the `.` leaves the text readable but unlinkable.
+_MD_AUTOLINK = (
+    (re.compile(r"(?<=[A-Za-z]):"), r"\\:"),
+    (re.compile(r"/(?=/)"), r"/\\"),
+    (re.compile(r"(?<=[A-Za-z0-9])\.(?=[A-Za-z])"), r"\\."),
+)
+_MD_BLOCK_START = re.compile(r"^(?:(\d{1,9})([.)])(?=\s|$)|([-+=])(?=\s|$|=))")
 
 
 def md_escape(text: str) -> str:
-    """One line of untrusted text as literal Markdown (GFM, CommonMark) text."""
-    text = printable(text).strip()
+    """One line of untrusted text as literal Markdown (GFM, CommonMark) text: no link, image, HTML,
+    emphasis, table cell or block structure can come out of it."""
     out = []
-    for ch in text:
+    for ch in printable(text).strip():
         if ch in _MD_ENTITIES:
             out.append(_MD_ENTITIES[ch])
         elif ch in _MD_ALWAYS:
@@ -42,10 +51,10 @@ def md_escape(text: str) -> str:
         else:
             out.append(ch)
     escaped = "".join(out)
-    escaped = re.sub(r"(?i)(www)\.", r"\1\\.", escaped)  # GFM autolinks www.example.com
-    if escaped[:1] in ("-", "+", "="):  # list items and setext underlines when a value opens a line
-        escaped = "\\" + escaped
-    return _MD_LINE_START.sub(r"\1\\\2", escaped)
+    for pattern, replacement in _MD_AUTOLINK:
+        escaped = pattern.sub(replacement, escaped)
+    # A value that opens a line (a list item's text) must not start a nested list or a heading underline.
+    return _MD_BLOCK_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped)
 
 
 def md_fence(text: str) -> Markup:

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from typing import Any
 
 from auditor.models import AuditReport
 from auditor.report.base import Option, resolve_options
 from auditor.report.document import dumps, report_document
+
+SCHEMA_RESOURCE = "schema/report.schema.json"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the contract, as shipped inside the package."""
+    text = resources.files("auditor.report").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 class JsonRenderer:

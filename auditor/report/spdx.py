@@ -90,11 +90,11 @@ def to_spdx(expression: str | None) -> tuple[LicenseExpression | SpdxNoAssertion
 
 
 def created_at(generated_at: str) -> datetime:
-    """The report's time as a naive UTC datetime (what spdx-tools and cyclonedx serialise as Z)."""
+    """The report's time as an aware UTC datetime (a time without a zone is taken as UTC, never local)."""
     moment = datetime.fromisoformat(generated_at.replace("Z", "+00:00"))
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment.replace(microsecond=0)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).replace(microsecond=0)
 
 
 def _purl(repo_id: str, sha: str | None) -> str | None:
@@ -105,27 +105,39 @@ def _purl(repo_id: str, sha: str | None) -> str | None:
 
 @dataclass
 class _Refs:
-    """LicenseRefs used in the document and the best text we hold for each (first found wins)."""
+    """LicenseRefs used in the document and the best we hold for each: a text, else where to find it."""
 
-    texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # ref -> (text, comment)
+    texts: dict[str, tuple[str, str]] = field(default_factory=dict)  # ref -> (text, comment); first wins
     names: dict[str, str] = field(default_factory=dict)
-    urls: dict[str, list[str]] = field(default_factory=dict)
+    license_urls: dict[str, list[str]] = field(default_factory=dict)  # license files at a pinned sha
+    repo_urls: dict[str, list[str]] = field(default_factory=dict)  # repos using it: the last resort
 
-    def add(self, ref: str, text: str | None, comment: str, name: str | None, url: str | None) -> None:
+    def add(
+        self,
+        ref: str,
+        *,
+        text: str | None = None,
+        comment: str = "",
+        name: str | None = None,
+        license_url: str | None = None,
+        repo_url: str | None = None,
+    ) -> None:
         if text and ref not in self.texts:
             self.texts[ref] = (text, comment)
         if name and ref not in self.names:
             self.names[ref] = name
-        if url and url not in self.urls.setdefault(ref, []):
-            self.urls[ref].append(url)
+        for store, url in ((self.license_urls, license_url), (self.repo_urls, repo_url)):
+            urls = store.setdefault(ref, [])
+            if url and url not in urls:
+                urls.append(url)
 
     def infos(self) -> list[ExtractedLicensingInfo]:
         out = []
-        for ref in sorted(set(self.texts) | set(self.urls) | set(self.names)):
-            urls = self.urls.get(ref, [])
+        for ref in sorted(set(self.texts) | set(self.license_urls) | set(self.repo_urls) | set(self.names)):
+            urls = self.license_urls.get(ref) or self.repo_urls.get(ref) or []
             text, comment = self.texts.get(ref, (None, None))
             if text is None:
-                where = ", ".join(urls) if urls else "the model repository"
+                where = ", ".join(urls[:5]) if urls else "the model repositories listed in this document"
                 text = f"The text of this license is not reproduced here. See {where}."
                 comment = "Referenced, not extracted: auditor held no license file text for it."
             out.append(
@@ -199,9 +211,17 @@ class SpdxRenderer:
         relationships: list[Relationship] = []
         refs = _Refs()
         bases: dict[tuple[str, str | None], str] = {}
+        base_count = 0
 
+        def model_id(index: int, result: ModelResult) -> str:
+            return f"SPDXRef-Model-{index}-{_slug(result.ref.repo_id)}"
+
+        # A base that is itself audited here, at the same commit, is that model's package.
         for index, result in enumerate(report.results, start=1):
-            spdx_id = f"SPDXRef-Model-{index}-{_slug(result.ref.repo_id)}"
+            if result.sha:
+                bases.setdefault((result.ref.repo_id, result.sha), model_id(index, result))
+        for index, result in enumerate(report.results, start=1):
+            spdx_id = model_id(index, result)
             packages.append(self._model_package(spdx_id, result, refs))
             relationships.append(Relationship(DOCUMENT_ID, RelationshipType.DESCRIBES, spdx_id))
             by_id = {result.ref.repo_id: spdx_id}
@@ -209,7 +229,8 @@ class SpdxRenderer:
             for link in sorted(lineage, key=lambda ln: ln.depth):
                 key = (link.repo_id, link.sha)
                 if key not in bases:
-                    bases[key] = f"SPDXRef-Base-{len(bases) + 1}-{_slug(link.repo_id)}"
+                    base_count += 1
+                    bases[key] = f"SPDXRef-Base-{base_count}-{_slug(link.repo_id)}"
                     packages.append(self._base_package(bases[key], link, refs))
                 by_id.setdefault(link.repo_id, bases[key])
                 parent = by_id.get(link.parent, spdx_id)
@@ -238,15 +259,18 @@ class SpdxRenderer:
         texts = _license_texts(result)
         url = repo_url(repo_id, sha)
         name = _card_license_name(result)
+        single = len(set(concluded_refs) | set(declared_refs)) == 1  # then the license file is its text
         for ref in sorted(set(concluded_refs) | set(declared_refs)):
-            text, comment = None, ""
-            if texts and len(concluded_refs) == 1:  # one non-SPDX license, so the file is its text
-                path, text = texts[0]
-                comment = f"Text of {path} in {repo_id} at {sha}."
-            path0 = texts[0][0] if texts else None
-            refs.add(ref, text, comment, name, file_url(repo_id, sha, path0) or url)
+            refs.add(ref, name=name, repo_url=url)
+            for path, text in texts if single else ():
+                refs.add(
+                    ref,
+                    text=text,
+                    comment=f"Text of {path} in {repo_id} at {sha}.",
+                    license_url=file_url(repo_id, sha, path),
+                )
         verdict = result.verdict
-        comment = f"auditor verdict for use {verdict.use}: {verdict.status.value}. {verdict.reason}"
+        comment = f"auditor verdict for use {verdict.use}: {verdict.status.value}. {verdict.reason.rstrip('.')}."
         if verdict.obligations:
             comment += " Obligations: " + " ".join(f"({i}) {o}" for i, o in enumerate(verdict.obligations, 1))
         if result.fetch_error is not None:
@@ -278,7 +302,7 @@ class SpdxRenderer:
         concluded, concluded_refs = to_spdx(link.expression)
         url = repo_url(link.repo_id, link.sha)
         for ref in concluded_refs:
-            refs.add(ref, None, "", None, url)
+            refs.add(ref, repo_url=url)
         purl = _purl(link.repo_id, link.sha)
         comment = f"Base model ({link.relation}, depth {link.depth}) of {link.parent}."
         if link.error:

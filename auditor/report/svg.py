@@ -64,12 +64,16 @@ def verdict_chart(summary: Mapping[str, int], title: str = "Verdicts") -> Markup
     return Markup("".join(parts))  # noqa: S704 - every text in parts went through escape()
 
 
-def lineage_graph(model_id: str, model_commercial: str, links: Sequence[LineageLink], uid: str) -> Markup | None:
+def lineage_graph(
+    model_id: str, model_expression: str | None, model_commercial: str, links: Sequence[LineageLink], uid: str
+) -> Markup | None:
     """The model on top, its bases below it by depth, an arrow from each model to the base it names."""
     if not links:
         return None
-    node_w, node_h, gap_x, gap_y, pad = 250, 58, 24, 46, 12
-    levels: dict[int, list[tuple[str, str, str, str]]] = {0: [(model_id, "", model_commercial, "")]}
+    node_w, node_h, gap_x, gap_y, pad = 310, 58, 24, 46, 12
+    levels: dict[int, list[tuple[str, str, str, str]]] = {
+        0: [(model_id, model_expression or "license unknown", model_commercial, "")]
+    }
     for link in sorted(links, key=lambda ln: (ln.depth, ln.repo_id)):
         depth = max(1, link.depth)
         level = levels.setdefault(depth, [])
@@ -96,9 +100,9 @@ def lineage_graph(model_id: str, model_commercial: str, links: Sequence[LineageL
                 f'<rect x="{x:.0f}" y="{y}" width="{node_w}" height="{node_h}" rx="6" fill="{fill}" '
                 f'stroke="{colour}" stroke-width="{stroke}"/>'
                 f'<text x="{x + 10:.0f}" y="{y + 22}" font-size="12.5" font-weight="bold" {_FONT} '
-                f'fill="#1f2328">{_t(repo_id, 36)}</text>'
+                f'fill="#1f2328">{_t(repo_id, 38)}</text>'
                 f'<text x="{x + 10:.0f}" y="{y + 42}" font-size="11.5" {_FONT} fill="{colour}">'
-                f"{_t(expression or ('this model' if depth == 0 else ''), 30)} · {escape(commercial)}</text>"
+                f"{_t(expression, 34)} · commercial: {escape(commercial)}</text>"
             )
     edges: list[str] = []
     for link in links:

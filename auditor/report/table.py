@@ -6,6 +6,7 @@ cursor or retitle the window) and bidi overrides are replaced before any colour 
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from auditor.models import AuditReport, ModelResult, Status
@@ -82,8 +83,15 @@ class TableRenderer:
         width: int | None = opts["width"]
         if width is None:
             reason_w = min(_REASON_MAX, max([display_width("REASON"), *(display_width(r[3]) for r in rows)]))
-        else:
-            reason_w = max(_MIN_REASON, width - id_w - verdict_w - lic_w - 6)
+        else:  # narrow terminal: give the reason its minimum first, then cut ids, then licenses
+            room = width - verdict_w - 6
+            reason_w = max(_MIN_REASON, room - id_w - lic_w)
+            excess = id_w + lic_w + reason_w - room
+            for_id = min(max(excess, 0), max(0, id_w - 16))
+            id_w, excess = id_w - for_id, excess - for_id
+            for_lic = min(max(excess, 0), max(0, lic_w - 12))
+            lic_w, excess = lic_w - for_lic, excess - for_lic
+            reason_w = max(8, reason_w - max(excess, 0))
 
         def line(cells: tuple[str, str, str, str], status: Status | None) -> str:
             model, verdict, lic, reason = cells
@@ -96,5 +104,6 @@ class TableRenderer:
         out = [f"{_BOLD}{header}{_RESET}" if color else header]
         out += [line((m, s.value, lic, reason), s) for m, s, lic, reason in rows]
         summary = summary_line(report)
-        out += ["", f"{_BOLD}{summary}{_RESET}" if color else summary]
+        lines = textwrap.wrap(summary, width) if width else [summary]
+        out += ["", *(f"{_BOLD}{line}{_RESET}" if color else line for line in lines)]
         return "\n".join(out) + "\n"

@@ -40,12 +40,12 @@ def printable(text: object, *, multiline: bool = False, limit: int | None = None
     value = "" if text is None else str(text)
     if limit is not None:
         value = truncate(value, limit)
+    if multiline:  # CRLF and lone CR (old Mac files) both become LF: a CR must never overwrite a line
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     out = []
     for ch in value:
         if multiline and ch in "\n\t":
             out.append(ch)
-        elif multiline and ch == "\r":
-            continue  # CRLF -> LF; a lone CR is dropped rather than allowed to overwrite a line
         elif (not multiline and ch in _LINE_BREAKS) or (not multiline and ch == "\t"):
             out.append(" ")
         elif _unsafe(ch):

@@ -15,7 +15,7 @@ from auditor.report.svg import COMMERCIAL_COLOURS, VERDICT_COLOURS, lineage_grap
 from auditor.report.text import file_url, printable, repo_url, short_sha, truncate, valid_sha
 
 FIELD_MAX = 300  # a card field, an evidence value
-MESSAGE_MAX = 2000  # a finding, a reason
+MESSAGE_MAX = 1000  # a finding, a reason, a note
 EXCERPT_MAX = 3000  # the opening of a license file
 
 
@@ -70,7 +70,8 @@ def _lineage(result: ModelResult, index: int) -> dict[str, Any]:
         for link in links
     ]
     commercial = resolution.commercial.value if resolution else "unknown"
-    graph = lineage_graph(result.ref.repo_id, commercial, links, uid=f"m{index}")
+    expression = resolution.expression if resolution else None
+    graph = lineage_graph(result.ref.repo_id, expression, commercial, links, uid=f"m{index}")
     tree = []
     for link in links:
         tree.append(

@@ -1,0 +1,224 @@
+"""The hostile HTML report in a real browser: it renders, logs nothing, and its card's script never runs.
+
+Needs a Chromium binary (CI installs Debian's `chromium`; `AUDITOR_CHROMIUM` may name another).
+The hostile script is `document.title='PWNED'`, so `--dump-dom` shows whether it ran. A control page
+with a live script proves that this check (and the console check) can fail. The page is also loaded
+with its Content-Security-Policy removed: escaping alone must keep it inert; the CSP is a second wall.
+Set `AUDITOR_BROWSER_ARTIFACTS=DIR` to keep the screenshot for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import struct
+import subprocess
+import zlib
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from auditor.report import render
+from auditor.report.html import CSP
+from tests.fixtures.report.sample import hostile_report
+
+pytestmark = pytest.mark.browser
+
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+)
+CONSOLE = re.compile(r":CONSOLE[:(]")
+
+
+def find_chromium() -> str | None:
+    named = os.environ.get("AUDITOR_CHROMIUM")
+    if named:
+        return shutil.which(named) or (named if Path(named).is_file() else None)
+    for name in CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no chromium binary found (install Debian's `chromium`, or set AUDITOR_CHROMIUM)")
+    return binary
+
+
+def run(chromium: str, tmp: Path, page: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    profile = tmp / f"profile-{page.stem}-{len(list(tmp.iterdir()))}"
+    return subprocess.run(
+        [chromium, *FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "HOME": str(tmp)},
+    )
+
+
+class _Elements(HTMLParser):
+    """Tags, attribute names and text of the DOM Chromium built."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.attributes: set[str] = set()
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes |= {name.lower() for name, _ in attrs}
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def title(dom: str) -> str:
+    match = re.search(r"<title>(.*?)</title>", dom, flags=re.S)
+    assert match, dom[:500]
+    return match.group(1)
+
+
+def console_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if CONSOLE.search(line)]
+
+
+def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
+    """Width, height and the rows of an 8-bit RGB/RGBA PNG, decoded with zlib (no imaging library)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat = 8, []
+    width = height = bpp = 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            assert depth == 8, depth
+            assert colour in (2, 6), colour  # RGB or RGBA
+            assert interlace == 0, interlace
+            bpp = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat.append(body)
+    raw = zlib.decompress(b"".join(idat))
+    stride = width * bpp
+    rows: list[bytes] = []
+    prev = bytearray(stride)
+    for y in range(height):
+        start = y * (stride + 1)
+        row_filter, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        if row_filter == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 0xFF
+        elif row_filter == 2:
+            line = bytearray((a + b) & 0xFF for a, b in zip(line, prev, strict=True))
+        elif row_filter == 3:
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 0xFF
+        elif row_filter == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b, c = prev[i], (prev[i - bpp] if i >= bpp else 0)
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
+        rows.append(bytes(line))
+        prev = line
+    return width, height, rows
+
+
+def test_png_decoder_reads_a_known_image() -> None:
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = [b"\x00" + bytes([255, 0, 0, 0, 255, 0]), b"\x02" + bytes([0, 0, 255, 0, 0, 0])]  # None, then Up
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IEND", b"")
+    )
+    assert png_pixels(png) == (2, 2, [bytes([255, 0, 0, 0, 255, 0]), bytes([255, 0, 255, 0, 255, 0])])
+
+
+def test_the_checks_can_fail_a_page_whose_script_runs(chromium: str, tmp_path: Path) -> None:
+    page = tmp_path / "control.html"
+    page.write_text(
+        "<!DOCTYPE html><title>ok</title><p>control</p>"
+        "<script>document.title='PWNED'; console.error('control-error')</script>",
+        encoding="utf-8",
+    )
+    done = run(chromium, tmp_path, page, "--dump-dom")
+    assert title(done.stdout) == "PWNED"
+    assert any("control-error" in line for line in console_lines(done.stderr)), done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("with_csp", [True, False], ids=["as-shipped", "csp-removed"])
+def test_hostile_report_script_does_not_run_and_nothing_is_logged(
+    chromium: str, tmp_path: Path, with_csp: bool
+) -> None:
+    html = render("html", hostile_report())
+    assert isinstance(html, str)
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{CSP.replace(chr(39), "&#39;")}">'
+    assert meta in html
+    if not with_csp:
+        html = html.replace(meta, "")
+    page = tmp_path / "hostile.html"
+    page.write_text(html, encoding="utf-8")
+    done = run(chromium, tmp_path, page, "--dump-dom")
+    assert done.returncode == 0, done.stderr[-2000:]
+    dom = done.stdout
+    assert title(dom).startswith("Model license audit"), title(dom)
+    assert "PWNED" not in title(dom)
+    elements = _Elements()
+    elements.feed(dom)
+    assert "script" not in elements.tags
+    assert "img" not in elements.tags
+    assert [name for name in elements.attributes if name.startswith("on")] == []
+    assert "document.title='PWNED'" in elements.text  # the attack is on the page, as text
+    assert console_lines(done.stderr) == [], console_lines(done.stderr)
+
+
+def test_hostile_report_renders_a_page_that_is_not_blank(chromium: str, tmp_path: Path) -> None:
+    html = render("html", hostile_report())
+    assert isinstance(html, str)
+    page = tmp_path / "report.html"
+    page.write_text(html, encoding="utf-8")
+    shot = tmp_path / "report.png"
+    done = run(chromium, tmp_path, page, f"--screenshot={shot}", "--window-size=1280,2000", "--hide-scrollbars")
+    assert shot.is_file(), done.stderr[-2000:]
+    artifacts = os.environ.get("AUDITOR_BROWSER_ARTIFACTS")
+    if artifacts:
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(artifacts) / "hostile-report.png")
+    width, height, rows = png_pixels(shot.read_bytes())
+    assert (width, height) == (1280, 2000)
+    bpp = len(rows[0]) // width
+    pixels = [row[i : i + 3] for row in rows[::4] for i in range(0, len(row), bpp * 2)]
+    counts: dict[bytes, int] = {}
+    for pixel in pixels:
+        counts[pixel] = counts.get(pixel, 0) + 1
+    background = max(counts.values())
+    assert len(counts) > 50, f"only {len(counts)} colours: the page looks blank"
+    assert background / len(pixels) < 0.9, "nine tenths of the page is one colour"
+    # Our verdict colours are on the page: the summary tiles and badges rendered.
+    assert bytes.fromhex("b35900") in counts  # needs-review
+    assert console_lines(done.stderr) == []

