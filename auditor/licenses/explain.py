@@ -136,12 +136,14 @@ def _why(resolution: LicenseResolution) -> str:
     return f"from {decided}" + (f", confirmed by {', '.join(rest)}" if rest else "")
 
 
-def explain_resolution(hub: HubModel, resolution: LicenseResolution) -> str:
-    """How a model's license was resolved: evidence, the choice and why, confidence, findings, lineage."""
+def explain_resolution(hub: HubModel, resolution: LicenseResolution, kb: KnowledgeBase | None = None) -> str:
+    """How a model's license was resolved: evidence, the choice and why, confidence, findings, lineage.
+
+    With `kb`, license keys are shown with their names."""
     lines = [f"{hub.repo_id} @ {hub.sha[:12] or hub.requested_revision}", ""]
     lines += _field("License:", resolution.expression or "unknown")
     if resolution.keys:
-        lines += _field("Keys:", ", ".join(resolution.keys))
+        lines += _field("Keys:", _named(resolution.keys, kb))
     lines += _field("Declared:", resolution.declared if resolution.declared is not None else "(no license field)")
     lines += _field("Why:", _why(resolution))
     lines += _field("Confidence:", f"{resolution.confidence:.2f} ({confidence_label(resolution.confidence)})")
@@ -150,7 +152,7 @@ def explain_resolution(hub: HubModel, resolution: LicenseResolution) -> str:
         commercial += " (the most restrictive of this model's terms and its base models')"
     lines += _field("Commercial use:", commercial)
     if resolution.inherited_keys:
-        lines += _field("Inherited:", ", ".join(resolution.inherited_keys))
+        lines += _field("Inherited:", _named(resolution.inherited_keys, kb))
 
     lines += ["", "Evidence:"]
     if not resolution.evidence:
@@ -182,6 +184,12 @@ def explain_resolution(hub: HubModel, resolution: LicenseResolution) -> str:
             state = f"; not resolved: {link.error}" if link.error else f" ({link.commercial.value})"
             lines.append(f"{pad}└─ {link.relation} of {link.repo_id}{sha}: {terms}{state}")
     return "\n".join(lines)
+
+
+def _named(keys: tuple[str, ...], kb: KnowledgeBase | None) -> str:
+    if kb is None:
+        return ", ".join(keys)
+    return ", ".join(f"{key} ({entry.name})" if (entry := kb.get(key)) else key for key in keys)
 
 
 def licenses_table(

@@ -96,12 +96,14 @@ def scan_bases(hub: HubModel) -> tuple[tuple[BaseRef, ...], tuple[Finding, ...]]
             names.append(value.strip())
     names.extend(tag_bases)
 
+    own = hub.repo_id.casefold()
+    unique = {name.casefold(): name for name in reversed(names) if name.casefold() != own}
     seen: dict[str, BaseRef] = {}
     for name in names:
         key = name.casefold()
-        if key in seen or key == hub.repo_id.casefold():
+        if key in seen or key == own:
             continue
-        relation = tag_relation.get(key) or relation_default or _inferred_relation(hub, len(names))
+        relation = tag_relation.get(key) or relation_default or _inferred_relation(hub, len(unique))
         seen[key] = BaseRef(name, relation)
     bases = tuple(seen.values())
     if len(bases) > MAX_BASES:

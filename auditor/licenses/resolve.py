@@ -271,11 +271,17 @@ class _Resolver:
         self.cross_check(governing, slots, tag_slots, from_tags, name_entries, link_entries, texts)
         self.report_slots(slots, tree, list_size, texts)
 
-        if tree is None and not self.evidence and not hub.file_problems:
+        if tree is None and not any(f.severity is Severity.ERROR for f in self.findings) and not hub.file_problems:
+            seen = (
+                f" (what there is: {', '.join(dict.fromkeys(e.source for e in self.evidence))})"
+                if self.evidence
+                else ""
+            )
             self.find(
                 RULE_NO_LICENSE,
                 Severity.ERROR,
-                "the model declares no license: no `license` in its card, no license tag, no LICENSE file",
+                "the model declares no license: no `license` in its card, no license tag, no license file "
+                f"we could read{seen}",
                 "Ask the publisher which license applies, or treat the model as all rights reserved.",
             )
 
@@ -283,6 +289,8 @@ class _Resolver:
         own_commercial = _commercial(tree) if tree is not None else Commercial.UNKNOWN
         for key in self.conflict_keys:
             own_commercial = _most_restrictive(own_commercial, self.kb[key].commercial)
+        if self.conflicts:  # contradicted evidence is never better than unknown, even if both say yes
+            own_commercial = _most_restrictive(own_commercial, Commercial.UNKNOWN)
         expression = _expression(tree) if tree is not None and not self.conflicts else None
         confidence = _confidence(tree, list_size) if tree is not None else 0.0
         if self.conflicts:
@@ -818,8 +826,8 @@ class _Resolver:
             RULE_CONFLICT_WITH_BASE,
             Severity.ERROR,
             f"{self.hub.repo_id} declares {own} (commercial: {own_commercial.value}), more permissive than its "
-            f"base model {repo_id} under {base} (commercial: {res.commercial.value}); as a {relation} "
-            "derivative it remains bound by the base's terms",
+            f"base model {repo_id} under {base} (commercial: {res.commercial.value}); as a derivative "
+            f"({relation}) it remains bound by the base's terms",
             f"Treat the model as licensed under {base} as well; ask the publisher to correct the card.",
             subject=repo_id,
         )
