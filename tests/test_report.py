@@ -673,3 +673,27 @@ def test_markdown_renders_as_markdown_with_only_our_links() -> None:
     }
     for href in re.findall(r'href="([^"]*)"', out):
         assert re.match(r"^https://huggingface\.co/[A-Za-z0-9._/-]+/(tree|blob)/[0-9a-f]{40}(/[^\"<>]*)?$", href), href
+
+
+def test_spdx_base_audited_in_the_same_report_at_the_same_sha_is_one_package() -> None:
+    """A fine-tune of a model the report also audits points at that model's package, not a copy."""
+    report = sample_report()
+    tune = report.results[2]
+    assert tune.resolution is not None
+    base = tune.resolution.lineage[0]
+    llama = report.results[1]
+    assert llama.hub is not None
+    pinned = replace(llama, hub=replace(llama.hub, sha=base.sha))
+    document = json.loads(text("spdx", replace(report, results=(pinned, tune))))
+    instruct = [p for p in document["packages"] if p["name"] == "meta-llama/Meta-Llama-3-8B-Instruct"]
+    assert len(instruct) == 1
+    assert instruct[0]["SPDXID"].startswith("SPDXRef-Model-")
+    tune_id = next(p["SPDXID"] for p in document["packages"] if p["name"] == "acme-research/llama3-legal-qa")
+    edges = {(r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"]) for r in document["relationships"]}
+    assert (tune_id, "DESCENDANT_OF", instruct[0]["SPDXID"]) in edges
+
+
+def test_html_draws_an_unresolved_base_with_a_dashed_border() -> None:
+    page = text("html", hostile_report())
+    assert 'stroke-dasharray="6 4"' in page
+    assert "could not be read" in page

@@ -72,7 +72,7 @@ def _model_block(result: ModelResult) -> list[str]:
 
 class NoticeRenderer:
     name = "notice"
-    extension = ".NOTICE.txt"
+    extension = ".notice.txt"
     media_type = "text/plain; charset=utf-8"
     description = "NOTICE / attribution file for the models shipped in a release"
     options: tuple[Option, ...] = (

@@ -71,14 +71,15 @@ def lineage_graph(
     if not links:
         return None
     node_w, node_h, gap_x, gap_y, pad = 310, 58, 24, 46, 12
-    levels: dict[int, list[tuple[str, str, str, str]]] = {
-        0: [(model_id, model_expression or "license unknown", model_commercial, "")]
+    levels: dict[int, list[tuple[str, str, str, bool]]] = {
+        0: [(model_id, model_expression or "license unknown", model_commercial, False)]
     }
     for link in sorted(links, key=lambda ln: (ln.depth, ln.repo_id)):
         depth = max(1, link.depth)
         level = levels.setdefault(depth, [])
         if all(node[0] != link.repo_id for node in level):
-            level.append((link.repo_id, link.expression or "license unknown", link.commercial.value, link.relation))
+            unresolved = link.error is not None
+            level.append((link.repo_id, link.expression or "license unknown", link.commercial.value, unresolved))
     depths = sorted(levels)
     widest = max(len(levels[d]) for d in depths)
     width = pad * 2 + widest * node_w + (widest - 1) * gap_x
@@ -90,19 +91,20 @@ def lineage_graph(
         row_w = len(nodes) * node_w + (len(nodes) - 1) * gap_x
         x0 = (width - row_w) / 2
         y = pad + row * (node_h + gap_y)
-        for i, (repo_id, expression, commercial, _relation) in enumerate(nodes):
+        for i, (repo_id, expression, commercial, unresolved) in enumerate(nodes):
             x = x0 + i * (node_w + gap_x)
             where.setdefault(repo_id, (x + node_w / 2, y))
             colour = COMMERCIAL_COLOURS.get(commercial, COMMERCIAL_COLOURS["unknown"])
             fill = "#f6f8fa" if depth else "#ffffff"
             stroke = 2.5 if depth == 0 else 1.5
+            dash = ' stroke-dasharray="6 4"' if unresolved else ""  # a base we could not read
             boxes.append(
                 f'<rect x="{x:.0f}" y="{y}" width="{node_w}" height="{node_h}" rx="6" fill="{fill}" '
-                f'stroke="{colour}" stroke-width="{stroke}"/>'
+                f'stroke="{colour}" stroke-width="{stroke}"{dash}/>'
                 f'<text x="{x + 10:.0f}" y="{y + 22}" font-size="12.5" font-weight="bold" {_FONT} '
                 f'fill="#1f2328">{_t(repo_id, 38)}</text>'
                 f'<text x="{x + 10:.0f}" y="{y + 42}" font-size="11.5" {_FONT} fill="{colour}">'
-                f"{_t(expression, 34)} · commercial: {escape(commercial)}</text>"
+                f"{_t('could not be read' if unresolved else expression, 34)} · commercial: {escape(commercial)}</text>"
             )
     edges: list[str] = []
     for link in links:
