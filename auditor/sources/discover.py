@@ -424,7 +424,8 @@ def _short(text: str) -> str:
 class _Scope:
     kind: str  # module | function | class | comprehension
     bindings: dict[str, list[tuple[str, ast.expr | None]]]  # name -> (assign|iter|path|other, value)
-    globals: frozenset[str]
+    global_names: frozenset[str]  # declared `global` here: they live in the module scope
+    global_bindings: dict[str, list[tuple[str, ast.expr | None]]]  # what this scope assigns to them
 
 
 _Stack = tuple[_Scope, ...]
@@ -518,9 +519,8 @@ def _bindings(node: ast.AST) -> _Scope:
         body = list(ast.iter_child_nodes(node))
     for child in body:
         visit(child)
-    for name in declared_global:
-        bindings.pop(name, None)
-    return _Scope(kind, bindings, frozenset(declared_global))
+    global_bindings = {name: bindings.pop(name) for name in declared_global if name in bindings}
+    return _Scope(kind, bindings, frozenset(declared_global), global_bindings)
 
 
 def _call_name(func: ast.AST) -> tuple[str | None, str | None]:
@@ -587,7 +587,15 @@ class _PythonScanner:
         return self._scopes[key]
 
     def run(self) -> None:
-        self.visit(self.tree, (self.scope(self.tree),))
+        module = self.scope(self.tree)
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                for name, bound in self.scope(node).global_bindings.items():
+                    # a function may rebind a module name: a text constant is one more candidate, else unknown
+                    for kind, value in bound:
+                        plain = kind == "assign" and isinstance(value, ast.Constant)
+                        module.bindings.setdefault(name, []).append((kind, value) if plain else ("other", None))
+        self.visit(self.tree, (module,))
 
     def visit(self, node: ast.AST, stack: _Stack) -> None:
         if isinstance(node, ast.Call):
@@ -615,7 +623,7 @@ class _PythonScanner:
             scope = stack[index]
             if scope.kind == "class" and index != len(stack) - 1:
                 continue  # class bodies are not visible from the functions inside them
-            if name in scope.globals:
+            if name in scope.global_names:
                 return self.lookup(name, stack[:1], depth)
             if name in scope.bindings:
                 result = _NOTHING
