@@ -215,7 +215,7 @@ def test_a_list_is_read_as_all_applying_and_flagged(kb: KnowledgeBase) -> None:
     res = resolve(model({"license": ["apache-2.0", "cc-by-nc-4.0"]}), kb)
     assert res.expression == "Apache-2.0 AND CC-BY-NC-4.0"
     assert res.commercial is Commercial.NO  # AND: the most restrictive
-    assert rules(res) == {"multiple-licenses-declared": Severity.WARNING}
+    assert rules(res) == {"multiple-licenses-declared": Severity.ERROR}  # a person confirms how they combine
     assert res.confidence == pytest.approx(CONFIDENCE_CARD_ID * MULTIPLE_FACTOR)
 
 
@@ -247,7 +247,7 @@ def test_an_spdx_or_expression_lets_the_licensee_choose(kb: KnowledgeBase) -> No
 def test_several_license_texts_without_a_card_license(kb: KnowledgeBase) -> None:
     res = resolve(model({}, files={"LICENSE": MIT_TEXT, "LICENSE-MODEL": LLAMA2_OPENING}), kb)
     assert res.keys == ("mit", "llama2") and res.commercial is Commercial.CONDITIONAL
-    assert rules(res) == {"multiple-licenses-declared": Severity.WARNING}
+    assert rules(res) == {"multiple-licenses-declared": Severity.ERROR}
 
 
 def test_a_code_license_file_is_no_conflict(kb: KnowledgeBase) -> None:
@@ -296,7 +296,9 @@ def test_edited_mit_text_is_flagged() -> None:
         + ("hosted service for a fee, nor offer support or consulting whose value derives from it. " * 3)
     )
     res = resolve(model({"license": "mit"}, files={"LICENSE": text}), load_knowledge_base())
-    assert rules(res) == {"license-text-modified": Severity.WARNING}
+    assert rules(res) == {"license-text-modified": Severity.ERROR}
+    assert res.keys == ("mit",) and res.expression is None  # not MIT any more: MIT plus unknown terms
+    assert res.commercial is Commercial.UNKNOWN and res.confidence <= CONFIDENCE_CONFLICT
 
 
 def test_card_error_is_reported(kb: KnowledgeBase) -> None:
@@ -412,3 +414,14 @@ def test_junk_base_model_values_are_reported(kb: KnowledgeBase) -> None:
     res = resolve(model(card), kb)
     assert [f.rule for f in res.findings] == ["base-model-invalid"] * 4
     assert res.lineage == () and res.commercial is Commercial.YES
+
+
+def test_cycle_and_depth_messages_from_the_audit_runner_wording(kb: KnowledgeBase) -> None:
+    """audit.py words its own errors; they must still read as a cycle / the depth cap."""
+    for error, words in (
+        ("cycle in base_model lineage: a/b -> c/d -> a/b", "loops back"),
+        ("lineage deeper than 5 levels; not followed further", "beyond the lineage depth"),
+    ):
+        broken = ResolvedBase("org/base", "finetune", None, None, error)
+        res = resolve(model({"license": "mit", "base_model": "org/base"}), kb, {"org/base": broken})
+        assert words in res.findings[0].message

@@ -71,7 +71,8 @@ def test_resolve_never_raises_and_never_clears_without_evidence(hub: HubModel) -
         assert res.expression is not None
         assert _recognised_yes(KB, res.keys)
         assert any(set(e.keys) & set(res.keys) for e in res.evidence)
-        assert not [f for f in res.findings if f.severity is Severity.ERROR]
+        # the one error compatible with "yes": several licenses, each recognised and each allowing it
+        assert not [f for f in res.findings if f.severity is Severity.ERROR and f.rule != "multiple-licenses-declared"]
     if res.expression is None:  # an unknown license always says why, at error level
         assert any(f.severity is Severity.ERROR for f in res.findings)
     for ev in res.evidence:

@@ -132,7 +132,8 @@ def _why(resolution: LicenseResolution) -> str:
     if not ordered:
         return "identified from the evidence below"
     decided = _SOURCE_NAMES.get(ordered[0], ordered[0])
-    rest = [_SOURCE_NAMES.get(s, s) for s in ordered[1:]]
+    # the Hub derives its license tags from the card: they confirm nothing the card said
+    rest = [_SOURCE_NAMES.get(s, s) for s in ordered[1:] if not (s == "tag" and ordered[0] == "card.license")]
     return f"from {decided}" + (f", confirmed by {', '.join(rest)}" if rest else "")
 
 

@@ -11,6 +11,11 @@ Every disagreement is a `license-conflict`; then no single expression is claimed
 terms count, and the model needs a person. Base models' terms reach the derivative: the effective
 commercial status is the most restrictive of the model's and its bases'.
 
+Finding severities: ERROR means the governing terms are not established (unknown, unreadable,
+contradicted, edited, or several licenses whose combination a person must confirm): never approvable
+as is. WARNING means the license is established but something beside it deserves a look (an unreadable
+file next to a declared license, a junk base_model). INFO is a note.
+
 Pure: no network, no clock. Never raises on card input, never guesses: unknown stays unknown.
 """
 
@@ -161,7 +166,7 @@ class _Resolver:
         self.evidence: list[Evidence] = []
         self.findings: list[Finding] = []
         self.conflict_keys: list[str] = []
-        self.conflicts = 0
+        self.unsettled = 0  # conflicts and edited license texts: the governing terms are not established
         self.texts: list[tuple[LicenseFile, TextMatch]] = []
 
     # ------------------------------------------------------------ helpers
@@ -289,11 +294,11 @@ class _Resolver:
         own_commercial = _commercial(tree) if tree is not None else Commercial.UNKNOWN
         for key in self.conflict_keys:
             own_commercial = _most_restrictive(own_commercial, self.kb[key].commercial)
-        if self.conflicts:  # contradicted evidence is never better than unknown, even if both say yes
+        if self.unsettled:  # contradicted evidence is never better than unknown, even if both say yes
             own_commercial = _most_restrictive(own_commercial, Commercial.UNKNOWN)
-        expression = _expression(tree) if tree is not None and not self.conflicts else None
+        expression = _expression(tree) if tree is not None and not self.unsettled else None
         confidence = _confidence(tree, list_size) if tree is not None else 0.0
-        if self.conflicts:
+        if self.unsettled:
             confidence = min(confidence, CONFIDENCE_CONFLICT)
 
         lineage, inherited, effective = self.lineage(bases, own_keys, own_commercial, expression)
@@ -528,7 +533,7 @@ class _Resolver:
             s.confidence = min(CONFIDENCE_MAX, s.confidence + boost)
 
     def conflict(self, message: str, keys: list[str], fix: str) -> None:
-        self.conflicts += 1
+        self.unsettled += 1
         for key in keys:
             if key not in self.conflict_keys:
                 self.conflict_keys.append(key)
@@ -585,16 +590,17 @@ class _Resolver:
                     fix,
                 )
             elif match.key is not None and match.modified:
+                self.unsettled += 1
                 self.find(
                     RULE_TEXT_MODIFIED,
-                    Severity.WARNING,
+                    Severity.ERROR,
                     f"{path} resembles the {match.key} text but its wording departs from it "
                     f"({match.describe()}): it may add or change terms",
                     "Compare the file with the standard license text and have the differences reviewed.",
                     subject=lf.path,
                 )
             elif match.ambiguous:
-                severity = Severity.INFO if gov & set(match.candidates) else Severity.WARNING
+                severity = Severity.INFO if gov & set(match.candidates) else Severity.ERROR
                 self.find(
                     RULE_TEXT_AMBIGUOUS,
                     severity,
@@ -693,7 +699,7 @@ class _Resolver:
                 names = ", ".join(repr(s.raw) for s in slots)
                 self.find(
                     RULE_MULTIPLE,
-                    Severity.WARNING,
+                    Severity.ERROR,
                     f"{len(slots)} licenses declared ({names}); read as all applying together "
                     f"({_expression(tree) or 'partly unknown'})",
                     "Confirm which license covers what (weights, code, data); if they are alternatives, "
@@ -702,7 +708,7 @@ class _Resolver:
             elif any(s.source == "license_file" for s in slots):
                 self.find(
                     RULE_MULTIPLE,
-                    Severity.WARNING,
+                    Severity.ERROR,
                     "the repo ships several different license texts and its card declares none; "
                     f"read as all applying ({_expression(tree) or 'partly unknown'})",
                     "Confirm which license covers the weights and declare it in the card.",
@@ -771,11 +777,12 @@ class _Resolver:
         return tuple(links), tuple(_distinct(inherited)), effective
 
     def base_unresolved(self, repo_id: str, error: str) -> None:
+        folded = error.casefold()
         if error == NOT_LOOKED_UP:
             why = "it was not looked up"
-        elif error.startswith(CYCLE_ERROR):
+        elif error.startswith(CYCLE_ERROR) or "cycle" in folded:
             why = f"its base_model lineage loops back ({error})"
-        elif error.startswith(DEPTH_CAP_ERROR):
+        elif error.startswith(DEPTH_CAP_ERROR) or "deeper than" in folded:
             why = f"it is beyond the lineage depth followed ({error})"
         else:
             why = f"it could not be fetched ({quote(error)})"
