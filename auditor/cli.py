@@ -824,12 +824,45 @@ def _print_concise(report: AuditReport, found: Discovery | None, fail_on: Status
         click.echo(f"{tag}  {result.verdict.status.value:<13} {printable(str(result.ref), limit=120)}  {where}")
         click.echo(f"      {printable(result.verdict.reason, limit=400)}")
         for finding in result.verdict.findings:
-            if finding.rule in LOCK_RULES and finding.severity is not Severity.INFO:
-                if finding.message != result.verdict.reason:
-                    click.echo(f"      lock: {printable(finding.message, limit=400)}")
+            serious = finding.rule in LOCK_RULES and finding.severity is not Severity.INFO
+            if serious and finding.message != result.verdict.reason:
+                click.echo(f"      lock: {printable(finding.message, limit=400)}")
         fix = _fix_of(result)
         if fix:
             click.echo(f"      fix: {printable(fix, limit=400)}")
+
+
+def markdown_text(text: object, limit: int = 300) -> str:
+    """Untrusted text as inert Markdown: no links, mentions, HTML or table breaks from a model card."""
+    import re
+
+    value = printable(text, limit=limit)
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~@:])", r"\\\1", value)
+
+
+def _write_step_summary(path: str, report: AuditReport, found: Discovery | None, fail_on: Status, summary: str) -> None:
+    """The job summary GitHub shows on the run page: the models that need attention, as a table."""
+    rows = sorted(
+        (r for r in report.results if _attention(r, fail_on)), key=lambda r: (-r.verdict.status.rank, r.ref.repo_id)
+    )
+    failed = any(_failing(r, fail_on) for r in report.results)
+    lines = [f"### auditor check: {'failed' if failed else 'passed'}", "", markdown_text(summary, limit=1000), ""]
+    if rows:
+        lines += ["| | Verdict | Model | Where | Why |", "|---|---|---|---|---|"]
+        for result in rows:
+            places = _locations(result, found)
+            where = markdown_text(places[0]) if places else "command line"
+            lines.append(
+                f"| {'FAIL' if _failing(result, fail_on) else 'WARN'} | {result.verdict.status.value} "
+                f"| {markdown_text(result.ref, limit=120)} | {where} | {markdown_text(result.verdict.reason)} |"
+            )
+        lines.append("")
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+    except OSError as exc:
+        _echo_err(f"warning: cannot write the job summary: {exc.strerror or exc}")
 
 
 @cli.command("check", epilog=EPILOG_EXIT)
@@ -930,7 +963,14 @@ def check(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts: Any) 
         report = apply_lock_check(report, result)
         counted = [
             (rule, result.count(rule))
-            for rule in ("license-drift", "not-in-lock", "locked-revision-gone", "revision-moved", "stale-lock-entry")
+            for rule in (
+                "license-drift",
+                "evidence-unreadable",
+                "not-in-lock",
+                "locked-revision-gone",
+                "revision-moved",
+                "stale-lock-entry",
+            )
         ]
         lock_parts = [f"{n} {rule}" for rule, n in counted if n]
         extra.insert(0, f"lock: {', '.join(lock_parts) if lock_parts else 'no drift'}")
@@ -945,7 +985,11 @@ def check(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts: Any) 
     _print_concise(report, found, fail_on)
     if base is not None:
         click.echo(_diff_text(base, report, opts))
-    click.echo(_summary(report, fail_on, bool(opts.get("exit_zero")), extra))
+    summary = _summary(report, fail_on, bool(opts.get("exit_zero")), extra)
+    click.echo(summary)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if annotate and step_summary:
+        _write_step_summary(step_summary, report, found, fail_on, summary)
     _finish(report, opts)
 
 

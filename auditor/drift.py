@@ -46,8 +46,9 @@ RULE_REVISION_GONE = "locked-revision-gone"
 RULE_MOVED = "revision-moved"
 RULE_STALE = "stale-lock-entry"
 RULE_VERDICT_CHANGED = "verdict-changed"
+RULE_UNREADABLE = "evidence-unreadable"
 LOCK_RULES = frozenset(
-    {RULE_DRIFT, RULE_NOT_IN_LOCK, RULE_REVISION_GONE, RULE_MOVED, RULE_STALE, RULE_VERDICT_CHANGED}
+    {RULE_DRIFT, RULE_NOT_IN_LOCK, RULE_REVISION_GONE, RULE_MOVED, RULE_STALE, RULE_VERDICT_CHANGED, RULE_UNREADABLE}
 )
 
 
@@ -65,7 +66,7 @@ def evidence_document(hub: HubModel) -> dict[str, Any]:
             (
                 {
                     "path": f.path,
-                    "sha256": hashlib.sha256(f.text.encode("utf-8")).hexdigest(),
+                    "sha256": _text_digest(f.text),
                     "truncated": f.truncated,
                 }
                 for f in hub.license_files
@@ -74,6 +75,14 @@ def evidence_document(hub: HubModel) -> dict[str, Any]:
         ),
         "file_problems": sorted(({"path": p.path, "kind": p.kind} for p in hub.file_problems), key=str),
     }
+
+
+def _text_digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def license_file_digests(hub: HubModel) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((f.path, _text_digest(f.text)) for f in hub.license_files))
 
 
 def evidence_digest(hub: HubModel) -> str:
@@ -117,6 +126,7 @@ def build_lock(report: AuditReport) -> LockBuild:
             inherited_keys=tuple(resolution.inherited_keys) if resolution else (),
             evidence_sha256=evidence_digest(result.hub),
             verdicts=(verdict,),
+            license_files=license_file_digests(result.hub),
         )
     lock = LockFile(entries=tuple(entries.values()), policy_sha256=report.policy.sha256)
     return LockBuild(lock=lock, skipped=tuple(skipped))
@@ -228,12 +238,26 @@ def _compare(entry: LockEntry, result: ModelResult, key: str) -> list[Finding]:
     new = _license_text(expression, keys)
     where = f"{_short_sha(entry.sha)} -> {_short_sha(hub.sha)}"
     findings = []
+    locked_files = dict(entry.license_files)
+    unreadable = [p for p in hub.file_problems if p.path in locked_files]
+    if unreadable and digest != entry.evidence_sha256:
+        # Not drift: what was approved cannot be seen now (a gated file without a token, a failed read).
+        names = ", ".join(f"{p.path} ({p.kind}: {p.message})" for p in unreadable)
+        return [
+            Finding(
+                rule=RULE_UNREADABLE,
+                severity=Severity.ERROR,
+                message=f"cannot confirm the locked license: {names} could not be read at commit {_short_sha(hub.sha)}",
+                fix="Run with a token that has access to the model (--token or HF_TOKEN), as when it was locked.",
+            )
+        ]
+    changes = _file_changes(locked_files, dict(license_file_digests(hub))) if digest != entry.evidence_sha256 else ""
     if expression != entry.license or sorted(keys) != sorted(entry.license_keys):
         findings.append(
             Finding(
                 rule=RULE_DRIFT,
                 severity=Severity.ERROR,
-                message=f"license changed since locked: {old} -> {new} (commit {where})",
+                message=f"license changed since locked: {old} -> {new} (commit {where}{changes})",
                 fix="Review the new license; if it is acceptable, run `auditor lock` to approve it.",
             )
         )
@@ -244,7 +268,8 @@ def _compare(entry: LockEntry, result: ModelResult, key: str) -> list[Finding]:
                 severity=Severity.ERROR,
                 message=(
                     f"licenses inherited from base models changed since locked: "
-                    f"{', '.join(entry.inherited_keys) or 'none'} -> {', '.join(inherited) or 'none'} (commit {where})"
+                    f"{', '.join(entry.inherited_keys) or 'none'} -> {', '.join(inherited) or 'none'} "
+                    f"(commit {where}{changes})"
                 ),
                 fix="Review the base model's license; if it is acceptable, run `auditor lock` to approve it.",
             )
@@ -255,9 +280,7 @@ def _compare(entry: LockEntry, result: ModelResult, key: str) -> list[Finding]:
                 rule=RULE_DRIFT,
                 severity=Severity.ERROR,
                 message=(
-                    f"license evidence changed since locked (card license fields or license file text), "
-                    f"license still resolves to {new} (commit {where}; evidence "
-                    f"{entry.evidence_sha256[:12]} -> {digest[:12]})"
+                    f"license evidence changed since locked, license still resolves to {new} (commit {where}{changes})"
                 ),
                 fix="Read the changed LICENSE or card; if it is acceptable, run `auditor lock` to approve it.",
             )
@@ -284,6 +307,14 @@ def _compare(entry: LockEntry, result: ModelResult, key: str) -> list[Finding]:
             )
         )
     return findings
+
+
+def _file_changes(before: Mapping[str, str], after: Mapping[str, str]) -> str:
+    """What changed among the license files, for the drift message: `; LICENSE changed, NOTICE added`."""
+    parts = [f"{path} changed" for path in sorted(before) if path in after and after[path] != before[path]]
+    parts += [f"{path} added" for path in sorted(set(after) - set(before))]
+    parts += [f"{path} removed" for path in sorted(set(before) - set(after))]
+    return "; " + ", ".join(parts) if parts else "; card license fields or license tags changed"
 
 
 def apply_lock_check(report: AuditReport, check: LockCheck) -> AuditReport:
@@ -426,6 +457,7 @@ __all__ = [
     "RULE_NOT_IN_LOCK",
     "RULE_REVISION_GONE",
     "RULE_STALE",
+    "RULE_UNREADABLE",
     "RULE_VERDICT_CHANGED",
     "BaseModel",
     "Change",

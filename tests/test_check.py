@@ -8,6 +8,7 @@ by editing the served repo's files, which gives `main` a new commit while the ol
 from __future__ import annotations
 
 import json
+import re
 import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.cli import github_annotation, main
+from auditor.cli import github_annotation, main, markdown_text
 from tests.conftest import MakeHub
 from tests.hubstandin import HubStandIn, write_repo
 
@@ -140,6 +141,32 @@ def test_annotation_escaping() -> None:
     assert github_annotation("warning", "plain") == "::warning::plain"
 
 
+def test_job_summary_on_github_actions(
+    make_hub: MakeHub, project: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    hub = make_hub({"org/non-commercial-model": NON_COMMERCIAL, "org/ok": APACHE})
+    use_models(project, "org/ok", "org/non-commercial-model")
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert cli("check", "--discover", ".", *hub_args(hub)).code == 1
+    text = summary.read_text()
+    assert text.startswith("earlier step\n### auditor check: failed\n"), "appended, never overwritten"
+    (row,) = [line for line in text.splitlines() if line.startswith("| FAIL")]
+    assert row.startswith("| FAIL | blocked | org/non\\-commercial\\-model | app\\.py\\:4 |")
+    assert "org/ok" not in text, "approved models are not listed"
+
+
+def test_markdown_text_is_inert() -> None:
+    hostile = "[click](https://evil.example) @everyone <img src=x onerror=alert(1)> | col \x1b[2J"
+    escaped = markdown_text(hostile)
+    assert not re.search(r"(?<!\\)[\[\]()@|`*_:]", escaped), escaped
+    assert "<" not in escaped
+    assert "&lt;img" in escaped
+    assert "\x1b" not in escaped
+
+
 def test_only_models_needing_attention_are_listed(make_hub: MakeHub, project: Path, cli: Cli) -> None:
     hub = make_hub({"org/ok": APACHE, "org/unknown": NO_LICENSE})
     use_models(project, "org/ok", "org/unknown")
@@ -232,6 +259,23 @@ def test_edited_license_file_fails_with_license_drift(make_hub: MakeHub, project
     assert checked.code == 1
     assert "license-drift" in checked.out
     assert "evidence changed" in checked.out or "license changed" in checked.out
+
+
+def test_gated_license_checked_without_a_token_is_unreadable_not_drift(
+    make_hub: MakeHub, project: Path, cli: Cli
+) -> None:
+    hub = make_hub({"org/gated": {**WITH_LICENSE_FILE, "_hub.json": {"gated": "manual"}}})
+    use_models(project, "org/gated")
+    locked = cli("lock", "--discover", ".", "--token", "hf_access_token", *hub_args(hub))
+    assert locked.code == 0, locked.err
+    assert '"LICENSE": "' in (project / "models.lock").read_text()
+    anonymous = cli("check", "--discover", ".", "--lock", "models.lock", *hub_args(hub))
+    assert anonymous.code == 1
+    assert "cannot confirm the locked license: LICENSE (gated" in anonymous.out
+    assert "lock: 1 evidence-unreadable" in anonymous.out
+    assert "license-drift" not in anonymous.out
+    with_token = cli("check", "--discover", ".", "--lock", "models.lock", "--token", "hf_access_token", *hub_args(hub))
+    assert with_token.code == 0, with_token.out
 
 
 def test_forgotten_locked_commit_is_locked_revision_gone(make_hub: MakeHub, project: Path, cli: Cli) -> None:

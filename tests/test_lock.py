@@ -14,6 +14,7 @@ from auditor.drift import (
     RULE_NOT_IN_LOCK,
     RULE_REVISION_GONE,
     RULE_STALE,
+    RULE_UNREADABLE,
     RULE_VERDICT_CHANGED,
     apply_lock_check,
     build_lock,
@@ -229,6 +230,7 @@ def _entry_text(**overrides: str) -> str:
         (_entry_text(license_keys='"mit"'), 7, "list of strings"),
         (_entry_text(sha="<drop>"), 3, "has no 'sha'"),
         (_entry_text(colour='"red"'), 10, "unknown key 'colour'"),
+        (_entry_text(license_files='{"LICENSE": "xyz"}'), 10, "'license_files' must map"),
         ("version: 1\nmodels: {\n", 3, "invalid YAML"),
     ],
 )
@@ -292,6 +294,33 @@ def test_license_file_edit_under_the_same_expression_is_drift() -> None:
     assert finding.rule == RULE_DRIFT
     assert "evidence changed" in finding.message
     assert "Apache-2.0" in finding.message
+
+
+def test_drift_names_the_license_files_that_changed() -> None:
+    lock = locked(result())
+    edited = hub(sha=SHA_B, license_text="Other terms.")
+    edited = replace(edited, license_files=(*edited.license_files, LicenseFile("NOTICE", "notice")))
+    changed = result(model=edited, res=resolution("LicenseRef-acme", ("acme",)))
+    (finding,) = check_lock(lock, report(changed)).by_model["acme/model"]
+    assert finding.message.endswith("(commit aaaaaaaaaaaa -> bbbbbbbbbbbb; LICENSE changed, NOTICE added)")
+    removed = result(model=hub(sha=SHA_B, license_text=None))
+    (finding,) = check_lock(lock, report(removed)).by_model["acme/model"]
+    assert "LICENSE removed" in finding.message
+    card_only = result(model=hub(card={"license": "apache-2.0", "license_link": "https://example.com/terms"}))
+    (finding,) = check_lock(lock, report(card_only)).by_model["acme/model"]
+    assert "card license fields or license tags changed" in finding.message
+
+
+def test_unreadable_locked_file_is_not_called_drift() -> None:
+    lock = locked(result())
+    gated = hub(license_text=None, file_problems=(FileProblem("LICENSE", "gated", "needs a token with access"),))
+    now = result(model=gated, res=resolution(None, ()), status=Status.NEEDS_REVIEW)
+    check = check_lock(lock, report(now))
+    (finding,) = check.by_model["acme/model"]
+    assert finding.rule == RULE_UNREADABLE
+    assert finding.severity is Severity.ERROR
+    assert "LICENSE (gated: needs a token with access)" in finding.message
+    assert check.failing, "what cannot be confirmed is not approved"
 
 
 def test_changed_inherited_license_is_drift() -> None:

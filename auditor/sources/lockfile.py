@@ -13,6 +13,7 @@ models:
     evidence_sha256: "5b1e…"     # hash of the card's license fields and the license file texts
     inherited_keys: []
     license: "Apache-2.0"
+    license_files: {"LICENSE": "e3b0…"}  # sha256 of each license file's text, to name what changed
     license_keys: ["apache-2.0"]
     sha: "0123…"                 # the commit it was audited at
     verdicts: {"commercial-product": "approved"}
@@ -44,7 +45,9 @@ _HEADER = (
     "# evidence changes upstream, when a model in use is not listed here, or when a locked commit is gone.\n"
     "# Regenerate it with `auditor lock` rather than editing it; review changes like any license change.\n"
 )
-_ENTRY_KEYS = frozenset({"sha", "license", "license_keys", "inherited_keys", "evidence_sha256", "verdicts"})
+_ENTRY_KEYS = frozenset(
+    {"sha", "license", "license_keys", "inherited_keys", "license_files", "evidence_sha256", "verdicts"}
+)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _STATUSES = frozenset(s.value for s in Status)
 
@@ -61,6 +64,7 @@ class LockEntry:
     inherited_keys: tuple[str, ...]
     evidence_sha256: str
     verdicts: tuple[tuple[str, str], ...]  # (use, status), sorted by use
+    license_files: tuple[tuple[str, str], ...] = ()  # (path, sha256 of its text), sorted by path
     line: int | None = None  # where the entry is written, for errors and annotations
 
     @property
@@ -125,12 +129,14 @@ def render_lock(lock: LockFile, name: str = DEFAULT_LOCK_FILE) -> str:
         if index:
             lines.append("")
         verdicts = ", ".join(f"{json.dumps(use)}: {json.dumps(status)}" for use, status in sorted(entry.verdicts))
+        files = ", ".join(f"{json.dumps(path)}: {json.dumps(digest)}" for path, digest in sorted(entry.license_files))
         lines.extend(
             [
                 f"  {_q(entry.key)}:",
                 f"    evidence_sha256: {_q(entry.evidence_sha256)}",
                 f"    inherited_keys: {_list(entry.inherited_keys)}",
                 f"    license: {_q(entry.license)}",
+                f"    license_files: {{{files}}}",
                 f"    license_keys: {_list(entry.license_keys)}",
                 f"    sha: {_q(entry.sha)}",
                 f"    verdicts: {{{verdicts}}}",
@@ -216,6 +222,13 @@ def _read_entry(key: str, value: object, name: str, line: int) -> LockEntry:
         raise InputFileError(
             name, value.line_of("verdicts"), f"'verdicts' must map uses to one of {', '.join(sorted(_STATUSES))}"
         )
+    files = value.get("license_files", {})
+    if not isinstance(files, Mapping) or not all(
+        isinstance(path, str) and isinstance(digest, str) and _HEX64.match(digest) for path, digest in files.items()
+    ):
+        raise InputFileError(
+            name, value.line_of("license_files"), "'license_files' must map file paths to 64-hex-digit sha256 digests"
+        )
     return LockEntry(
         repo_id=repo_id,
         revision=revision,
@@ -227,6 +240,7 @@ def _read_entry(key: str, value: object, name: str, line: int) -> LockEntry:
         ),
         evidence_sha256=evidence,
         verdicts=tuple(sorted(verdicts.items())),
+        license_files=tuple(sorted(files.items())),
         line=line,
     )
 
