@@ -29,7 +29,8 @@ from spdx_tools.spdx.parser.json import json_parser
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 
 from auditor.errors import UsageError
-from auditor.models import AuditReport, Origin, Status
+from auditor.licenses.entry import Conditions, LicenseEntry, Obligation
+from auditor.models import AuditReport, Commercial, Origin, Status
 from auditor.report import RENDERERS, available, render
 from auditor.report.csv_report import COLUMNS, safe_cell
 from auditor.report.html import CSP, md_escape, md_fence
@@ -697,3 +698,52 @@ def test_html_draws_an_unresolved_base_with_a_dashed_border() -> None:
     page = text("html", hostile_report())
     assert 'stroke-dasharray="6 4"' in page
     assert "could not be read" in page
+
+
+class _Knowledge:
+    """A two-entry knowledge base: enough to tell attribution lines from other duties."""
+
+    def __init__(self) -> None:
+        self.entries = {
+            "llama3": LicenseEntry(
+                key="llama3",
+                name="Meta Llama 3 Community License Agreement",
+                spdx=None,
+                licenseref="LicenseRef-llama3",
+                hub_ids=("llama3",),
+                aliases=(),
+                category="community-conditional",
+                commercial=Commercial.CONDITIONAL,
+                conditions=Conditions(max_monthly_active_users=700_000_000),
+                obligations=(
+                    Obligation("include-license", LLAMA_DUTIES[0]),
+                    Obligation("notice", LLAMA_DUTIES[1]),
+                    Obligation("built-with", LLAMA_DUTIES[2]),
+                ),
+                markers=(),
+                url="https://example.org/llama3/LICENSE",
+            )
+        }
+
+    def get(self, key: str) -> LicenseEntry | None:
+        return self.entries.get(key)
+
+
+def test_notice_separates_attribution_lines_using_the_knowledge_base() -> None:
+    out = text("notice", sample_report(), knowledge=_Knowledge())
+    llama = out.split("meta-llama/Meta-Llama-3-8B-Instruct\n", 1)[1].split("-" * 78, 1)[0]
+    required, _, other = llama.partition("Other duties under the license:")
+    assert "License:        LicenseRef-llama3 (Meta Llama 3 Community License Agreement)" in required
+    assert "Official text:  https://example.org/llama3/LICENSE" in required
+    assert 'Keep a "Notice" text file' in required.split("Required attribution and notices:")[1]
+    assert "Built with Meta Llama" in required
+    assert "Give every recipient" in other
+    # A duty the knowledge base does not know is still listed, as another duty.
+    kogpt = out.split("kakaobrain/kogpt\n", 1)[1].split("-" * 78, 1)[0]
+    assert "Other duties under the license:\n    - Keep the model internal" in kogpt
+
+
+def test_notice_with_the_bundled_knowledge_base_lists_every_duty() -> None:
+    flat = " ".join(text("notice", sample_report()).split())  # lines are wrapped at 78 columns
+    for duty in LLAMA_DUTIES:
+        assert " ".join(duty.split()) in flat

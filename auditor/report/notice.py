@@ -1,21 +1,41 @@
 """`notice`: a NOTICE / attribution file to ship with a release.
 
 For each model cleared for the release (approved, or approved with obligations): its license, the
-attribution and notice duties the policy attached to it, where its full license text is (the repo at
-the audited sha and the license file's path), and the base models whose terms reach it. Models not
-cleared are named at the end so nobody mistakes their absence for an oversight.
+attribution lines its license requires, its other duties, where its full license text is (the repo at
+the audited sha and the license file's path, and the license's official text), and the base models
+whose terms reach it. Models not cleared are named at the end so nobody mistakes their absence for an
+oversight.
+
+The verdict carries duties as text; which of them are attribution lines (obligation kinds `notice`,
+`attribution`, `built-with`) is looked up in the license knowledge base by the license keys of the
+model and its bases. A duty the knowledge base does not know stays listed, under "other duties":
+a NOTICE file may say too much, never too little.
 """
 
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from typing import Any, Protocol
 
+from auditor.licenses.entry import LicenseEntry
 from auditor.models import AuditReport, ModelResult, Status
 from auditor.report.base import Option, resolve_options
 from auditor.report.text import file_url, printable, repo_url
 
 _CLEARED = (Status.APPROVED, Status.APPROVED_WITH_OBLIGATIONS)
+ATTRIBUTION_KINDS = frozenset({"notice", "attribution", "built-with"})
+
+
+class Knowledge(Protocol):
+    def get(self, key: str) -> LicenseEntry | None: ...
+
+
+def _bundled_knowledge() -> Knowledge:
+    from auditor.licenses.knowledge import load_knowledge_base  # only the notice needs it
+
+    return load_knowledge_base()
+
+
 _RULE = "-" * 78
 _WIDTH = 78
 
@@ -31,12 +51,19 @@ def _wrap(text: str, indent: str, first: str | None = None) -> list[str]:
     ) or [first or indent]
 
 
-def _model_block(result: ModelResult) -> list[str]:
+def _entries(result: ModelResult, knowledge: Knowledge) -> list[LicenseEntry]:
+    keys = result.resolution.all_keys if result.resolution else ()
+    return [entry for entry in (knowledge.get(key) for key in keys) if entry is not None]
+
+
+def _model_block(result: ModelResult, knowledge: Knowledge) -> list[str]:
     ref, resolution, hub = result.ref, result.resolution, result.hub
     sha = result.sha
+    entries = _entries(result, knowledge)
     out = [_RULE, printable(ref.repo_id, limit=200)]
     license_text = (resolution.expression if resolution else None) or "unknown"
-    out.append(f"  License:        {printable(license_text, limit=500)}")
+    names = ", ".join(dict.fromkeys(entry.name for entry in entries))
+    out += _wrap(f"{license_text}" + (f" ({names})" if names else ""), " " * 18, "  License:        ")
     if resolution and resolution.inherited_keys:
         out.append(f"  Inherited:      {printable(', '.join(resolution.inherited_keys), limit=500)}")
     out.append(f"  Revision:       {sha or 'unknown'}")
@@ -47,16 +74,26 @@ def _model_block(result: ModelResult) -> list[str]:
         link = file_url(ref.repo_id, sha, lf.path)
         out.append(f"  License text:   {link or printable(lf.path, limit=300)}")
     if hub is not None and not hub.license_files:
-        out.append("  License text:   no license file in the repository; see the license's official text")
+        out.append("  License text:   no license file in the repository")
+    for official in dict.fromkeys(entry.url for entry in entries if entry.url):
+        out.append(f"  Official text:  {official}")
     for base_link in resolution.lineage if resolution else ():
         base = printable(base_link.repo_id, limit=200)
         terms = printable(base_link.expression or "license unknown", limit=300)
         where = repo_url(base_link.repo_id, base_link.sha)
-        line = f"{base} ({base_link.relation}; {terms})" + (f" at {where}" if where else "")
-        out += _wrap(line, " " * 18, "  Based on:       ")
-    if result.verdict.obligations:
-        out.append("  Attribution, notices and other duties:")
-        for duty in result.verdict.obligations:
+        out += _wrap(f"{base} ({base_link.relation}; {terms})", " " * 18, "  Based on:       ")
+        if where:  # a URL is never wrapped: it must stay copyable
+            out.append(f"{' ' * 18}{where}")
+    kinds = {o.text: o.id for entry in entries for o in entry.obligations}
+    attribution = [d for d in result.verdict.obligations if kinds.get(d) in ATTRIBUTION_KINDS]
+    other = [d for d in result.verdict.obligations if kinds.get(d) not in ATTRIBUTION_KINDS]
+    if attribution:
+        out.append("  Required attribution and notices:")
+        for duty in attribution:
+            out += _wrap(duty, " " * 6, "    - ")
+    if other:
+        out.append("  Other duties under the license:")
+        for duty in other:
             out += _wrap(duty, " " * 6, "    - ")
     if result.verdict.waiver is not None:
         w = result.verdict.waiver
@@ -77,11 +114,19 @@ class NoticeRenderer:
     description = "NOTICE / attribution file for the models shipped in a release"
     options: tuple[Option, ...] = (
         Option("include_all", bool, False, "list every model, not only those cleared for the release"),
+        Option(
+            "knowledge",
+            object,
+            None,
+            "the license knowledge base the audit used (default: the bundled rules/licenses.yaml)",
+            nullable=True,
+        ),
     )
 
     def render(self, report: AuditReport, **options: Any) -> str:
         opts = resolve_options(self.name, self.options, options)
         include_all: bool = opts["include_all"]
+        knowledge: Knowledge = opts["knowledge"] or _bundled_knowledge()
         shipped = [r for r in report.results if include_all or r.verdict.status in _CLEARED]
         held = [r for r in report.results if r not in shipped]
         out = [
@@ -105,7 +150,7 @@ class NoticeRenderer:
         if not shipped:
             out += [_RULE, "No model in this audit is cleared for the release."]
         for result in shipped:
-            out += _model_block(result)
+            out += _model_block(result, knowledge)
             if include_all and result.verdict.status not in _CLEARED:
                 reason = printable(result.verdict.reason, limit=500)
                 out.append(f"  NOT CLEARED: {result.verdict.status.value} - {reason}")
