@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -269,3 +270,22 @@ def test_the_bundled_file_passes_the_same_checks_from_a_copy(tmp_path: Path) -> 
     assert len(kb) == len(load_knowledge_base())
     hub_ids = re.findall(r"^  - ([a-z0-9][a-z0-9.+-]*)$", (rules / "licenses.yaml").read_text(), re.MULTILINE)
     assert hub_ids  # sanity: the regex above sees the file's lists
+
+
+def test_loose_matches_shared_by_two_entries_match_neither() -> None:
+    mini = load_knowledge_base(MINI)
+    twin = replace(
+        mini["research-nc"],
+        key="twin",
+        licenseref="LicenseRef-twin",
+        aliases=(),
+        name_patterns=(),
+        url_patterns=(),
+        name=mini["example-community"].name,
+        url="https://example.org/terms",
+    )
+    first = replace(mini["example-community"], url="https://example.org/terms", name_patterns=(), url_patterns=())
+    kb = KnowledgeBase([first, twin], path="<test>")
+    assert kb.match_name("Example Community License") == []  # the shared display name decides nothing
+    assert kb.match_url("http://example.org/terms/") == []
+    assert kb.match_name("example-community") == [first]  # its own alias still does

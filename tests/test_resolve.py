@@ -425,3 +425,10 @@ def test_cycle_and_depth_messages_from_the_audit_runner_wording(kb: KnowledgeBas
         broken = ResolvedBase("org/base", "finetune", None, None, error)
         res = resolve(model({"license": "mit", "base_model": "org/base"}), kb, {"org/base": broken})
         assert words in res.findings[0].message
+
+
+def test_a_code_license_alone_does_not_license_the_weights(kb: KnowledgeBase) -> None:
+    res = resolve(model({}, files={"LICENSE-CODE": MIT_TEXT}), kb)
+    assert res.keys == () and res.commercial is Commercial.UNKNOWN
+    assert rules(res) == {"no-license": Severity.ERROR}
+    assert "license_file" in res.findings[0].message

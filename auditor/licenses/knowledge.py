@@ -110,28 +110,34 @@ class KnowledgeBase:
                 raise ValueError(f"alias {alias!r} of {entry.key!r} already names {self._exact[key].key!r}")
             if key:
                 self._exact[key] = entry
-        name_slug = slug(entry.name)
-        if name_slug and name_slug not in self._by_name:
-            self._by_name[name_slug] = entry
         for ident in (entry.spdx, entry.licenseref):
             if ident:
                 _claim(self._by_spdx, ident.casefold(), entry, "SPDX id / LicenseRef")
-        if entry.url:
-            self._by_url.setdefault(_url_key(entry.url), entry)
         self._name_patterns.extend((re.compile(p), entry) for p in entry.name_patterns)
         self._url_patterns.extend((re.compile(p, re.IGNORECASE), entry) for p in entry.url_patterns)
 
     def _index_id_slugs(self) -> None:
-        """Keys and Hub ids also match by slug, unless two entries share a slug (`openrail` and
-        `openrail++`): then only their exact spelling matches, never a guess between them."""
-        owners: dict[str, set[str]] = {}
+        """Keys, Hub ids, display names and URLs also match loosely (by slug, by URL without scheme),
+        unless two entries share the loose form (`openrail` and `openrail++`): then neither matches
+        that way, never a guess between them."""
+        ids: dict[str, set[str]] = {}
+        names: dict[str, set[str]] = {}
+        urls: dict[str, set[str]] = {}
         for entry in self._entries:
             for ident in (entry.key, *entry.hub_ids):
                 if key := slug(ident):
-                    owners.setdefault(key, set()).add(entry.key)
-        for key, keys in owners.items():
+                    ids.setdefault(key, set()).add(entry.key)
+            if key := slug(entry.name):
+                names.setdefault(key, set()).add(entry.key)
+            if entry.url:
+                urls.setdefault(_url_key(entry.url), set()).add(entry.key)
+        for key, keys in ids.items():
             if len(keys) == 1 and key not in self._exact:
                 self._exact[key] = self._by_key[next(iter(keys))]
+        for index, owners in ((self._by_name, names), (self._by_url, urls)):
+            for key, keys in owners.items():
+                if len(keys) == 1:
+                    index[key] = self._by_key[next(iter(keys))]
 
     # ------------------------------------------------------------ lookups
 

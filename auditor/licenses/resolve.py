@@ -263,10 +263,9 @@ class _Resolver:
         slots = (tree.slots() if isinstance(tree, _Group) else [tree]) if tree is not None else []
         holes = [s for s in slots if not s.resolved]
         text_keys = _distinct(m.key for lf, m in texts if m.key is not None and not _is_code_file(lf))
-        code_keys = _distinct(m.key for lf, m in texts if m.key is not None and _is_code_file(lf))
 
         if tree is None:
-            tree = self.undeclared_tree(name_entries, name_how, text_keys, code_keys, link_entries)
+            tree = self.undeclared_tree(name_entries, name_how, text_keys, link_entries)
             slots = (tree.slots() if isinstance(tree, _Group) else [tree]) if tree is not None else []
         else:
             self.fill_holes(slots, holes, name_entries, name_how, text_keys, link_entries)
@@ -436,17 +435,16 @@ class _Resolver:
         name_entries: list[LicenseEntry],
         name_how: str,
         text_keys: list[str],
-        code_keys: list[str],
         link_entries: list[LicenseEntry],
     ) -> _Tree | None:
-        """No license field and no tags: the name, else the files, else the link decide."""
+        """No license field and no tags: the name, else the files, else the link decide. A code
+        license file (LICENSE-CODE) never decides: it does not cover the weights."""
         if len(name_entries) == 1:
             e = name_entries[0]
             conf = CONFIDENCE_NAME if name_how == "known alias" else CONFIDENCE_PATTERN
             return self.filled(e, "card.license_name", conf, "license_name")
-        keys = text_keys or code_keys
-        if keys:
-            slots: list[_Slot | _Group] = [self.from_text(key) for key in keys]
+        if text_keys:
+            slots: list[_Slot | _Group] = [self.from_text(key) for key in text_keys]
             return slots[0] if len(slots) == 1 else _Group(spdx.AND, slots)
         if len(link_entries) == 1:
             return self.filled(link_entries[0], "card.license_link", CONFIDENCE_LINK, "license_link")
@@ -620,6 +618,8 @@ class _Resolver:
     def check_texts_alone(self, texts: list[tuple[LicenseFile, TextMatch]]) -> None:
         for lf, match in texts:
             path = quote(lf.path, 120)
+            if _is_code_file(lf):
+                continue
             if match.ambiguous:
                 self.find(
                     RULE_TEXT_AMBIGUOUS,
