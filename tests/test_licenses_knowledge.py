@@ -289,3 +289,11 @@ def test_loose_matches_shared_by_two_entries_match_neither() -> None:
     assert kb.match_name("Example Community License") == []  # the shared display name decides nothing
     assert kb.match_url("http://example.org/terms/") == []
     assert kb.match_name("example-community") == [first]  # its own alias still does
+
+
+def test_null_conditions_are_not_established_not_false() -> None:
+    kb = load_knowledge_base(MINI)
+    conditions = kb["example-community"].conditions
+    assert conditions.registration_required is False
+    assert conditions.not_established == ("registration_required",)
+    assert kb["llama2"].conditions.not_established == ()

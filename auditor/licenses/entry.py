@@ -37,6 +37,9 @@ class Conditions:
     registration_required: bool = False
     requires_licensor_approval: bool = False
     notes: str | None = None
+    # Conditions the knowledge base marks as not established (null in rules/licenses.yaml), e.g.
+    # ("registration_required",): the False above then means "not known", so a person must check.
+    not_established: tuple[str, ...] = ()
 
     @property
     def any(self) -> bool:

@@ -58,6 +58,11 @@ def _conditions(entry: LicenseEntry) -> list[str]:
         out.append("registration with the licensor is required before commercial use")
     if c.requires_licensor_approval:
         out.append("commercial use needs the licensor's separate permission")
+    if c.not_established:
+        out.append(
+            "not established (check before relying on it): "
+            + ", ".join(name.replace("_", " ") for name in c.not_established)
+        )
     if c.notes:
         out.append(c.notes)
     return out

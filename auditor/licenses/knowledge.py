@@ -398,6 +398,7 @@ def _entry(item: LinedDict, name: str) -> LicenseEntry:
             registration_required=bool(cond.get("registration_required") or False),
             requires_licensor_approval=bool(cond.get("requires_licensor_approval") or False),
             notes=_opt(cond.get("notes")),
+            not_established=tuple(name for name in _UNCERTAIN_CONDITIONS if name in cond and cond[name] is None),
         )
         obligations = tuple(
             Obligation(id=str(o["id"]), text=str(o["text"]), when=str(o.get("when") or "distribution"))
@@ -431,6 +432,8 @@ def _entry(item: LinedDict, name: str) -> LicenseEntry:
 
 
 _LICENSEREF = re.compile(r"LicenseRef-[A-Za-z0-9.-]+")
+_UNCERTAIN_CONDITIONS = ("registration_required", "requires_licensor_approval")
+"""Yes/no conditions that may be null in the file: not established, which is not the same as no."""
 
 
 def _check_semantics(items: LinedList, entries: Sequence[LicenseEntry], name: str) -> None:
