@@ -269,7 +269,8 @@ def outer():
 
 
 def test_unparsable_files_are_warnings_not_failures(tmp_path: Path) -> None:
-    (tmp_path / "broken.py").write_text("def f(:\n")
+    (tmp_path / "broken.py").write_text('AutoModel.from_pretrained("acme/unclosed"\n')
+    (tmp_path / "unrelated-broken.py").write_text("def f(:\n")  # no model call in it: not worth a warning
     (tmp_path / "broken.yaml").write_text("model: [unclosed\n")
     (tmp_path / "broken.ipynb").write_text("{not json")
     (tmp_path / "latin1.py").write_bytes(b'x = "\xe9"\n')
@@ -279,6 +280,7 @@ def test_unparsable_files_are_warnings_not_failures(tmp_path: Path) -> None:
     warned = " ".join(found.warnings)
     for name in ("broken.py:1", "broken.yaml:", "broken.ipynb", "latin1.py"):
         assert name in warned
+    assert "unrelated-broken.py" not in warned
 
 
 def test_notebook_with_a_bad_cell_still_reads_the_others(tmp_path: Path) -> None:

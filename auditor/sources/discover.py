@@ -114,6 +114,10 @@ _GIT_CLONE_OPTIONS = frozenset(
     {"--depth", "-b", "--branch", "-c", "--config", "--origin", "-o", "--jobs", "-j", "--reference",
      "--separate-git-dir", "--template", "--shallow-since", "--shallow-exclude", "--filter", "-u", "--upload-pack"}
 )  # fmt: skip
+_MODEL_CALL_RE = re.compile(
+    r"from_pretrained|pipeline|hf_hub_download|snapshot_download|SentenceTransformer|CrossEncoder|SparseEncoder"
+    r"|create_model"
+)
 _TOML_LINE_RE = re.compile(r"""^\s*(?:[A-Za-z0-9_.-]+\.)?["']?([A-Za-z0-9_-]+)["']?\s*=\s*(.+)$""")
 _TOML_INLINE_RE = re.compile(r"""[{,]\s*["']?([A-Za-z0-9_-]+)["']?\s*=\s*(["'][^"']*["'])""")
 _QUOTED_RE = re.compile(r"""(["'])((?:(?!\1).)*)\1""")
@@ -314,12 +318,13 @@ def _file_kind(path: Path) -> str | None:
     return None
 
 
-def _read_text(path: Path, limit: int, context: _Context) -> str | None:
+def _read_text(path: Path, limit: int, context: _Context, *, warn_size: bool = True) -> str | None:
     shown = context.display(path)
     try:
         size = path.stat().st_size
         if size > limit:
-            context.warnings.append(f"{shown}: skipped, larger than {limit // (1024 * 1024)} MiB")
+            if warn_size:
+                context.warnings.append(f"{shown}: skipped, larger than {limit // (1024 * 1024)} MiB")
             return None
         data = path.read_bytes()
     except OSError as exc:
@@ -333,7 +338,9 @@ def _read_text(path: Path, limit: int, context: _Context) -> str | None:
 
 
 def _scan_file(path: Path, kind: str, context: _Context) -> None:
-    text = _read_text(path, MAX_NOTEBOOK_BYTES if kind == "notebook" else MAX_CODE_BYTES, context)
+    limit = MAX_NOTEBOOK_BYTES if kind == "notebook" else MAX_CODE_BYTES
+    # a big JSON or YAML file is data (a vocabulary, a dataset), not configuration: skipped without a word
+    text = _read_text(path, limit, context, warn_size=kind not in ("json", "yaml", "toml"))
     if text is None:
         return
     context.files += 1
@@ -428,7 +435,7 @@ class _Scope:
     global_bindings: dict[str, list[tuple[str, ast.expr | None]]]  # what this scope assigns to them
 
 
-_Stack = tuple[_Scope, ...]
+_Stack = tuple[ast.AST, ...]  # the enclosing scope nodes, module first; their bindings are computed on demand
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -587,21 +594,22 @@ class _PythonScanner:
         return self._scopes[key]
 
     def run(self) -> None:
-        module = self.scope(self.tree)
-        for node in ast.walk(self.tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                for name, bound in self.scope(node).global_bindings.items():
-                    # a function may rebind a module name: a text constant is one more candidate, else unknown
-                    for kind, value in bound:
-                        plain = kind == "assign" and isinstance(value, ast.Constant)
-                        module.bindings.setdefault(name, []).append((kind, value) if plain else ("other", None))
-        self.visit(self.tree, (module,))
+        if "global" in self.source:
+            module = self.scope(self.tree)
+            for node in ast.walk(self.tree):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for name, bound in self.scope(node).global_bindings.items():
+                        # a function may rebind a module name: a text constant is one more candidate, else unknown
+                        for kind, value in bound:
+                            plain = kind == "assign" and isinstance(value, ast.Constant)
+                            module.bindings.setdefault(name, []).append((kind, value) if plain else ("other", None))
+        self.visit(self.tree, (self.tree,))
 
     def visit(self, node: ast.AST, stack: _Stack) -> None:
         if isinstance(node, ast.Call):
             self.check_call(node, stack)
         if isinstance(node, (*_SCOPE_NODES, *_COMPREHENSIONS)):
-            inner = (*stack, self.scope(node))
+            inner = (*stack, node)
             body: list[Any] = []
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 body = list(node.body)
@@ -620,7 +628,7 @@ class _PythonScanner:
 
     def lookup(self, name: str, stack: _Stack, depth: int) -> _Resolution:
         for index in range(len(stack) - 1, -1, -1):
-            scope = stack[index]
+            scope = self.scope(stack[index])
             if scope.kind == "class" and index != len(stack) - 1:
                 continue  # class bodies are not visible from the functions inside them
             if name in scope.global_names:
@@ -643,7 +651,7 @@ class _PythonScanner:
             return node, stack
         if isinstance(node, ast.Name) and depth < MAX_RESOLVE_DEPTH:
             for index in range(len(stack) - 1, -1, -1):
-                scope = stack[index]
+                scope = self.scope(stack[index])
                 if scope.kind == "class" and index != len(stack) - 1:
                     continue
                 if node.id in scope.bindings:
@@ -731,7 +739,7 @@ class _PythonScanner:
             return not (name == "str" or name in _PATH_CALLS or (name in _ENV_CALLS and receiver in ("os", "environ")))
         if isinstance(node, ast.Name):
             for index in range(len(stack) - 1, -1, -1):
-                bound = stack[index].bindings.get(node.id)
+                bound = self.scope(stack[index]).bindings.get(node.id)
                 if bound:
                     values = [value for kind, value in bound if kind == "assign"]
                     return (
@@ -836,6 +844,8 @@ def _concat(parts: Sequence[_Resolution]) -> _Resolution:
 
 def _scan_python(source: str, sink: _Sink) -> None:
     sink.lines = source.splitlines()
+    if not _MODEL_CALL_RE.search(source):
+        return  # every call discovery matches names itself literally: no such name, nothing to find
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError) as exc:
@@ -935,14 +945,14 @@ def _scan_notebook(text: str, sink: _Sink) -> None:
     sink.lines = python
     sink.line_map = line_map
     source = "\n".join(python)
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        tree = None
+    tree = None
+    if _MODEL_CALL_RE.search(source):
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            _scan_cells_separately(python, mapping, sink)
     if tree is not None:
         _PythonScanner(tree, source, sink).run()
-    else:
-        _scan_cells_separately(python, mapping, sink)
     for line, file_line, cell, in_cell in shell:
         shell_sink = _Sink(sink.context, sink.path, sink.directory)
         shell_sink.lines = [line]
