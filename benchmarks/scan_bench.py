@@ -1,0 +1,550 @@
+"""Scan benchmark: how fast, how frugal with the Hub and how lean `auditor scan` is (issue 7, item 7).
+
+Generates N synthetic repos (see benchmarks/corpus.py), serves them with the Hub stand-in in its own
+process with an added latency per request, and measures in one run:
+
+  naive     the loop a user would write with huggingface_hub, sequential (benchmarks/naive_loop.py)
+  cold      `auditor scan` with an empty --cache-dir, on the naive loop's repos and on all N
+  warm      all N again with that cache; then all N pinned to the shas of the cold report
+  offline   all N with --offline
+  big       10,000 models (latency 0, cold then warm) for peak RSS
+
+Each auditor run is a subprocess (its own start-up counts, as for a user) whose peak RSS is read with
+os.wait4. Requests are counted by the stand-in (GET /_standin/stats), not by auditor. Prints a table
+and one PASS/FAIL line per target; `--json FILE` saves every figure.
+
+    python benchmarks/scan_bench.py [--models 1000] [--latency-ms 50] [--jobs 8] [--naive 200]
+                                    [--big 10000 | --skip-big] [--json FILE] [--workdir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tests` importable
+    sys.path.insert(0, str(REPO_ROOT))
+
+from benchmarks.corpus import Corpus, generate, write_list  # noqa: E402
+
+TEXTS_DIR = REPO_ROOT / "rules" / "texts"
+RUN_TIMEOUT = 900.0
+# A token the stand-in accepts for gated repos: the benchmark audits like a company with access.
+ACCESS_TOKEN = "hf_access_token"  # the stand-in's public test token, not a secret
+
+# Targets (issue 7): cold >= 20x faster than the naive loop; cold wall <= 1.5x the latency floor
+# (requests x latency / jobs); <= 1.3 requests per model cold; a warm pinned run makes no request
+# and 1000 models take < 2 s; peak RSS < 300 MB for 10,000 models.
+TARGET_SPEEDUP = 20.0
+TARGET_FLOOR_RATIO = 1.5
+TARGET_REQUESTS_PER_MODEL = 1.3
+TARGET_WARM_SECONDS_PER_1000 = 2.0
+TARGET_RSS_MB = 300.0
+
+
+@dataclass
+class Run:
+    """One measured phase."""
+
+    name: str
+    models: int
+    wall_s: float
+    requests: int
+    peak_rss_mb: float | None
+    exit_code: int
+    latency_ms: float = 0.0  # added by the stand-in to each request during this run
+    by_route: dict[str, int] = field(default_factory=dict)
+    verdicts: dict[str, int] = field(default_factory=dict)
+    errors: int = 0
+    auditor_stats: dict[str, int] = field(default_factory=dict)
+    note: str = ""
+    load_before: float = 0.0  # 1-minute load average when the run started: the machine may be shared
+
+    @property
+    def requests_per_model(self) -> float:
+        return self.requests / self.models if self.models else 0.0
+
+
+# ---------------------------------------------------------------- the stand-in process
+
+
+class StandIn:
+    """`python -m tests.hubstandin` in its own process, so its CPU and memory are not auditor's."""
+
+    def __init__(self, root: Path, latency_ms: float, log: IO[str]) -> None:
+        env = dict(os.environ, PYTHONPATH=_pythonpath())
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.hubstandin", "--root", str(root), "--latency-ms", str(latency_ms),
+             "--no-anonymous-warning"],
+            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=log, text=True,
+        )  # fmt: skip
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline().strip()
+        if not line.startswith("http"):
+            self.stop()
+            raise RuntimeError(f"the Hub stand-in did not start (got {line!r}); see its log")
+        self.url = line
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.url}/_standin/stats", timeout=30) as resp:
+            data: dict[str, Any] = json.loads(resp.read())
+        return data
+
+    def configure(self, **values: Any) -> None:
+        body = json.dumps(values).encode()
+        req = urllib.request.Request(
+            f"{self.url}/_standin/config", data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            resp.read()
+
+    def stop(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.send_signal(signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+
+
+def _pythonpath() -> str:
+    """The repo first, so the working tree's auditor and tests.hubstandin are the ones measured."""
+    rest = os.environ.get("PYTHONPATH")
+    return str(REPO_ROOT) + (os.pathsep + rest if rest else "")
+
+
+# ---------------------------------------------------------------- measuring one subprocess
+
+
+def measure(cmd: Sequence[str], env: Mapping[str, str], stdout: Path, stderr: Path) -> tuple[float, int, float]:
+    """Run `cmd`; return (wall seconds, exit code, peak RSS in MB of that process alone).
+
+    os.wait4 gives the rusage of this one child, unlike RUSAGE_CHILDREN, which keeps the maximum
+    over every child ever waited for (the stand-in, earlier runs).
+    """
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), env=dict(env), stdout=out, stderr=err, cwd=stdout.parent)
+        timer = threading.Timer(RUN_TIMEOUT, proc.kill)
+        timer.start()
+        try:
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell Popen so it does not wait again
+    return wall, proc.returncode, usage.ru_maxrss / 1024.0  # Linux: ru_maxrss is in KiB
+
+
+def _delta(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[int, dict[str, int]]:
+    total = int(after["total"]) - int(before["total"])
+    routes = Counter(after.get("by_route", {}))
+    routes.subtract(before.get("by_route", {}))
+    return total, {k: v for k, v in sorted(routes.items()) if v}
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, work: Path, hub: StandIn) -> None:
+        self.args = args
+        self.work = work
+        self.hub = hub
+        self.runs: list[Run] = []
+        self.latency_ms: float = args.latency_ms
+        self.reports: dict[str, dict[str, Any]] = {}
+        self.base_env = _clean_env(work / "hf-home-auditor")
+        self.base_env["HF_TOKEN"] = ACCESS_TOKEN
+
+    def naive(self, name: str, model_list: Path, count: int) -> Run:
+        env = _clean_env(self.work / f"hf-home-{name}")  # a fresh HF_HOME: nothing cached
+        env["HF_ENDPOINT"] = self.hub.url
+        env["HF_TOKEN"] = ACCESS_TOKEN
+        cmd = [sys.executable, str(REPO_ROOT / "benchmarks" / "naive_loop.py"), str(model_list)]
+        run = self._run(name, count, cmd, env)
+        try:
+            seen = json.loads((self.work / f"{name}.out").read_text(encoding="utf-8").strip().splitlines()[-1])
+            run.errors = int(seen["errors"])
+            run.note = f"{seen['license_files']} LICENSE files read"
+        except (OSError, ValueError, KeyError, IndexError):
+            run.note = "no summary printed"
+        return run
+
+    def scan(self, name: str, model_list: Path, count: int, cache: Path, *extra: str, note: str = "") -> Run:
+        report = self.work / f"{name}.json"
+        cmd = [
+            sys.executable, "-m", "auditor", "scan", "-r", str(model_list), "--endpoint", self.hub.url,
+            "--cache-dir", str(cache), "--jobs", str(self.args.jobs), "--format", "json", "-o", str(report),
+            "--exit-zero", "--no-progress", "--stats", *extra,
+        ]  # fmt: skip
+        run = self._run(name, count, cmd, self.base_env)
+        run.note = note
+        run.auditor_stats = _parse_stats((self.work / f"{name}.err").read_text(encoding="utf-8", errors="replace"))
+        try:
+            data = json.loads(report.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            run.note = (run.note + "; " if run.note else "") + "no JSON report"
+            return run
+        self.reports[name] = data
+        models = data.get("models", [])
+        run.verdicts = dict(Counter(m.get("verdict", "?") for m in models))
+        run.errors = run.verdicts.get("error", 0)
+        if len(models) != count:
+            run.note = (run.note + "; " if run.note else "") + f"report has {len(models)} models"
+        return run
+
+    def _run(self, name: str, count: int, cmd: Sequence[str], env: Mapping[str, str]) -> Run:
+        before = self.hub.stats()
+        load = os.getloadavg()[0]
+        wall, code, rss = measure(cmd, env, self.work / f"{name}.out", self.work / f"{name}.err")
+        after = self.hub.stats()
+        total, routes = _delta(before, after)
+        run = Run(name=name, models=count, wall_s=wall, requests=total, peak_rss_mb=rss, exit_code=code,
+                  latency_ms=self.latency_ms, by_route=routes, load_before=load)  # fmt: skip
+        self.runs.append(run)
+        print(f"  {name:<16} {count:>6} models  {wall:8.2f} s  {total:>6} requests  {rss:7.1f} MB  exit {code}"
+              f"  (load {load:.2f})", file=sys.stderr, flush=True)  # fmt: skip
+        return run
+
+
+def _clean_env(hf_home: Path) -> dict[str, str]:
+    """No user token, cache or offline switch leaks in; telemetry and progress bars off."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
+    env.update(
+        HF_HOME=str(hf_home),
+        HF_HUB_DISABLE_TELEMETRY="1",
+        HF_HUB_DISABLE_PROGRESS_BARS="1",
+        PYTHONPATH=_pythonpath(),
+        NO_COLOR="1",
+    )
+    return env
+
+
+def _parse_stats(stderr: str) -> dict[str, int]:
+    """auditor's own counters (`--stats`), to cross-check the stand-in's count."""
+    for line in stderr.splitlines():
+        if line.startswith("stats: "):
+            out: dict[str, int] = {}
+            for part in line[len("stats: ") :].split(", "):
+                key, _, value = part.partition("=")
+                if value.strip().isdigit():
+                    out[key.strip()] = int(value)
+            return out
+    return {}
+
+
+def pinned_ids(report: Mapping[str, Any]) -> list[str]:
+    """`org/name@sha` for every model the cold report resolved to a commit."""
+    return [f"{m['id']}@{m['sha']}" for m in report.get("models", []) if m.get("sha")]
+
+
+def verdict_changes(a: Mapping[str, Any], b: Mapping[str, Any]) -> int:
+    """Models whose verdict differs between two reports: the same evidence must give the same answer."""
+    first = {m["id"]: m.get("verdict") for m in a.get("models", [])}
+    return sum(1 for m in b.get("models", []) if m["id"] in first and first[m["id"]] != m.get("verdict"))
+
+
+# ---------------------------------------------------------------- figures and verdicts
+
+
+@dataclass
+class Target:
+    name: str
+    measured: str
+    goal: str
+    status: str  # PASS | FAIL | SKIP
+
+    def line(self) -> str:
+        return f"{self.status:<4}  {self.name}: {self.measured} (target {self.goal})"
+
+
+def evaluate_targets(runs: Mapping[str, Run], args: argparse.Namespace) -> list[Target]:
+    out: list[Target] = []
+    naive, cold_small = runs.get("naive"), runs.get("cold-naive-set")
+    if naive and cold_small and cold_small.wall_s > 0:
+        speedup = naive.wall_s / cold_small.wall_s
+        out.append(
+            Target(
+                f"cold vs naive loop on the same {naive.models}",
+                f"{speedup:.1f}x ({naive.wall_s:.1f} s vs {cold_small.wall_s:.2f} s)",
+                f">= {TARGET_SPEEDUP:g}x",
+                _status(speedup >= TARGET_SPEEDUP),
+            )
+        )
+    cold = runs.get("cold")
+    if cold:
+        floor = cold.requests * cold.latency_ms / 1000.0 / args.jobs
+        if floor > 0:
+            ratio = cold.wall_s / floor
+            measured = f"{ratio:.2f}x ({cold.wall_s:.2f} s vs floor {floor:.2f} s)"
+            out.append(
+                Target(
+                    f"cold {cold.models} within the latency floor",
+                    measured,
+                    f"<= {TARGET_FLOOR_RATIO:g}x",
+                    _status(ratio <= TARGET_FLOOR_RATIO),
+                )
+            )
+        else:
+            out.append(Target("cold within the latency floor", "no floor (latency 0)", "n/a", "SKIP"))
+        rpm = cold.requests_per_model
+        out.append(
+            Target(
+                f"requests per model, cold {cold.models}",
+                f"{rpm:.3f} ({cold.requests} requests)",
+                f"<= {TARGET_REQUESTS_PER_MODEL:g}",
+                _status(rpm <= TARGET_REQUESTS_PER_MODEL + 1e-9 and cold.errors == 0),
+            )
+        )
+    pinned = runs.get("warm-pinned")
+    if pinned:
+        limit = TARGET_WARM_SECONDS_PER_1000 * max(1.0, pinned.models / 1000.0)
+        ok = pinned.requests == 0 and pinned.wall_s < limit and pinned.errors == 0
+        out.append(
+            Target(
+                f"warm pinned {pinned.models}: no request, fast",
+                f"{pinned.requests} requests, {pinned.wall_s:.2f} s",
+                f"0 requests, < {limit:g} s",
+                _status(ok),
+            )
+        )
+    big = [r for r in runs.values() if r.name.startswith("big-") and r.peak_rss_mb is not None]
+    if big:
+        worst = max(big, key=lambda r: r.peak_rss_mb or 0.0)
+        out.append(
+            Target(
+                f"peak RSS for {worst.models} models",
+                f"{worst.peak_rss_mb:.0f} MB (worst: {worst.name})",
+                f"< {TARGET_RSS_MB:g} MB",
+                _status((worst.peak_rss_mb or 0.0) < TARGET_RSS_MB and worst.errors == 0),
+            )
+        )
+    else:
+        out.append(Target("peak RSS for 10,000 models", "not measured (--skip-big)", f"< {TARGET_RSS_MB:g} MB", "SKIP"))
+    return out
+
+
+def _status(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def table(runs: Sequence[Run], jobs: int) -> str:
+    head = ("phase", "models", "wall s", "requests", "req/model", "floor s", "peak RSS MB", "models/s", "errors")
+    rows = [head]
+    for r in runs:
+        floor = r.requests * r.latency_ms / 1000.0 / (1 if r.name == "naive" else jobs)
+        rows.append(
+            (
+                r.name,
+                str(r.models),
+                f"{r.wall_s:.2f}",
+                str(r.requests),
+                f"{r.requests_per_model:.3f}",
+                f"{floor:.2f}",
+                f"{r.peak_rss_mb:.0f}" if r.peak_rss_mb is not None else "-",
+                f"{r.models / r.wall_s:.0f}" if r.wall_s > 0 else "-",
+                str(r.errors),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [row[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  ".join(cells))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    import huggingface_hub
+
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "nproc": usable,
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "huggingface_hub": huggingface_hub.__version__,
+    }
+
+
+# ---------------------------------------------------------------- main
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="scan_bench.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--models", type=int, default=1000, help="N synthetic repos (default 1000)")
+    p.add_argument("--latency-ms", type=float, default=50.0, help="latency added to every request (default 50)")
+    p.add_argument("--jobs", type=int, default=8, help="auditor --jobs (default 8)")
+    p.add_argument("--naive", type=int, default=200, help="repos for the naive loop and the cold comparison")
+    big = p.add_mutually_exclusive_group()
+    big.add_argument("--big", type=int, default=10_000, help="models in the peak-RSS run (default 10000)")
+    big.add_argument("--skip-big", action="store_true", help="skip the peak-RSS run")
+    p.add_argument("--json", type=Path, help="also save every figure to FILE")
+    p.add_argument("--workdir", type=Path, help="keep repos, lists, reports and logs in DIR (default: a temp dir)")
+    args = p.parse_args(argv)
+    if args.models < 1 or args.naive < 1 or args.jobs < 1 or args.latency_ms < 0 or args.big < 1:
+        p.error("--models, --naive, --jobs and --big must be positive, --latency-ms zero or more")
+    args.naive = min(args.naive, args.models)
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.workdir is not None:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        return run_all(args, args.workdir.resolve())
+    with tempfile.TemporaryDirectory(prefix="scan-bench-") as tmp:
+        return run_all(args, Path(tmp))
+
+
+def run_all(args: argparse.Namespace, work: Path) -> int:
+    started = time.perf_counter()
+    load_start = os.getloadavg()[0]
+    root = work / "hub"
+    if root.exists():
+        shutil.rmtree(root)
+    say = _say
+    say(f"generating {args.models} repos in {root}")
+    corpus = generate(root, args.models, TEXTS_DIR)
+    big: Corpus | None = None
+    if not args.skip_big:
+        say(f"generating {args.big} repos for the peak-RSS run")
+        big = generate(root, args.big, TEXTS_DIR, seed=7, prefix="big-")
+    naive_ids = list(corpus.ids[: args.naive])
+    lists = {
+        "naive": write_list(work / "models-naive.txt", naive_ids),
+        "all": write_list(work / "models-all.txt", corpus.ids),
+    }
+    with (work / "standin.log").open("w", encoding="utf-8") as log:
+        hub = StandIn(root, args.latency_ms, log)
+        try:
+            say(f"stand-in at {hub.url}, latency {args.latency_ms:g} ms; jobs {args.jobs}")
+            bench = Bench(args, work, hub)
+            run_phases(bench, corpus, big, lists)
+        finally:
+            hub.stop()
+    runs = {r.name: r for r in bench.runs}
+    targets = evaluate_targets(runs, args)
+    checks = consistency(bench)
+    info = machine()
+    elapsed = time.perf_counter() - started
+
+    print(f"auditor scan benchmark: {args.models} models, latency {args.latency_ms:g} ms/request, "
+          f"--jobs {args.jobs}, naive set {args.naive}")  # fmt: skip
+    print(f"machine: nproc {info['nproc']}, {info['cpu'] or 'unknown cpu'}, Python {info['python']}, "
+          f"huggingface_hub {info['huggingface_hub']}; load average {load_start:.2f} at start, "
+          f"{os.getloadavg()[0]:.2f} at end")  # fmt: skip
+    summary = corpus.summary()
+    print(
+        f"corpus: {summary['with_license_file']} with a LICENSE file ({summary['license_file_share']:.0%}), "
+        f"{summary['fine_tunes']} fine-tunes/adapters of {summary['bases']} bases, {summary['gated']} gated"
+    )
+    print()
+    print(table(bench.runs, args.jobs))
+    print()
+    print("floor s = requests x latency / jobs (naive: requests x latency, it is sequential)")
+    for line in checks:
+        print(line)
+    print()
+    for target in targets:
+        print(target.line())
+    print(f"\n(benchmark took {elapsed:.0f} s)")
+
+    if args.json is not None:
+        payload = {
+            "command": "python benchmarks/scan_bench.py " + " ".join(sys.argv[1:]),
+            "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "machine": info,
+            "corpus": summary,
+            "big_corpus": big.summary() if big is not None else None,
+            "runs": [asdict(r) | {"requests_per_model": round(r.requests_per_model, 4)} for r in bench.runs],
+            "consistency": checks,
+            "targets": [asdict(t) for t in targets],
+            "elapsed_s": round(elapsed, 1),
+        }
+        args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    failed_runs = [r.name for r in bench.runs if r.exit_code != 0]
+    if failed_runs:
+        print(f"runs that exited non-zero: {', '.join(failed_runs)} (see their .err logs)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_phases(bench: Bench, corpus: Corpus, big: Corpus | None, lists: Mapping[str, Path]) -> None:
+    args, work = bench.args, bench.work
+    n, n_naive = len(corpus.ids), min(args.naive, len(corpus.ids))
+    _say("measuring")
+    bench.naive("naive", lists["naive"], n_naive)
+    bench.scan("cold-naive-set", lists["naive"], n_naive, work / "cache-naive-set", note="empty cache")
+    cache = work / "cache"
+    bench.scan("cold", lists["all"], n, cache, note="empty cache")
+    bench.scan("warm", lists["all"], n, cache, note="branch -> sha still fresh (--max-age)")
+    pinned = pinned_ids(bench.reports.get("cold", {}))
+    pinned_list = write_list(work / "models-pinned.txt", pinned)
+    bench.scan("warm-pinned", pinned_list, len(pinned), cache, note="org/name@sha from the cold report")
+    bench.scan("offline", lists["all"], n, cache, "--offline", note="--offline")
+    if big is None:
+        return
+    bench.hub.configure(latency_ms=0)  # keeps the 10,000-model run short; RSS does not depend on latency
+    bench.latency_ms = 0.0
+    big_list = write_list(work / "models-big.txt", big.ids)
+    big_cache = work / "cache-big"
+    bench.scan("big-cold", big_list, len(big.ids), big_cache, note="latency 0, empty cache")
+    bench.scan("big-warm", big_list, len(big.ids), big_cache, note="latency 0, warm cache")
+    bench.hub.configure(latency_ms=args.latency_ms)
+    bench.latency_ms = args.latency_ms
+
+
+def consistency(bench: Bench) -> list[str]:
+    """Same evidence, same verdicts: the warm, pinned and offline runs must agree with the cold one."""
+    out: list[str] = []
+    cold = bench.reports.get("cold")
+    if cold is None:
+        return ["consistency: no cold report to compare with"]
+    for name in ("warm", "warm-pinned", "offline"):
+        other = bench.reports.get(name)
+        if other is None:
+            out.append(f"consistency: {name}: no report")
+            continue
+        changed = verdict_changes(cold, other)
+        out.append(f"consistency: {name} vs cold: {changed} verdicts differ")
+    run = next((r for r in bench.runs if r.name == "cold"), None)
+    if run is not None:
+        mix = ", ".join(f"{k} {v}" for k, v in sorted(run.verdicts.items(), key=lambda kv: -kv[1]))
+        out.append(f"verdicts (cold): {mix}")
+    return out
+
+
+def _say(message: str) -> None:
+    print(f"[scan_bench] {message}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
