@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
@@ -163,10 +164,24 @@ def discover_options(func: F) -> F:
     return func
 
 
+def run_clock() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH when set, so a report regenerated from a mirror or snapshot is identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return datetime.now(timezone.utc)
+    try:
+        return datetime.fromtimestamp(int(epoch), timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"SOURCE_DATE_EPOCH must be seconds since 1970, not {epoch!r}") from None
+
+
 def _open_source(opts: dict[str, Any]) -> Any:
     from auditor.hub import open_source
 
+    fixed = run_clock().timestamp() if os.environ.get("SOURCE_DATE_EPOCH") else None
+    extra: dict[str, Any] = {} if fixed is None else {"clock": lambda: fixed}
     return open_source(
+        **extra,
         endpoint=opts.get("endpoint"),
         token=opts.get("token"),
         hub_dir=opts.get("hub_dir"),
@@ -234,7 +249,10 @@ def write_outputs(
 
     if len(formats) > 1 and output is None:
         raise UsageError("several formats need -o DIR to write them into")
-    color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    on_terminal = output is None and sys.stdout.isatty()
+    color = on_terminal and "NO_COLOR" not in os.environ
+    if on_terminal:
+        options = {**options, "width": shutil.get_terminal_size().columns}
     for name in formats:
         content = render(name, report, color=color, **options)
         if output is None:
@@ -319,7 +337,7 @@ def build_report(
             source=source,
             kb=kb,
             policy=policy,
-            now=datetime.now(timezone.utc),
+            now=run_clock(),
             settings=AuditSettings(use=opts.get("use"), jobs=opts.get("jobs", 8)),
             progress=bar,
         )
@@ -997,7 +1015,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: click parsing, with every failure turned into one line and an exit code."""
     from huggingface_hub.utils import logging as hf_logging
 
-    hf_logging.set_verbosity_error()  # the client's own notices would break "one clear line" on stderr
+    # The client's own notices on stderr would break "one clear line" per failure.
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="auditor", standalone_mode=False)
     except click.exceptions.Abort:

@@ -32,6 +32,7 @@ def test_wheel_ships_rules_and_templates(wheel: zipfile.ZipFile) -> None:
     assert any(n.startswith("auditor/rules/texts/") for n in names)
     assert any(n.startswith("auditor/rules/examples/") for n in names)
     assert any(n.startswith("auditor/report/templates/") for n in names)
+    assert "auditor/report/schema/report.schema.json" in names
     assert not any(n.startswith("tests/") for n in names)
 
 

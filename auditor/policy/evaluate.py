@@ -363,11 +363,15 @@ def _check_commercial(steps: _Steps, resolution: LicenseResolution, entries: lis
             "choose a model whose license permits commercial use, or obtain a commercial license and record a waiver",
         )
     elif unknown or resolution.commercial is Commercial.UNKNOWN:
-        names = ", ".join(e.name for e in unknown) or "the license resolved for this model"
+        subject = (
+            f"whether {', '.join(e.name for e in unknown)} permits commercial use is not known"
+            if unknown
+            else "the terms this model inherits from its base models are not known"
+        )
         steps.add(
             "commercial-use-unknown",
             Status.NEEDS_REVIEW,
-            f"whether {names} permits commercial use is not known, and {spec.name} is a commercial use",
+            f"{subject}, and {spec.name} is a commercial use",
             "have legal read the license text and record the outcome as a waiver",
         )
 
@@ -496,6 +500,8 @@ def _check_confidence(steps: _Steps, rules: Rules, resolution: LicenseResolution
 def _reason(steps: _Steps, status: Status) -> str:
     """One line for a table: the first finding that set the verdict, and how many others agree."""
     deciding = [f for f, effect in steps.findings if effect is status]
+    # The most severe finding explains best (a base that could not be read, rather than its consequence).
+    deciding.sort(key=lambda f: -f.severity.rank)
     if status.rank < Status.NEEDS_REVIEW.rank:
         deciding = [f for f, _ in steps.findings if f.rule == "license-allowed"] or deciding
     if not deciding:

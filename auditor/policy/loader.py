@@ -6,6 +6,7 @@ and what would be right: the allowed values, or the nearest known key.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import difflib
 import hashlib
@@ -77,6 +78,7 @@ WAIVER_KEYS = ("model", "revision", "uses", "reason", "approved_by", "ticket", "
 
 
 POLICY_FILE = "policy.yaml"
+BUNDLED_POLICY_LABEL = "rules/policy.yaml (bundled with auditor)"
 
 
 def bundled_policy_path() -> str:
@@ -99,7 +101,10 @@ def load_policy(path: Path | str | None, kb: KnowledgeLookup) -> Policy:
             data = Path(path).read_bytes()
         except OSError as exc:
             raise PolicyError(name, None, f"cannot read file: {exc.strerror or exc}") from None
-    return parse_policy(data, name, kb)
+        return parse_policy(data, name, kb)
+    policy = parse_policy(data, name, kb)
+    # Reports name the bundled default the same way on every machine, so they stay reproducible.
+    return dataclasses.replace(policy, path=BUNDLED_POLICY_LABEL)
 
 
 def check_policy_file(path: Path | str, kb: KnowledgeLookup) -> Policy:
