@@ -100,3 +100,10 @@ def test_licenses_table_rows_and_filters() -> None:
         licenses_table(kb, category="free")
     with pytest.raises(UsageError, match="commercial"):
         licenses_table(kb, commercial="maybe")
+
+
+def test_explain_a_partly_known_license() -> None:
+    kb = load_knowledge_base(MINI)
+    hub = HubModel("acme/two", "main", "d" * 40, card_data={"license": ["llama2", "other"]})
+    text = explain_resolution(hub, resolve(hub, kb))
+    assert "only partly established: llama2 from the card's `license`" in text

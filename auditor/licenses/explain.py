@@ -139,7 +139,10 @@ def _why(resolution: LicenseResolution) -> str:
     decided = _SOURCE_NAMES.get(ordered[0], ordered[0])
     # the Hub derives its license tags from the card: they confirm nothing the card said
     rest = [_SOURCE_NAMES.get(s, s) for s in ordered[1:] if not (s == "tag" and ordered[0] == "card.license")]
-    return f"from {decided}" + (f", confirmed by {', '.join(rest)}" if rest else "")
+    why = f"from {decided}" + (f", confirmed by {', '.join(rest)}" if rest else "")
+    if resolution.expression is None:
+        return f"only partly established: {', '.join(resolution.keys)} {why}; the rest is unknown (see findings)"
+    return why
 
 
 def explain_resolution(hub: HubModel, resolution: LicenseResolution, kb: KnowledgeBase | None = None) -> str:
