@@ -383,7 +383,9 @@ def _finish(report: AuditReport, opts: dict[str, Any]) -> None:
     show_default=True,
     help="Output format(s), comma-separated: table, json, markdown, html, csv, spdx, cyclonedx, sarif, junit, notice.",
 )
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Write to FILE (or into DIR for several formats).")
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Write to FILE (or into DIR for several formats)."
+)
 @click.option(
     "--fail-on",
     type=click.Choice(STATUS_NAMES[1:]),
@@ -1033,7 +1035,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         sys.exit(EXIT_OK)
-    except Exception as exc:  # noqa: BLE001 - no tracebacks for users; AUDITOR_DEBUG=1 shows one
+    except Exception as exc:
         if os.environ.get("AUDITOR_DEBUG"):
             raise
         _echo_err(f"auditor: internal error: {type(exc).__name__}: {exc} (set AUDITOR_DEBUG=1 for a traceback)")
