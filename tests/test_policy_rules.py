@@ -89,6 +89,13 @@ FAIL_CLOSED = [
         ("mit",),
         {"findings": [finding("license-text-ambiguous", Severity.WARNING)]},
         "internal-research",
+        Status.NEEDS_REVIEW,
+    ),
+    (
+        "info-finding-decides-nothing",
+        ("mit",),
+        {"findings": [finding("license-other-unnamed", Severity.INFO)]},
+        "internal-research",
         Status.APPROVED,
     ),
     ("low-confidence", ("mit",), {"confidence": 0.3}, "internal-research", Status.NEEDS_REVIEW),

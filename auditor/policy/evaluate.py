@@ -252,12 +252,17 @@ def _check_repo(steps: _Steps, rules: Rules, ref: ModelRef, hub: HubModel) -> No
 def _check_resolution_findings(steps: _Steps, rules: Rules, resolution: LicenseResolution) -> None:
     for finding in resolution.findings:
         rule_name = RESOLUTION_RULES.get(finding.rule)
-        if rule_name is not None:
+        if finding.severity is Severity.INFO:
+            # A note (e.g. `other`, then identified by its LICENSE text): shown, but it decides nothing.
+            effect, severity = Status.APPROVED, finding.severity
+        elif rule_name is not None:
             action: Action = getattr(rules, rule_name)
             effect = action.status
             severity = max(finding.severity, _SEVERITY[action], key=lambda s: s.rank)
         else:
-            effect = Status.NEEDS_REVIEW if finding.severity is Severity.ERROR else Status.APPROVED
+            # Fail closed: evidence the policy has no rule for (an ambiguous or modified text, several
+            # licenses declared, an unreadable card) is for a person to weigh.
+            effect = Status.NEEDS_REVIEW
             severity = finding.severity
         if finding.severity is Severity.ERROR and effect.rank < Status.NEEDS_REVIEW.rank:
             effect = Status.NEEDS_REVIEW  # fail closed: an error in the evidence is never approved
@@ -475,6 +480,14 @@ def _check_conditions(steps: _Steps, rules: Rules, company: Company, entry: Lice
             "condition-unverifiable",
             f"{entry.name} allows commercial use only under conditions this tool cannot check{notes}",
             "have legal confirm the company meets the license's conditions and record it as a waiver",
+        )
+    if conditions.not_established:
+        unknown = ", ".join(name.replace("_", " ") for name in conditions.not_established)
+        steps.act(
+            rules.unverifiable,
+            "condition-not-established",
+            f"it is not known whether {entry.name} sets these conditions on commercial use: {unknown}",
+            "have legal read the license text, then record the outcome as a waiver",
         )
     if conditions.requires_licensor_approval:
         steps.act(
