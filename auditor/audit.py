@@ -16,6 +16,7 @@ from datetime import datetime
 from auditor import __version__
 from auditor.hub.base import HubSource
 from auditor.licenses import KnowledgeBase, ResolvedBase, declared_bases, resolve
+from auditor.licenses.lineage import MAX_LINEAGE_DEPTH, cycle_error, depth_cap_error
 from auditor.models import (
     AuditReport,
     FetchError,
@@ -32,7 +33,7 @@ from auditor.models import (
 from auditor.policy import Policy, evaluate, policy_findings, resolve_use
 
 DEFAULT_JOBS = 8
-DEFAULT_MAX_DEPTH = 5
+DEFAULT_MAX_DEPTH = MAX_LINEAGE_DEPTH
 
 Progress = Callable[[ModelResult], None]
 
@@ -70,10 +71,10 @@ class _Lineage:
             sha: str | None = None
             resolution: LicenseResolution | None = None
             if base.repo_id in chain:
-                error = f"cycle in base_model lineage: {' -> '.join((*chain, base.repo_id))}"
+                error = cycle_error((*chain, base.repo_id))
                 cut_short = True
             elif depth + 1 > self._max_depth:
-                error = f"lineage deeper than {self._max_depth} levels; not followed further"
+                error = depth_cap_error(self._max_depth)
                 cut_short = True
             else:
                 fetched = self._source.fetch(base.repo_id, None)

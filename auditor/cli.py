@@ -463,7 +463,7 @@ def explain(target: str, **opts: Any) -> None:
     result = report.results[0]
     policy = load_policy(opts.get("policy_path"), kb)
     if result.hub is not None and result.resolution is not None:
-        click.echo(explain_resolution(result.hub, result.resolution))
+        click.echo(explain_resolution(result.hub, result.resolution, kb))
         click.echo("")
     click.echo(explain_verdict(result.verdict, policy, result.verdict.use))
 

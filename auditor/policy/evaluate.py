@@ -252,9 +252,10 @@ def _check_repo(steps: _Steps, rules: Rules, ref: ModelRef, hub: HubModel) -> No
 def _check_resolution_findings(steps: _Steps, rules: Rules, resolution: LicenseResolution) -> None:
     for finding in resolution.findings:
         rule_name = RESOLUTION_RULES.get(finding.rule)
+        severity: Severity = finding.severity
         if finding.severity is Severity.INFO:
             # A note (e.g. `other`, then identified by its LICENSE text): shown, but it decides nothing.
-            effect, severity = Status.APPROVED, finding.severity
+            effect = Status.APPROVED
         elif rule_name is not None:
             action: Action = getattr(rules, rule_name)
             effect = action.status
@@ -263,7 +264,6 @@ def _check_resolution_findings(steps: _Steps, rules: Rules, resolution: LicenseR
             # Fail closed: evidence the policy has no rule for (an ambiguous or modified text, several
             # licenses declared, an unreadable card) is for a person to weigh.
             effect = Status.NEEDS_REVIEW
-            severity = finding.severity
         if finding.severity is Severity.ERROR and effect.rank < Status.NEEDS_REVIEW.rank:
             effect = Status.NEEDS_REVIEW  # fail closed: an error in the evidence is never approved
         steps.add(
