@@ -70,12 +70,12 @@ def policy(
 
 # (license, company facts, expected verdict for the commercial use, rule that decided it)
 THRESHOLDS: list[tuple[str, dict[str, Any], Status, str]] = [
-    ("llama3_1", {"mau": 5_000_000}, OBL, "condition-met"),
-    ("llama3_1", {"mau": 699_999_999}, OBL, "condition-met"),
-    ("llama3_1", {"mau": 700_000_000}, OBL, "condition-met"),  # at the limit: not "greater than" it
-    ("llama3_1", {"mau": 700_000_001}, BLOCKED, "condition-threshold-exceeded"),
-    ("llama3_1", {"mau": 700_000_001, "exceeded": "review"}, REVIEW, "condition-threshold-exceeded"),
-    ("llama3_1", {}, REVIEW, "condition-fact-undeclared"),
+    ("llama3.1", {"mau": 5_000_000}, OBL, "condition-met"),
+    ("llama3.1", {"mau": 699_999_999}, OBL, "condition-met"),
+    ("llama3.1", {"mau": 700_000_000}, OBL, "condition-met"),  # at the limit: not "greater than" it
+    ("llama3.1", {"mau": 700_000_001}, BLOCKED, "condition-threshold-exceeded"),
+    ("llama3.1", {"mau": 700_000_001, "exceeded": "review"}, REVIEW, "condition-threshold-exceeded"),
+    ("llama3.1", {}, REVIEW, "condition-fact-undeclared"),
     ("qwen", {"mau": 99_999_999}, OBL, "condition-met"),
     ("qwen", {"mau": 100_000_000}, OBL, "condition-met"),
     ("qwen", {"mau": 100_000_001}, BLOCKED, "condition-threshold-exceeded"),
@@ -103,7 +103,7 @@ def test_thresholds(tmp_path: Path, key: str, facts: dict[str, Any], expected: S
 
 
 def test_missing_fact_is_named_with_the_condition(tmp_path: Path) -> None:
-    result = verdict(policy(tmp_path), "product", "llama3_1")
+    result = verdict(policy(tmp_path), "product", "llama3.1")
     assert result.status is REVIEW
     assert result.reason.startswith("company.monthly_active_users is not declared")
     assert "Llama 3.1 Community License Agreement" in result.reason
@@ -120,20 +120,20 @@ def test_revenue_fact_is_named(tmp_path: Path) -> None:
 
 
 def test_exceeded_threshold_says_both_numbers(tmp_path: Path) -> None:
-    result = verdict(policy(tmp_path, mau=800_000_000), "product", "llama3_1")
+    result = verdict(policy(tmp_path, mau=800_000_000), "product", "llama3.1")
     assert "800,000,000" in result.reason
     assert "700,000,000" in result.reason
 
 
 def test_conditions_on_commercial_use_do_not_bind_internal_research(tmp_path: Path) -> None:
-    for key in ("llama3_1", "qwen", "stabilityai-community", "vendor-approval"):
+    for key in ("llama3.1", "qwen", "stabilityai-community", "vendor-approval"):
         result = verdict(policy(tmp_path), "research", key)
         assert result.status.rank <= OBL.rank, (key, result.reason)
         assert "condition-fact-undeclared" not in rules_of(result)
 
 
 def test_met_threshold_becomes_an_obligation(tmp_path: Path) -> None:
-    result = verdict(policy(tmp_path, mau=1_000), "product", "llama3_1")
+    result = verdict(policy(tmp_path, mau=1_000), "product", "llama3.1")
     assert any("700,000,000" in o for o in result.obligations)
 
 
@@ -206,7 +206,7 @@ def test_uk_is_not_an_iso_code(tmp_path: Path) -> None:
 
 
 def test_conditional_license_without_checkable_conditions_needs_review(tmp_path: Path) -> None:
-    entry = KB.get("llama3_1")
+    entry = KB.get("llama3.1")
     assert entry is not None
     prose = replace(entry, key="prose-only", conditions=Conditions(notes="Only if you follow our guardrails."))
     loaded = policy(tmp_path, mau=1_000)

@@ -118,7 +118,7 @@ ENTRIES = (
     ),
     _entry("qwen-research", "research-only", Commercial.NO, name="Qwen RESEARCH LICENSE AGREEMENT"),
     _entry(
-        "llama3_1",
+        "llama3.1",
         "community-conditional",
         Commercial.CONDITIONAL,
         name="Llama 3.1 Community License Agreement",

@@ -109,19 +109,19 @@ def test_unknown_licenses_are_never_approved(name: str) -> None:
 
 CASES = [
     # (policy, use, license key, expected, text expected in the obligations or reason)
-    ("eu-saas-startup", "saas", "llama3_1", Status.APPROVED_WITH_OBLIGATIONS, "Built with Llama"),
+    ("eu-saas-startup", "saas", "llama3.1", Status.APPROVED_WITH_OBLIGATIONS, "Built with Llama"),
     ("eu-saas-startup", "saas", "tencent-hunyuan-community-eu-uk-kr", Status.BLOCKED, "EU, GB"),
     ("eu-saas-startup", "saas", "stabilityai-community", Status.BLOCKED, "USD 2,500,000"),
     ("eu-saas-startup", "internal-research", "stabilityai-community", Status.APPROVED_WITH_OBLIGATIONS, ""),
     ("strict-enterprise", "commercial-product", "qwen", Status.BLOCKED, "250,000,000"),
-    ("strict-enterprise", "commercial-product", "llama3_1", Status.APPROVED_WITH_OBLIGATIONS, "Built with Llama"),
+    ("strict-enterprise", "commercial-product", "llama3.1", Status.APPROVED_WITH_OBLIGATIONS, "Built with Llama"),
     ("strict-enterprise", "commercial-product", "cc-by-nc-4.0", Status.BLOCKED, ""),
     ("research-lab", "internal-research", "cc-by-nc-4.0", Status.APPROVED, ""),
     ("research-lab", "internal-research", "qwen-research", Status.APPROVED, ""),
     ("research-lab", "internal-research", "tencent-hunyuan-community-eu", Status.BLOCKED, "DE"),
     ("policy", "commercial-product", "mit", Status.APPROVED, ""),
     ("policy", "commercial-product", "apache-2.0", Status.APPROVED, ""),
-    ("policy", "commercial-product", "llama3_1", Status.NEEDS_REVIEW, "company.monthly_active_users is not declared"),
+    ("policy", "commercial-product", "llama3.1", Status.NEEDS_REVIEW, "company.monthly_active_users is not declared"),
 ]
 
 

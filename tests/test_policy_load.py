@@ -93,7 +93,7 @@ def test_valid_policy_reads_every_section(tmp_path: Path) -> None:
 def test_license_written_as_a_hub_id_means_its_key(tmp_path: Path) -> None:
     text = VALID.replace("cc-by-nc-4.0: deny", "llama3.1: review")
     policy = load_policy(write_policy(tmp_path, text), KB)
-    assert policy.use("product").licenses == {"llama3_1": Decision.REVIEW}
+    assert policy.use("product").licenses == {"llama3.1": Decision.REVIEW}
 
 
 def test_policy_is_frozen(tmp_path: Path) -> None:

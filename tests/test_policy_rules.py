@@ -276,7 +276,7 @@ LLAMA_NAME = "Begin the name of a distributed derivative model with 'Llama'"
     ],
 )
 def test_obligations_follow_the_use(use: str, expected: list[str]) -> None:
-    assert list(verdict(DEFAULT, use, "llama3_1").obligations) == expected
+    assert list(verdict(DEFAULT, use, "llama3.1").obligations) == expected
 
 
 def test_default_policy_obligations_by_use() -> None:
@@ -289,7 +289,7 @@ def test_default_policy_obligations_by_use() -> None:
 
 
 def test_inherited_obligations_are_collected_once_in_order() -> None:
-    result = verdict(load("eu-saas-startup"), "commercial-product", "apache-2.0", inherited=("llama3_1", "apache-2.0"))
+    result = verdict(load("eu-saas-startup"), "commercial-product", "apache-2.0", inherited=("llama3.1", "apache-2.0"))
     assert result.obligations[:3] == (
         "Include the Apache-2.0 license text",
         "Keep the NOTICE file",
@@ -301,13 +301,13 @@ def test_inherited_obligations_are_collected_once_in_order() -> None:
 
 
 def test_obligations_are_deterministic() -> None:
-    first = verdict(load("eu-saas-startup"), "saas", "mit", inherited=("llama3_1", "creativeml-openrail-m"))
-    second = verdict(load("eu-saas-startup"), "saas", "mit", inherited=("llama3_1", "creativeml-openrail-m"))
+    first = verdict(load("eu-saas-startup"), "saas", "mit", inherited=("llama3.1", "creativeml-openrail-m"))
+    second = verdict(load("eu-saas-startup"), "saas", "mit", inherited=("llama3.1", "creativeml-openrail-m"))
     assert first == second
 
 
 def test_evaluate_is_pure_over_the_resolution() -> None:
-    res = resolution("llama3_1")
+    res = resolution("llama3.1")
     before = repr(res)
     evaluate(ref=ModelRef("org/m", SHA), fetched=hub(), resolution=res, policy=DEFAULT, kb=KB, use="saas", today=TODAY)
     assert repr(res) == before

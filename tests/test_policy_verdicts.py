@@ -30,7 +30,7 @@ TABLE = [
     ("policy", "commercial-product", "creativeml-openrail-m", OBL),
     ("policy", "commercial-product", "cc-by-nc-4.0", BLOCKED),
     ("policy", "commercial-product", "qwen-research", BLOCKED),
-    ("policy", "commercial-product", "llama3_1", REVIEW),
+    ("policy", "commercial-product", "llama3.1", REVIEW),
     ("policy", "commercial-product", "qwen", REVIEW),
     ("policy", "commercial-product", STABILITY, REVIEW),
     ("policy", "commercial-product", HUNYUAN, REVIEW),
@@ -40,7 +40,7 @@ TABLE = [
     ("policy", "internal-research", "gpl", OK),
     ("policy", "internal-research", "cc-by-nc-4.0", OK),
     ("policy", "internal-research", "qwen-research", OK),
-    ("policy", "internal-research", "llama3_1", OBL),  # the acceptable-use policy binds every use
+    ("policy", "internal-research", "llama3.1", OBL),  # the acceptable-use policy binds every use
     ("policy", "internal-research", STABILITY, OK),
     ("policy", "internal-research", HUNYUAN, REVIEW),  # its territory exclusion binds every use
     ("policy", "internal-research", "creativeml-openrail-m", OBL),
@@ -60,7 +60,7 @@ TABLE = [
     ("strict-enterprise", "commercial-product", "agpl-3.0", BLOCKED),
     ("strict-enterprise", "commercial-product", "creativeml-openrail-m", REVIEW),
     ("strict-enterprise", "commercial-product", "cc-by-nc-4.0", BLOCKED),
-    ("strict-enterprise", "commercial-product", "llama3_1", OBL),  # 250M is within 700M
+    ("strict-enterprise", "commercial-product", "llama3.1", OBL),  # 250M is within 700M
     ("strict-enterprise", "commercial-product", "qwen", BLOCKED),  # 250M is above 100M
     ("strict-enterprise", "commercial-product", STABILITY, BLOCKED),  # revenue above USD 1M
     ("strict-enterprise", "commercial-product", HUNYUAN, BLOCKED),  # EU, GB and KR are excluded
@@ -68,29 +68,29 @@ TABLE = [
     ("strict-enterprise", "commercial-product", "other", BLOCKED),
     ("strict-enterprise", "internal-research", "cc-by-nc-4.0", REVIEW),
     ("strict-enterprise", "internal-research", "qwen-research", REVIEW),
-    ("strict-enterprise", "internal-research", "llama3_1", OBL),
+    ("strict-enterprise", "internal-research", "llama3.1", OBL),
     ("strict-enterprise", "internal-research", "qwen", OK),  # MAU limits bind commercial use only
     ("strict-enterprise", "internal-research", HUNYUAN, BLOCKED),
-    ("strict-enterprise", "fine-tune-and-distribute", "llama3_1", REVIEW),
+    ("strict-enterprise", "fine-tune-and-distribute", "llama3.1", REVIEW),
     ("strict-enterprise", "redistribution", "apache-2.0", OBL),
     # Research lab: 20k MAU, no revenue, DE.
     ("research-lab", "internal-research", "cc-by-nc-4.0", OK),
     ("research-lab", "internal-research", "qwen-research", OK),
-    ("research-lab", "internal-research", "llama3_1", OBL),
+    ("research-lab", "internal-research", "llama3.1", OBL),
     ("research-lab", "internal-research", STABILITY, OK),
     ("research-lab", "internal-research", HUNYUAN, BLOCKED),  # DE is in the EU
     ("research-lab", "internal-research", "other", REVIEW),
     ("research-lab", "public-demo", "cc-by-nc-4.0", OBL),
     ("research-lab", "public-demo", "qwen-research", REVIEW),
     ("research-lab", "public-demo", "vendor-proprietary", BLOCKED),
-    ("research-lab", "fine-tune-and-distribute", "llama3_1", OBL),
+    ("research-lab", "fine-tune-and-distribute", "llama3.1", OBL),
     ("research-lab", "commercial-product", "mit", OBL),
-    ("research-lab", "commercial-product", "llama3_1", REVIEW),
+    ("research-lab", "commercial-product", "llama3.1", REVIEW),
     ("research-lab", "commercial-product", "cc-by-nc-4.0", BLOCKED),
     # EU SaaS start-up: 150k MAU, USD 2.5M revenue, EU/GB/CH.
     ("eu-saas-startup", "saas", "mit", OK),
     ("eu-saas-startup", "saas", "apache-2.0", OK),  # `allow`: routine duties are listed, not flagged
-    ("eu-saas-startup", "saas", "llama3_1", OBL),
+    ("eu-saas-startup", "saas", "llama3.1", OBL),
     ("eu-saas-startup", "saas", "qwen", OBL),  # 150k is within 100M
     ("eu-saas-startup", "saas", STABILITY, BLOCKED),  # USD 2.5M is above USD 1M
     ("eu-saas-startup", "saas", HUNYUAN, BLOCKED),

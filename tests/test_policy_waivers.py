@@ -200,7 +200,7 @@ def test_explain_walks_through_the_decision(policy: Policy) -> None:
 
 def test_explain_names_undeclared_facts_and_fixes() -> None:
     default = load("policy")
-    v = verdict(default, "commercial-product", "llama3_1")
+    v = verdict(default, "commercial-product", "llama3.1")
     text = explain_verdict(v, default, "commercial-product")
     assert "monthly_active_users: not declared" in text
     assert "condition-fact-undeclared" in text

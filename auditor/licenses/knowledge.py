@@ -506,7 +506,7 @@ def _check_semantics(items: LinedList, entries: Sequence[LicenseEntry], name: st
 
 
 def _check_alias_shadowing(items: LinedList, entries: Sequence[LicenseEntry], name: str) -> None:
-    """An alias must not read as another license's key or Hub id: `llama-3` may not mean llama3_1."""
+    """An alias must not read as another license's key or Hub id: `llama-3` may not mean llama3.1."""
     id_owner: dict[str, set[str]] = {}
     for entry in entries:
         for ident in (entry.key, *entry.hub_ids):
