@@ -432,3 +432,23 @@ def test_a_code_license_alone_does_not_license_the_weights(kb: KnowledgeBase) ->
     assert res.keys == () and res.commercial is Commercial.UNKNOWN
     assert rules(res) == {"no-license": Severity.ERROR}
     assert "license_file" in res.findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("yi-license", "LicenseRef-yi-license"),
+        ("Some <b>Weird</b> License v1.2 ©", "LicenseRef-Some-b-Weird-b-License-v1.2"),
+    ],
+)
+def test_unknown_license_name_is_named_but_never_known(kb: KnowledgeBase, name: str, expected: str) -> None:
+    res = resolve(model({"license": "other", "license_name": name}), kb)
+    assert res.expression == expected  # what the card declares, as an SPDX LicenseRef
+    assert res.keys == ()
+    assert res.commercial is Commercial.UNKNOWN
+    assert res.confidence == 0.0
+    assert rules(res)["license-unrecognised"] is Severity.ERROR
+
+
+def test_unknown_name_without_letters_leaves_no_expression(kb: KnowledgeBase) -> None:
+    assert resolve(model({"license": "other", "license_name": "???"}), kb).expression is None

@@ -505,6 +505,10 @@ class _Resolver:
                 hole.entry, hole.ident, hole.confidence = entry, spdx.identifier(entry), CONFIDENCE_LINK
                 hole.filled_from = "card.license_link"
                 link_entries = []
+            elif hole.kind == "other" and name_how == "not recognised":
+                # Name the license the card declares, as SPDX does for licenses off its list; its terms stay
+                # unknown (no entry, no keys, confidence 0), so nothing downstream can approve it.
+                hole.ident = _declared_licenseref(self.card.get("license_name"))
 
     def corroborate(
         self,
@@ -861,6 +865,17 @@ def _commercial(tree: _Tree) -> Commercial:
     values = [_commercial(item) for item in tree.items]
     pick = max if tree.operator == spdx.AND else min
     return pick(values, key=lambda c: c.restrictiveness)
+
+
+MAX_LICENSEREF_CHARS = 80
+
+
+def _declared_licenseref(name: object) -> str | None:
+    """`LicenseRef-<name>` for a license_name we do not know, or None when nothing usable is left."""
+    if not isinstance(name, str):
+        return None
+    cleaned = re.sub(r"[^A-Za-z0-9.]+", "-", name.strip()).strip("-.")[:MAX_LICENSEREF_CHARS].strip("-.")
+    return f"LicenseRef-{cleaned}" if cleaned else None
 
 
 def _expression(tree: _Tree) -> str | None:
