@@ -119,6 +119,19 @@ def hub_options(func: F) -> F:
     return func
 
 
+def model_options(func: F) -> F:
+    """The models to audit: ids on the command line and list or inventory files."""
+    func = click.option(
+        "-r",
+        "--requirements",
+        "ref_files",
+        multiple=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="A list file (one ORG/NAME[@REV] per line, # comments) or an inventory .yaml. Repeatable.",
+    )(func)
+    return click.argument("model_ids", nargs=-1, metavar="[MODEL_ID[@REVISION]]...")(func)
+
+
 def policy_options(func: F) -> F:
     options = [
         click.option(
@@ -365,15 +378,7 @@ def _finish(report: AuditReport, opts: dict[str, Any]) -> None:
 
 
 @cli.command(epilog=EPILOG_EXIT)
-@click.argument("model_ids", nargs=-1, metavar="[MODEL_ID[@REVISION]]...")
-@click.option(
-    "-r",
-    "--requirements",
-    "ref_files",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A list file (one ORG/NAME[@REV] per line, # comments) or an inventory .yaml. Repeatable.",
-)
+@model_options
 @policy_options
 @click.option(
     "--format",
@@ -621,15 +626,7 @@ def _lock_inputs(
 
 
 @cli.command("lock", epilog=EPILOG_EXIT)
-@click.argument("model_ids", nargs=-1, metavar="[MODEL_ID[@REVISION]]...")
-@click.option(
-    "-r",
-    "--requirements",
-    "ref_files",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A list file or an inventory .yaml. Repeatable.",
-)
+@model_options
 @discover_options
 @policy_options
 @click.option(
@@ -886,15 +883,7 @@ def _write_step_summary(path: str, report: AuditReport, found: Discovery | None,
 
 
 @cli.command("check", epilog=EPILOG_EXIT)
-@click.argument("model_ids", nargs=-1, metavar="[MODEL_ID[@REVISION]]...")
-@click.option(
-    "-r",
-    "--requirements",
-    "ref_files",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="A list file or an inventory .yaml. Repeatable.",
-)
+@model_options
 @discover_options
 @click.option(
     "--lock",
