@@ -28,6 +28,7 @@ from auditor.errors import (
     HubUnavailableError,
     UsageError,
 )
+from auditor.fileio import write_atomic
 from auditor.models import AuditReport, ModelRef, ModelResult, Status
 
 if TYPE_CHECKING:
@@ -277,11 +278,10 @@ def write_outputs(
         target = output
         if len(formats) > 1 or output.is_dir():
             target = output / f"auditor-report{RENDERERS[name].extension}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = content if isinstance(content, bytes) else content.encode("utf-8")
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        try:
+            write_atomic(target, content)
+        except OSError as exc:
+            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
         _echo_err(f"wrote {target}")
 
 

@@ -11,17 +11,16 @@ is ignored and refetched, never a crash. Errors are not cached: the next run tri
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from auditor.fileio import write_atomic
 from auditor.hub.base import HubSource
 from auditor.hub.content import is_full_sha, printable
 from auditor.hub.serial import model_from_json, model_to_json
@@ -194,16 +193,7 @@ class CachedSource:
     def _write(self, path: Path, data: Mapping[str, Any]) -> None:
         """Atomic: readers see the old entry or the new one, never half of one. Failure is not fatal."""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(data, handle, sort_keys=True, ensure_ascii=False)
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_atomic(path, json.dumps(data, sort_keys=True, ensure_ascii=False))
         except OSError:
             self._counters.add("cache_write_errors")
 

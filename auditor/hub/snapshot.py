@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -20,6 +19,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.errors import InputFileError
+from auditor.fileio import write_atomic
 from auditor.hub.base import HubSource
 from auditor.hub.content import is_full_sha, iso_utc, printable
 from auditor.hub.serial import result_from_json, result_to_json
@@ -77,16 +77,7 @@ class SnapshotRecorder:
         }
         text = json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                os.replace(tmp, self.path)
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
+            write_atomic(self.path, text)
         except OSError as exc:
             raise InputFileError(str(self.path), None, f"cannot write snapshot: {exc.strerror or exc}") from None
 

@@ -25,13 +25,13 @@ A key with `@REVISION` is a model the code pins; a bare key follows the default 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import InputFileError
+from auditor.fileio import write_atomic
 from auditor.models import ModelRef, Origin, Status
 from auditor.sources.refs import parse_model_id
 from auditor.yamlfile import LinedDict, LinedList, load_yaml
@@ -147,11 +147,7 @@ def render_lock(lock: LockFile, name: str = DEFAULT_LOCK_FILE) -> str:
 
 def write_lock(path: Path, lock: LockFile) -> None:
     """Write atomically: a CI job killed half-way must not leave a truncated lock behind."""
-    text = render_lock(lock, path.name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, render_lock(lock, path.name))
 
 
 # ---------------------------------------------------------------- reading
