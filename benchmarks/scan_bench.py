@@ -57,6 +57,10 @@ TARGET_REQUESTS_PER_MODEL = 1.3
 TARGET_WARM_SECONDS_PER_1000 = 2.0
 TARGET_RSS_MB = 300.0
 
+PHASES = ("naive", "cold-naive-set", "cold", "warm", "warm-pinned", "offline", "startup", "big")
+# They read the cache (and the shas) the cold run leaves.
+_NEED_COLD = ("warm", "warm-pinned", "offline", "startup")
+
 
 @dataclass
 class Run:
@@ -75,6 +79,8 @@ class Run:
     auditor_stats: dict[str, int] = field(default_factory=dict)
     note: str = ""
     load_before: float = 0.0  # 1-minute load average when the run started: the machine may be shared
+    cpu_s: float = 0.0  # CPU time (user + system) of the measured process
+    hub_cpu_s: float = 0.0  # CPU time the stand-in spent serving it (another process, same cores)
 
     @property
     def requests_per_model(self) -> float:
@@ -114,6 +120,14 @@ class StandIn:
         with urllib.request.urlopen(req, timeout=30) as resp:
             resp.read()
 
+    def cpu_seconds(self) -> float:
+        """CPU time the stand-in process has used so far (Linux /proc), 0.0 where unknown."""
+        try:
+            fields = Path(f"/proc/{self._proc.pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
     def stop(self) -> None:
         if self._proc.poll() is None:
             self._proc.send_signal(signal.SIGTERM)
@@ -135,8 +149,16 @@ def _pythonpath() -> str:
 # ---------------------------------------------------------------- measuring one subprocess
 
 
-def measure(cmd: Sequence[str], env: Mapping[str, str], stdout: Path, stderr: Path) -> tuple[float, int, float]:
-    """Run `cmd`; return (wall seconds, exit code, peak RSS in MB of that process alone).
+@dataclass(frozen=True)
+class Measured:
+    wall_s: float
+    exit_code: int
+    peak_rss_mb: float
+    cpu_s: float  # user + system time of the process: near wall x cores means CPU-bound
+
+
+def measure(cmd: Sequence[str], env: Mapping[str, str], stdout: Path, stderr: Path) -> Measured:
+    """Run `cmd`; measure its wall time, and the peak RSS and CPU time of that process alone.
 
     os.wait4 gives the rusage of this one child, unlike RUSAGE_CHILDREN, which keeps the maximum
     over every child ever waited for (the stand-in, earlier runs).
@@ -152,7 +174,8 @@ def measure(cmd: Sequence[str], env: Mapping[str, str], stdout: Path, stderr: Pa
             timer.cancel()
         wall = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell Popen so it does not wait again
-    return wall, proc.returncode, usage.ru_maxrss / 1024.0  # Linux: ru_maxrss is in KiB
+    # Linux: ru_maxrss is in KiB
+    return Measured(wall, proc.returncode, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime)
 
 
 def _delta(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[int, dict[str, int]]:
@@ -212,15 +235,17 @@ class Bench:
 
     def _run(self, name: str, count: int, cmd: Sequence[str], env: Mapping[str, str]) -> Run:
         before = self.hub.stats()
+        hub_cpu = self.hub.cpu_seconds()
         load = os.getloadavg()[0]
-        wall, code, rss = measure(cmd, env, self.work / f"{name}.out", self.work / f"{name}.err")
+        m = measure(cmd, env, self.work / f"{name}.out", self.work / f"{name}.err")
         after = self.hub.stats()
         total, routes = _delta(before, after)
-        run = Run(name=name, models=count, wall_s=wall, requests=total, peak_rss_mb=rss, exit_code=code,
-                  latency_ms=self.latency_ms, by_route=routes, load_before=load)  # fmt: skip
+        run = Run(name=name, models=count, wall_s=m.wall_s, requests=total, peak_rss_mb=m.peak_rss_mb,
+                  exit_code=m.exit_code, latency_ms=self.latency_ms, by_route=routes, load_before=load,
+                  cpu_s=m.cpu_s, hub_cpu_s=self.hub.cpu_seconds() - hub_cpu)  # fmt: skip
         self.runs.append(run)
-        print(f"  {name:<16} {count:>6} models  {wall:8.2f} s  {total:>6} requests  {rss:7.1f} MB  exit {code}"
-              f"  (load {load:.2f})", file=sys.stderr, flush=True)  # fmt: skip
+        _say(f"  {name:<16} {count:>6} models  {m.wall_s:8.2f} s  {total:>6} requests  {m.peak_rss_mb:7.1f} MB"
+             f"  cpu {m.cpu_s:6.2f} s  exit {m.exit_code}  (load {load:.2f})")  # fmt: skip
         return run
 
 
@@ -346,7 +371,8 @@ def _status(ok: bool) -> str:
 
 
 def table(runs: Sequence[Run], jobs: int) -> str:
-    head = ("phase", "models", "wall s", "requests", "req/model", "floor s", "peak RSS MB", "models/s", "errors")
+    head = ("phase", "models", "wall s", "requests", "req/model", "floor s", "peak RSS MB", "CPU s", "hub CPU s",
+            "models/s", "errors")  # fmt: skip
     rows = [head]
     for r in runs:
         floor = r.requests * r.latency_ms / 1000.0 / (1 if r.name == "naive" else jobs)
@@ -359,6 +385,8 @@ def table(runs: Sequence[Run], jobs: int) -> str:
                 f"{r.requests_per_model:.3f}",
                 f"{floor:.2f}",
                 f"{r.peak_rss_mb:.0f}" if r.peak_rss_mb is not None else "-",
+                f"{r.cpu_s:.2f}",
+                f"{r.hub_cpu_s:.2f}",
                 f"{r.models / r.wall_s:.0f}" if r.wall_s > 0 else "-",
                 str(r.errors),
             )
@@ -406,12 +434,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     big = p.add_mutually_exclusive_group()
     big.add_argument("--big", type=int, default=10_000, help="models in the peak-RSS run (default 10000)")
     big.add_argument("--skip-big", action="store_true", help="skip the peak-RSS run")
+    p.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help=f"comma-separated subset of {','.join(PHASES)} (default: all; the warm ones and startup need cold)",
+    )
     p.add_argument("--json", type=Path, help="also save every figure to FILE")
     p.add_argument("--workdir", type=Path, help="keep repos, lists, reports and logs in DIR (default: a temp dir)")
     args = p.parse_args(argv)
     if args.models < 1 or args.naive < 1 or args.jobs < 1 or args.latency_ms < 0 or args.big < 1:
         p.error("--models, --naive, --jobs and --big must be positive, --latency-ms zero or more")
     args.naive = min(args.naive, args.models)
+    phases = [x.strip() for x in args.phases.split(",") if x.strip()]
+    unknown = [x for x in phases if x not in PHASES]
+    if unknown or not phases:
+        p.error(f"--phases: unknown {', '.join(unknown) or 'empty list'}; choose from {', '.join(PHASES)}")
+    if any(x in _NEED_COLD for x in phases) and "cold" not in phases:
+        p.error(f"--phases: {', '.join(_NEED_COLD)} need the cold phase")
+    args.phases = tuple(x for x in PHASES if x in phases and not (x == "big" and args.skip_big))
     return args
 
 
@@ -434,7 +474,7 @@ def run_all(args: argparse.Namespace, work: Path) -> int:
     say(f"generating {args.models} repos in {root}")
     corpus = generate(root, args.models, TEXTS_DIR)
     big: Corpus | None = None
-    if not args.skip_big:
+    if "big" in args.phases:
         say(f"generating {args.big} repos for the peak-RSS run")
         big = generate(root, args.big, TEXTS_DIR, seed=7, prefix="big-")
     naive_ids = list(corpus.ids[: args.naive])
@@ -469,7 +509,8 @@ def run_all(args: argparse.Namespace, work: Path) -> int:
     print()
     print(table(bench.runs, args.jobs))
     print()
-    print("floor s = requests x latency / jobs (naive: requests x latency, it is sequential)")
+    print("floor s = requests x latency / jobs (naive: requests x latency, it is sequential); CPU s = user+system "
+          "time of the measured process; hub CPU s = the stand-in's, on the same cores")  # fmt: skip
     for line in checks:
         print(line)
     print()
@@ -500,16 +541,28 @@ def run_all(args: argparse.Namespace, work: Path) -> int:
 def run_phases(bench: Bench, corpus: Corpus, big: Corpus | None, lists: Mapping[str, Path]) -> None:
     args, work = bench.args, bench.work
     n, n_naive = len(corpus.ids), min(args.naive, len(corpus.ids))
-    _say("measuring")
-    bench.naive("naive", lists["naive"], n_naive)
-    bench.scan("cold-naive-set", lists["naive"], n_naive, work / "cache-naive-set", note="empty cache")
+    phases = args.phases
+    _say(f"measuring: {', '.join(phases)}")
+    if "naive" in phases:
+        bench.naive("naive", lists["naive"], n_naive)
+    if "cold-naive-set" in phases:
+        bench.scan("cold-naive-set", lists["naive"], n_naive, work / "cache-naive-set", note="empty cache")
     cache = work / "cache"
-    bench.scan("cold", lists["all"], n, cache, note="empty cache")
-    bench.scan("warm", lists["all"], n, cache, note="branch -> sha still fresh (--max-age)")
-    pinned = pinned_ids(bench.reports.get("cold", {}))
-    pinned_list = write_list(work / "models-pinned.txt", pinned)
-    bench.scan("warm-pinned", pinned_list, len(pinned), cache, note="org/name@sha from the cold report")
-    bench.scan("offline", lists["all"], n, cache, "--offline", note="--offline")
+    if "cold" in phases:
+        bench.scan("cold", lists["all"], n, cache, note="empty cache")
+    if "warm" in phases:
+        bench.scan("warm", lists["all"], n, cache, note="branch -> sha still fresh (--max-age)")
+    if "warm-pinned" in phases:
+        pinned = pinned_ids(bench.reports.get("cold", {}))
+        pinned_list = write_list(work / "models-pinned.txt", pinned)
+        bench.scan("warm-pinned", pinned_list, len(pinned), cache, note="org/name@sha from the cold report")
+    if "offline" in phases:
+        bench.scan("offline", lists["all"], n, cache, "--offline", note="--offline")
+    pinned_one = pinned_ids(bench.reports.get("cold", {}))[:1]
+    if "startup" in phases and pinned_one:
+        # The fixed cost of one run (interpreter, imports, knowledge base, policy): part of every figure above.
+        one = write_list(work / "models-one.txt", pinned_one)
+        bench.scan("startup", one, 1, cache, note="1 pinned model from the cache: the fixed cost of a run")
     if big is None:
         return
     bench.hub.configure(latency_ms=0)  # keeps the 10,000-model run short; RSS does not depend on latency
@@ -531,7 +584,8 @@ def consistency(bench: Bench) -> list[str]:
     for name in ("warm", "warm-pinned", "offline"):
         other = bench.reports.get(name)
         if other is None:
-            out.append(f"consistency: {name}: no report")
+            if name in bench.args.phases:
+                out.append(f"consistency: {name}: no report")
             continue
         changed = verdict_changes(cold, other)
         out.append(f"consistency: {name} vs cold: {changed} verdicts differ")
