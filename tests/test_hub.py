@@ -281,7 +281,8 @@ def test_card_without_card_data_falls_back_to_readme(make_hub: MakeHub) -> None:
     assert [f.path for f in broken.license_files] == ["LICENSE"]
     assert routes(hub) == {"model_info": 1, "raw": 2}  # README only because the Hub gave no card data
     bare = model(src.fetch("org/bare", None))
-    assert bare.card_error == "README.md has no YAML front matter"
+    assert bare.card_error is None  # no metadata is not broken metadata: nothing is declared
+    assert bare.card_data == {}
     none = model(src.fetch("org/none", None))
     assert none.card_error is None
     assert none.card_data == {}

@@ -452,3 +452,12 @@ def test_unknown_license_name_is_named_but_never_known(kb: KnowledgeBase, name: 
 
 def test_unknown_name_without_letters_leaves_no_expression(kb: KnowledgeBase) -> None:
     assert resolve(model({"license": "other", "license_name": "???"}), kb).expression is None
+
+
+@pytest.mark.parametrize(("kind", "severity"), [("missing", Severity.INFO), ("gated", Severity.WARNING)])
+def test_a_missing_license_file_hides_nothing_but_an_unreadable_one_may(
+    kb: KnowledgeBase, kind: str, severity: Severity
+) -> None:
+    problem = FileProblem("LICENSE", kind, "could not be read")
+    res = resolve(model({"license": "mit", "license_link": "LICENSE"}, problems=(problem,)), kb)
+    assert rules(res)["license-file-unreadable"] is severity

@@ -194,8 +194,8 @@ def parse_front_matter(readme: str) -> dict[str, Any]:
     Raises `CardError` with a short reason (never the card's own text) when it cannot be used.
     """
     match = _FRONT_MATTER_RE.match(readme)
-    if match is None:
-        raise CardError("README.md has no YAML front matter")
+    if match is None:  # many cards carry no metadata at all: nothing declared, but nothing broken either
+        return {}
     try:
         data = yaml.safe_load(match.group(1))
     except yaml.YAMLError as exc:

@@ -419,9 +419,11 @@ class _Resolver:
         for problem in self.hub.file_problems:
             self.add_evidence("license_file", problem.kind, detail=quote(problem.message), path=problem.path)
             path = quote(problem.path, 120)
+            # A file that does not exist hides no terms (a broken link is worth a note); one we could
+            # not read (gated, too large, failing) may hold restrictions, so a person must look.
             self.find(
                 RULE_FILE_UNREADABLE,
-                Severity.WARNING,
+                Severity.INFO if problem.kind == "missing" else Severity.WARNING,
                 f"license file {path!r} could not be read ({problem.kind}): {quote(problem.message)}",
                 "Read the file yourself (a gated repo needs a token with access) and record the outcome "
                 "as a waiver, or ask the publisher to fix the repo.",
