@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import shutil
 import signal
 import subprocess
@@ -197,6 +198,7 @@ class Bench:
         self.reports: dict[str, dict[str, Any]] = {}
         self.base_env = _clean_env(work / "hf-home-auditor")
         self.base_env["HF_TOKEN"] = ACCESS_TOKEN
+        self.auditor = shlex.split(args.auditor) if args.auditor else [sys.executable, "-m", "auditor"]
 
     def naive(self, name: str, model_list: Path, count: int) -> Run:
         env = _clean_env(self.work / f"hf-home-{name}")  # a fresh HF_HOME: nothing cached
@@ -215,7 +217,7 @@ class Bench:
     def scan(self, name: str, model_list: Path, count: int, cache: Path, *extra: str, note: str = "") -> Run:
         report = self.work / f"{name}.json"
         cmd = [
-            sys.executable, "-m", "auditor", "scan", "-r", str(model_list), "--endpoint", self.hub.url,
+            *self.auditor, "scan", "-r", str(model_list), "--endpoint", self.hub.url,
             "--cache-dir", str(cache), "--jobs", str(self.args.jobs), "--format", "json", "-o", str(report),
             "--exit-zero", "--no-progress", "--stats", *extra,
         ]  # fmt: skip
@@ -403,6 +405,14 @@ def table(runs: Sequence[Run], jobs: int) -> str:
     return "\n".join(lines)
 
 
+def cpu_probe() -> float:
+    """CPU seconds for a fixed pure-Python loop: virtual machines change speed from minute to minute,
+    and this puts a number on it (about 0.6-1.0 s on the machine in README.md)."""
+    started = time.process_time()
+    sum(i * i for i in range(10_000_000))
+    return round(time.process_time() - started, 3)
+
+
 def machine() -> dict[str, Any]:
     import huggingface_hub
 
@@ -416,6 +426,7 @@ def machine() -> dict[str, Any]:
         pass
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
+        "cpu_probe_s": cpu_probe(),
         "nproc": usable,
         "cpu": cpu,
         "python": platform.python_version(),
@@ -441,6 +452,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--phases",
         default=",".join(PHASES),
         help=f"comma-separated subset of {','.join(PHASES)} (default: all; the warm ones and startup need cold)",
+    )
+    p.add_argument(
+        "--auditor",
+        metavar="CMD",
+        help="command that runs auditor (default: this Python -m auditor); to compare a candidate fix (A/B)",
     )
     p.add_argument("--json", type=Path, help="also save every figure to FILE")
     p.add_argument("--workdir", type=Path, help="keep repos, lists, reports and logs in DIR (default: a temp dir)")
@@ -501,8 +517,11 @@ def run_all(args: argparse.Namespace, work: Path) -> int:
 
     print(f"auditor scan benchmark: {args.models} models, latency {args.latency_ms:g} ms/request, "
           f"--jobs {args.jobs}, naive set {args.naive}")  # fmt: skip
+    if args.auditor:
+        print(f"auditor command: {args.auditor}")
     print(f"machine: nproc {info['nproc']}, {info['cpu'] or 'unknown cpu'}, Python {info['python']}, "
-          f"huggingface_hub {info['huggingface_hub']}; load average {load_start:.2f} at start, "
+          f"huggingface_hub {info['huggingface_hub']}; CPU probe {info['cpu_probe_s']:.2f} s; "
+          f"load average {load_start:.2f} at start, "
           f"{os.getloadavg()[0]:.2f} at end")  # fmt: skip
     summary = corpus.summary()
     print(
