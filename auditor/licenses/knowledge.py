@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,9 +268,22 @@ def _bundled() -> KnowledgeBase:
     return _load(_read(source, name), name, texts if texts.is_dir() else None)
 
 
+def _import_jsonschema() -> Any:
+    """jsonschema, without the optional IRI format checker it would otherwise load on import.
+
+    That checker (rfc3987_syntax, pulled in by some extras) compiles a grammar for ~2 s at import, on
+    every run of the CLI; the knowledge-base schema uses no IRI formats, so it is not needed here.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import jsonschema
+
+    return jsonschema
+
+
 @functools.lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
-    import jsonschema  # imported when first needed: with its format extras it takes seconds to import
+    jsonschema = _import_jsonschema()
 
     source = rules_file(SCHEMA_FILE)
     try:
@@ -327,7 +341,7 @@ def _load(text: str, name: str, texts: _Resource | None) -> KnowledgeBase:
 
 
 def _validate_schema(data: Any, name: str) -> None:
-    import jsonschema
+    jsonschema = _import_jsonschema()
 
     schema = _schema()
     validator = jsonschema.validators.validator_for(schema)(schema)
