@@ -757,3 +757,14 @@ def test_notice_with_the_bundled_knowledge_base_lists_every_duty() -> None:
     flat = " ".join(text("notice", sample_report()).split())  # lines are wrapped at 78 columns
     for duty in LLAMA_DUTIES:
         assert " ".join(duty.split()) in flat
+
+
+def test_deferred_renderers_describe_themselves_as_the_real_ones() -> None:
+    from auditor.report import RENDERERS, _Deferred
+
+    deferred = [r for r in RENDERERS.values() if isinstance(r, _Deferred)]
+    assert {r.name for r in deferred} == {"spdx", "cyclonedx"}
+    for proxy in deferred:
+        real = proxy.load()
+        for attribute in ("name", "extension", "media_type", "description", "options"):
+            assert getattr(proxy, attribute) == getattr(real, attribute), (proxy.name, attribute)

@@ -11,20 +11,42 @@ time in it is `report.generated_at`; nothing reads the clock, the network or the
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
 from typing import Any
 
 from auditor.errors import UsageError
 from auditor.models import AuditReport
 from auditor.report.base import Option, Renderer
 from auditor.report.csv_report import CsvRenderer
-from auditor.report.cyclonedx import CycloneDxRenderer
 from auditor.report.html import HtmlRenderer, MarkdownRenderer
 from auditor.report.json_report import JsonRenderer
 from auditor.report.junit import JunitRenderer
 from auditor.report.notice import NoticeRenderer
 from auditor.report.sarif import SarifRenderer
-from auditor.report.spdx import SpdxRenderer
 from auditor.report.table import TableRenderer
+
+
+@dataclass  # not frozen: the Renderer protocol declares plain attributes
+class _Deferred:
+    """A renderer imported on first use: the SBOM libraries behind it cost every run ~0.3 s to import,
+    and most runs never write an SBOM. Its attributes mirror the real class (a test checks they match)."""
+
+    name: str
+    extension: str
+    media_type: str
+    description: str
+    target: str  # "module:Class"
+    options: tuple[Option, ...] = ()
+
+    def load(self) -> Renderer:
+        module, _, cls = self.target.partition(":")
+        renderer: Renderer = getattr(importlib.import_module(module), cls)()
+        return renderer
+
+    def render(self, report: AuditReport, **options: Any) -> str | bytes:
+        return self.load().render(report, **options)
+
 
 __all__ = ["RENDERERS", "Option", "Renderer", "available", "get", "options_of", "render"]
 
@@ -36,8 +58,20 @@ RENDERERS: dict[str, Renderer] = {
         MarkdownRenderer(),
         HtmlRenderer(),
         CsvRenderer(),
-        SpdxRenderer(),
-        CycloneDxRenderer(),
+        _Deferred(
+            "spdx",
+            ".spdx.json",
+            "application/spdx+json",
+            "SPDX 2.3 JSON SBOM (validated with spdx-tools)",
+            "auditor.report.spdx:SpdxRenderer",
+        ),
+        _Deferred(
+            "cyclonedx",
+            ".cdx.json",
+            "application/vnd.cyclonedx+json",
+            "CycloneDX 1.6 JSON BOM with machine-learning-model components",
+            "auditor.report.cyclonedx:CycloneDxRenderer",
+        ),
         SarifRenderer(),
         JunitRenderer(),
         NoticeRenderer(),
