@@ -7,9 +7,11 @@ depth cap and cycle guard, and clean stopping on Ctrl-C. It prints nothing.
 
 from __future__ import annotations
 
+import functools
+import queue
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -107,6 +109,12 @@ def _audit_one_safely(ref: ModelRef, *, use: str, **kwargs: object) -> ModelResu
         return ModelResult(ref=ref, verdict=Verdict(Status.ERROR, use, finding.message, (finding,)))
 
 
+def _on_done(
+    finished: queue.SimpleQueue[tuple[int, Future[ModelResult]]], index: int, future: Future[ModelResult]
+) -> None:
+    finished.put((index, future))
+
+
 def audit_one(
     ref: ModelRef,
     *,
@@ -148,33 +156,39 @@ def run_audit(
     results: list[ModelResult | None] = [None] * len(refs)
     complete = True
     pool = ThreadPoolExecutor(max_workers=max(1, settings.jobs), thread_name_prefix="auditor")
-    pending: dict[Future[ModelResult], int] = {}
+    # Finished work arrives on a queue: waiting on the set of pending futures would rescan all of them
+    # per finished model (quadratic in the number of models, on the main thread).
+    finished: queue.SimpleQueue[tuple[int, Future[ModelResult]]] = queue.SimpleQueue()
     try:
         for index, ref in enumerate(refs):
             future = pool.submit(
                 _audit_one_safely, ref, source=source, lineage=lineage, kb=kb, policy=policy, use=uses[index], now=now
             )
-            pending[future] = index
-        while pending:
-            done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-            for future in done:
-                index = pending.pop(future)
-                results[index] = future.result()
-                if progress is not None:
-                    progress(results[index])  # type: ignore[arg-type]
+            future.add_done_callback(functools.partial(_on_done, finished, index))
+        remaining = len(refs)
+        while remaining:
+            try:
+                index, future = finished.get(timeout=0.5)  # a timeout, so Ctrl-C is seen promptly
+            except queue.Empty:
+                continue
+            remaining -= 1
+            result = future.result()
+            results[index] = result
+            if progress is not None:
+                progress(result)
     except KeyboardInterrupt:
         complete = False
     finally:
         pool.shutdown(wait=complete, cancel_futures=True)
-    finished = tuple(r for r in results if r is not None)
+    done = tuple(r for r in results if r is not None)
     return AuditReport(
         tool_version=__version__,
         generated_at=now.isoformat(timespec="seconds").replace("+00:00", "Z"),
         policy=policy.info,
         use=run_use,
-        results=finished,
+        results=done,
         complete=complete,
-        policy_findings=policy_findings(policy, finished, now.date()),
+        policy_findings=policy_findings(policy, done, now.date()),
         stats=dict(source.stats()),
     )
 
