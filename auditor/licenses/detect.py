@@ -9,6 +9,7 @@ versions apart, and reveal a text that was edited (an "MIT" file with an added c
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -304,7 +305,14 @@ def _is_modified(sim: Similarity) -> bool:
 
 
 def detect_text(text: str, kb: KnowledgeBase) -> TextMatch:
-    """Identify the license in a text. Never guesses: ties and near-misses come back without a key."""
+    """Identify the license in a text. Never guesses: ties and near-misses come back without a key.
+
+    Memoised by content: most license files on the Hub are copies of a few texts (Apache, MIT…)."""
+    return _detect_cached(text, kb)
+
+
+@functools.lru_cache(maxsize=256)  # keyed by the text itself and the knowledge base object (identity)
+def _detect_cached(text: str, kb: KnowledgeBase) -> TextMatch:
     prepared = _Text.of(text)
     hits = _match_markers(prepared, kb)
     winner, tied = _decide_markers(hits)
