@@ -768,3 +768,17 @@ def test_deferred_renderers_describe_themselves_as_the_real_ones() -> None:
         real = proxy.load()
         for attribute in ("name", "extension", "media_type", "description", "options"):
             assert getattr(proxy, attribute) == getattr(real, attribute), (proxy.name, attribute)
+
+
+def test_json_is_encoded_model_by_model_with_the_same_bytes() -> None:
+    import json
+
+    from auditor.report.document import dumps, report_document
+    from tests.fixtures.report.sample import hostile_result, sample_report
+
+    base = sample_report()
+    report = replace(base, results=(*base.results, hostile_result()))
+    document = report_document(report)
+    assert dumps(document) == json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+    empty = report_document(replace(base, results=()))
+    assert dumps(empty) == json.dumps(empty, indent=2, ensure_ascii=True) + "\n"

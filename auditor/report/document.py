@@ -172,9 +172,30 @@ def report_document(report: AuditReport) -> dict[str, Any]:
     }
 
 
+_MODELS_MARK = "auditor-models-placeholder"
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=True, allow_nan=False)
+
+
 def dumps(document: Any) -> str:
-    """Canonical JSON text: ASCII-only (no raw bidi or control characters reach a terminal or diff)."""
-    return json.dumps(document, indent=2, ensure_ascii=True, allow_nan=False) + "\n"
+    """Canonical JSON text: ASCII-only (no raw bidi or control characters reach a terminal or diff).
+
+    Same bytes as one `json.dumps(..., indent=2)`, but the model list is encoded model by model: the
+    indenting encoder keeps every fragment of its output alive until the end, which for 10,000
+    models peaks at several times the size of the text.
+    """
+    models = document.get("models") if isinstance(document, dict) else None
+    if not isinstance(models, list) or not models:
+        return _encode(document) + "\n"
+    head = _encode({**document, "models": _MODELS_MARK})
+    # Only the top-level key sits at a two-space indent after a newline: card text cannot forge it.
+    slot = f'\n  "models": "{_MODELS_MARK}"'
+    before, found, after = head.partition(slot)
+    assert found, "the top-level models key was not where expected"
+    items = ",\n".join("    " + _encode(model).replace("\n", "\n    ") for model in models)
+    return f'{before}\n  "models": [\n{items}\n  ]{after}\n'
 
 
 def content_digest(report: AuditReport) -> str:
