@@ -639,3 +639,15 @@ def test_messages_are_one_printable_line(make_hub: MakeHub, tmp_path: Path) -> N
     for result in results:
         message = error(result).message
         assert message.isprintable(), message
+
+
+def test_resaving_a_replayed_error_keeps_its_time(tmp_path: Path) -> None:
+    first = tmp_path / "first.json"
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    with open_source(hub_dir=mirror, save_snapshot=first, clock=lambda: 1_000_000_000.0) as source:
+        assert isinstance(source.fetch("org/missing", None), FetchError)
+    second = tmp_path / "second.json"
+    with open_source(snapshot=first, save_snapshot=second, clock=lambda: 2_000_000_000.0) as source:
+        source.fetch("org/missing", None)
+    assert json.loads(second.read_text())["entries"] == json.loads(first.read_text())["entries"]

@@ -52,11 +52,18 @@ class SnapshotRecorder:
 
     def fetch(self, repo_id: str, revision: str | None) -> FetchResult:
         result = self.inner.fetch(repo_id, revision)
+        if isinstance(result, HubModel):
+            fetched_at = result.fetched_at
+        else:  # a replayed error keeps its original time, so re-saving a snapshot changes nothing
+            recorded = self.inner.recorded_at(repo_id, result.requested_revision) if isinstance(
+                self.inner, SnapshotSource
+            ) else None
+            fetched_at = recorded or iso_utc(self._clock())
         entry = {
             "repo_id": repo_id,
             "requested_revision": result.requested_revision,
             "sha": result.sha if isinstance(result, HubModel) else None,
-            "fetched_at": result.fetched_at if isinstance(result, HubModel) else iso_utc(self._clock()),
+            "fetched_at": fetched_at,
             "result": result_to_json(result),
         }
         with self._lock:
@@ -89,6 +96,7 @@ class SnapshotSource:
         self.path = Path(path)
         self._results: dict[tuple[str, str], FetchResult] = {}
         self._by_sha: dict[tuple[str, str], HubModel] = {}
+        self._fetched_at: dict[tuple[str, str], str] = {}
         self._counters = Counters(["snapshot_hits", "snapshot_misses"])
         self._recorded_source = ""
         self._load()
@@ -98,6 +106,10 @@ class SnapshotSource:
 
     def stats(self) -> Mapping[str, int]:
         return self._counters.snapshot()
+
+    def recorded_at(self, repo_id: str, requested: str) -> str | None:
+        """When the replayed answer was fetched (errors carry no time of their own)."""
+        return self._fetched_at.get((repo_id, requested))
 
     def fetch(self, repo_id: str, revision: str | None) -> FetchResult:
         requested = revision or "main"
@@ -147,5 +159,7 @@ class SnapshotSource:
             except ValueError as exc:
                 raise InputFileError(name, None, f"snapshot entry {index + 1} is invalid: {exc}") from None
             self._results[(result.repo_id, result.requested_revision)] = result
+            if isinstance(entry.get("fetched_at"), str):
+                self._fetched_at[(result.repo_id, result.requested_revision)] = entry["fetched_at"]
             if isinstance(result, HubModel):
                 self._by_sha.setdefault((result.repo_id, result.sha), result)
