@@ -91,11 +91,10 @@ def hub_options(func: F) -> F:
         click.option(
             "--max-age",
             type=click.IntRange(min=0),
-            default=0,
+            default=3600,
             show_default=True,
             metavar="SECONDS",
-            help="How long a cached branch -> sha answer is trusted without asking the Hub (one request a model; "
-            "license files are reused while the commit is unchanged). Pinned shas never expire.",
+            help="How long a cached branch -> sha answer stays fresh. Pinned shas never expire.",
         ),
         click.option(
             "--jobs",
@@ -205,7 +204,7 @@ def _open_source(opts: dict[str, Any]) -> Any:
         cache_dir=opts.get("cache_dir"),
         no_cache=bool(opts.get("no_cache")),
         offline=bool(opts.get("offline")),
-        max_age=opts.get("max_age", 0),
+        max_age=opts.get("max_age", 3600),
         timeout=opts.get("timeout", 20.0),
         retries=opts.get("retries", 4),
     )

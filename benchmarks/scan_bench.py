@@ -573,8 +573,7 @@ def run_phases(bench: Bench, corpus: Corpus, big: Corpus | None, lists: Mapping[
     if "cold" in phases:
         bench.scan("cold", lists["all"], n, cache, note="empty cache")
     if "warm" in phases:
-        fresh = "branch -> sha still fresh (--max-age 3600)"
-        bench.scan("warm", lists["all"], n, cache, "--max-age", "3600", note=fresh)
+        bench.scan("warm", lists["all"], n, cache, note="branch -> sha still fresh (--max-age)")
     if "warm-pinned" in phases:
         pinned = pinned_ids(bench.reports.get("cold", {}))
         pinned_list = write_list(work / "models-pinned.txt", pinned)

@@ -28,9 +28,7 @@ from auditor.hub.stats import Counters, merge
 from auditor.models import FetchError, FetchErrorKind, FetchResult, HubModel
 
 FORMAT = 1
-# Revalidate a branch on every run by default: one model_info, and the license files are reused when the
-# commit has not moved. A longer --max-age saves that request but could hide a license changed upstream.
-DEFAULT_MAX_AGE = 0.0
+DEFAULT_MAX_AGE = 3600.0
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 
 
