@@ -178,6 +178,12 @@ def discover_options(func: F) -> F:
     return func
 
 
+def _defaulted(param: str) -> bool:
+    """Was `param` left at its default (not given on the command line or by the environment)?"""
+    source = click.get_current_context().get_parameter_source(param)
+    return source in (None, click.core.ParameterSource.DEFAULT)
+
+
 def run_clock() -> datetime:
     """Now, or SOURCE_DATE_EPOCH when set, so a report regenerated from a mirror or snapshot is identical."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -946,6 +952,8 @@ def check(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts: Any) 
     fail_on = Status(opts["fail_on"])
     lock_path: Path | None = opts.get("lock_path")
     lock = None
+    if lock_path is not None and _defaulted("max_age"):
+        opts["max_age"] = 0  # drift is what a lock check looks for: never trust a cached branch for it
     if lock_path is not None:
         if not lock_path.exists():
             raise InputFileError(str(lock_path), None, "no such lock file; write one with `auditor lock`")

@@ -465,3 +465,14 @@ def test_scan_discover_keeps_each_models_origin(make_hub: MakeHub, project: Path
     assert result.code == 0, result.err
     origins = {m["id"]: m["origin"] for m in json.loads(result.out)["models"]}
     assert origins == {"org/b": {"path": "models.txt", "line": 1}, "org/a": {"path": "app.py", "line": 3}}
+
+
+def test_drift_is_caught_through_a_warm_cache(make_hub: MakeHub, project: Path, cli: Cli, tmp_path: Path) -> None:
+    hub = make_hub({"org/a": APACHE})
+    use_models(project, "org/a")
+    cached = ["--endpoint", hub.url, "--cache-dir", str(tmp_path / "cache"), "--retries", "0"]
+    assert cli("lock", "--discover", ".", *cached).code == 0  # the cache now trusts org/a@main for an hour
+    write_repo(hub.root, "org/a", MIT)
+    checked = cli("check", "--discover", ".", "--lock", "models.lock", *cached)
+    assert checked.code == 1
+    assert "Apache-2.0 -> MIT" in checked.out
