@@ -782,3 +782,18 @@ def test_json_is_encoded_model_by_model_with_the_same_bytes() -> None:
     assert dumps(document) == json.dumps(document, indent=2, ensure_ascii=True) + "\n"
     empty = report_document(replace(base, results=()))
     assert dumps(empty) == json.dumps(empty, indent=2, ensure_ascii=True) + "\n"
+
+
+def test_table_names_a_non_spdx_license_by_its_key() -> None:
+    from auditor.models import LicenseResolution, ModelRef, ModelResult, Verdict
+    from auditor.report.table import license_label
+
+    def labelled(expression: str | None, keys: tuple[str, ...]) -> str:
+        resolution = LicenseResolution(expression, keys, Commercial.CONDITIONAL, 0.8)
+        verdict = Verdict(Status.NEEDS_REVIEW, "saas", "r")
+        return license_label(ModelResult(ModelRef("a/b"), verdict, resolution=resolution))
+
+    assert labelled("LicenseRef-scancode-llama-3.1-license-2024", ("llama3.1",)) == "llama3.1"
+    assert labelled("MIT AND LicenseRef-x", ("mit", "x")) == "MIT AND LicenseRef-x"
+    assert labelled("Apache-2.0", ("apache-2.0",)) == "Apache-2.0"
+    assert labelled(None, ()) == "unknown"

@@ -35,7 +35,13 @@ def model_label(result: ModelResult) -> str:
 
 
 def license_label(result: ModelResult) -> str:
-    expression = result.resolution.expression if result.resolution else None
+    """The expression, or for licenses off the SPDX list their knowledge-base keys: `llama3.1` reads
+    better in a table than `LicenseRef-scancode-llama-3.1-license-2024`."""
+    resolution = result.resolution
+    expression = resolution.expression if resolution else None
+    if resolution and expression and expression.startswith("LicenseRef-") and " " not in expression:
+        if len(resolution.keys) == 1:
+            return resolution.keys[0]
     return expression or "unknown"
 
 
