@@ -39,9 +39,9 @@ def license_label(result: ModelResult) -> str:
     better in a table than `LicenseRef-scancode-llama-3.1-license-2024`."""
     resolution = result.resolution
     expression = resolution.expression if resolution else None
-    if resolution and expression and expression.startswith("LicenseRef-") and " " not in expression:
-        if len(resolution.keys) == 1:
-            return resolution.keys[0]
+    single_ref = expression is not None and expression.startswith("LicenseRef-") and " " not in expression
+    if resolution and single_ref and len(resolution.keys) == 1:
+        return resolution.keys[0]
     return expression or "unknown"
 
 
