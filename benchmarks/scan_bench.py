@@ -256,6 +256,9 @@ class Bench:
 def _clean_env(hf_home: Path) -> dict[str, str]:
     """No user token, cache or offline switch leaks in; telemetry and progress bars off."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
+    # An installed auditor runs from the bytecode pip compiled at install time; with bytecode writing
+    # switched off (as in some sandboxes) every run would recompile auditor's own modules instead.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update(
         HF_HOME=str(hf_home),
         HF_HUB_DISABLE_TELEMETRY="1",
