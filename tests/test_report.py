@@ -763,7 +763,7 @@ def test_deferred_renderers_describe_themselves_as_the_real_ones() -> None:
     from auditor.report import RENDERERS, _Deferred
 
     deferred = [r for r in RENDERERS.values() if isinstance(r, _Deferred)]
-    assert {r.name for r in deferred} == {"spdx", "cyclonedx"}
+    assert {r.name for r in deferred} == {"spdx", "cyclonedx", "html", "markdown"}
     for proxy in deferred:
         real = proxy.load()
         for attribute in ("name", "extension", "media_type", "description", "options"):
