@@ -199,6 +199,12 @@ def report_view(report: AuditReport) -> dict[str, Any]:
         },
         "total": total,
         "cleared": cleared,
+        # An inventory audits each model under its own use: say so rather than name the run's default.
+        "cleared_for": (
+            _cap(report.use, 80)
+            if all(r.verdict.use == report.use for r in report.results)
+            else "their intended uses"
+        ),
         "summary": [
             {
                 "status": s.value,
