@@ -1227,6 +1227,18 @@ class HubStandIn:
             return self._error(403, msg, code="GatedRepo")
         return state
 
+    def _repo_at(
+        self, route: _Route, auth: AuthKind, rev: str, *, files: bool
+    ) -> tuple[_RepoState, Snapshot] | _Response:
+        """The repo and the snapshot `rev` names in it, or the error response the Hub would send."""
+        checked = self._check_repo(route.repo_id, auth, files=files)
+        if isinstance(checked, _Response):
+            return checked
+        snap = self._resolve_rev(checked, rev)
+        if snap is None:
+            return self._rev_not_found(rev)
+        return checked, snap
+
     def _resolve_rev(self, state: _RepoState, rev: str, _depth: int = 0) -> Snapshot | None:
         snap = state.snapshot
         if rev in ("main", "refs/heads/main", snap.sha):
@@ -1336,13 +1348,11 @@ class HubStandIn:
         return doc
 
     def _model_info(self, route: _Route, params: dict[str, list[str]], auth: AuthKind) -> _Response:
-        checked = self._check_repo(route.repo_id, auth, files=False)
-        if isinstance(checked, _Response):
-            return checked
         rev = route.rev if route.kind == "model_info_rev" and route.rev is not None else "main"
-        snap = self._resolve_rev(checked, rev)
-        if snap is None:
-            return self._rev_not_found(rev)
+        found = self._repo_at(route, auth, rev, files=False)
+        if isinstance(found, _Response):
+            return found
+        checked, snap = found
         expand = [e for v in params.get("expand", []) + params.get("expand[]", []) for e in v.split(",") if e]
         blobs = _truthy(params, "blobs") or "siblings" in expand
         security = _truthy(params, "securityStatus")
@@ -1364,13 +1374,11 @@ class HubStandIn:
     # ---- files -------------------------------------------------------------------------
 
     def _file(self, method: str, route: _Route, auth: AuthKind, h: _Handler) -> _Response:
-        checked = self._check_repo(route.repo_id, auth, files=True)
-        if isinstance(checked, _Response):
-            return checked
         rev = route.rev or "main"
-        snap = self._resolve_rev(checked, rev)
-        if snap is None:
-            return self._rev_not_found(rev)
+        found = self._repo_at(route, auth, rev, files=True)
+        if isinstance(found, _Response):
+            return found
+        _, snap = found
         path = route.path or ""
         data = snap.files.get(path)
         if data is None:
@@ -1468,13 +1476,11 @@ class HubStandIn:
         return {"id": snap.sha, "title": "Update files", "date": snap.last_modified}
 
     def _tree(self, route: _Route, params: dict[str, list[str]], auth: AuthKind, h: _Handler) -> _Response:
-        checked = self._check_repo(route.repo_id, auth, files=False)
-        if isinstance(checked, _Response):
-            return checked
         rev = route.rev or "main"
-        snap = self._resolve_rev(checked, rev)
-        if snap is None:
-            return self._rev_not_found(rev)
+        found = self._repo_at(route, auth, rev, files=False)
+        if isinstance(found, _Response):
+            return found
+        _, snap = found
         base = (route.path or "").strip("/")
         entries = self._entries(snap)
         if base:
@@ -1509,13 +1515,11 @@ class HubStandIn:
         return self._json(page, headers=headers)
 
     def _paths_info(self, route: _Route, auth: AuthKind, h: _Handler, body: bytes) -> _Response:
-        checked = self._check_repo(route.repo_id, auth, files=False)
-        if isinstance(checked, _Response):
-            return checked
         rev = route.rev or "main"
-        snap = self._resolve_rev(checked, rev)
-        if snap is None:
-            return self._rev_not_found(rev)
+        found = self._repo_at(route, auth, rev, files=False)
+        if isinstance(found, _Response):
+            return found
+        _, snap = found
         ctype = h.headers.get("Content-Type", "")
         if "json" in ctype:
             try:
@@ -1553,13 +1557,11 @@ class HubStandIn:
         return self._json(doc)
 
     def _commits(self, route: _Route, params: dict[str, list[str]], auth: AuthKind, h: _Handler) -> _Response:
-        checked = self._check_repo(route.repo_id, auth, files=False)
-        if isinstance(checked, _Response):
-            return checked
         rev = route.rev or "main"
-        snap = self._resolve_rev(checked, rev)
-        if snap is None:
-            return self._rev_not_found(rev)
+        found = self._repo_at(route, auth, rev, files=False)
+        if isinstance(found, _Response):
+            return found
+        _, snap = found
         history = [s for s in self._store.history(snap.repo_id) if s.first_seen <= snap.first_seen]
         if all(s.sha != snap.sha for s in history):
             history.append(snap)
