@@ -50,6 +50,8 @@ RULE_UNREADABLE = "evidence-unreadable"
 LOCK_RULES = frozenset(
     {RULE_DRIFT, RULE_NOT_IN_LOCK, RULE_REVISION_GONE, RULE_MOVED, RULE_STALE, RULE_VERDICT_CHANGED, RULE_UNREADABLE}
 )
+# The lock rules `check --lock` counts in its summary line, in that order.
+SUMMARY_RULES = (RULE_DRIFT, RULE_UNREADABLE, RULE_NOT_IN_LOCK, RULE_REVISION_GONE, RULE_MOVED, RULE_STALE)
 
 
 # ---------------------------------------------------------------- evidence

@@ -32,6 +32,17 @@ class Status(str, enum.Enum):
 _STATUS_ORDER = list(Status)
 
 
+def fails_gate(status: Status, fail_on: Status) -> bool:
+    """The one rule for "does this verdict fail the run": at or above `fail_on`; an error always does
+    (error ranks worst, so it is at or above every threshold)."""
+    return status.at_least(fail_on) or status is Status.ERROR
+
+
+def needs_attention(status: Status, fail_on: Status) -> bool:
+    """Shown to a person (a warning if not failing): failing, or anything from needs-review up."""
+    return fails_gate(status, fail_on) or status.at_least(Status.NEEDS_REVIEW)
+
+
 class Severity(str, enum.Enum):
     INFO = "info"
     WARNING = "warning"

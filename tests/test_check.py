@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.cli import github_annotation, main, markdown_text
+from auditor.cli import main
+from auditor.report.ci import github_annotation
+from auditor.report.text import markdown_text
 from tests.conftest import MakeHub
 from tests.hubstandin import HubStandIn, write_repo
 

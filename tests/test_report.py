@@ -62,6 +62,9 @@ ALL_FORMATS = [
     "sarif",
     "junit",
     "notice",
+    "github",
+    "github-summary",
+    "concise",
 ]
 REPORTS = {"sample": sample_report, "hostile": hostile_report, "empty": empty_report}
 
@@ -129,7 +132,7 @@ def test_option_types_are_checked_and_verdict_names_accepted() -> None:
 def test_every_format_renders_deterministically(name: str, which: str) -> None:
     first, second = render(name, REPORTS[which]()), render(name, REPORTS[which]())
     assert first == second
-    assert first
+    assert first or (which == "empty" and name in ("github", "concise"))  # nothing needs attention: say nothing
 
 
 def test_output_does_not_depend_on_hash_seed_or_time_zone() -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from auditor.errors import UsageError
 from auditor.models import AuditReport
 from auditor.report.base import Option, Renderer
+from auditor.report.ci import ConciseRenderer, GithubRenderer, StepSummaryRenderer
 from auditor.report.csv_report import CsvRenderer
 from auditor.report.json_report import JsonRenderer
 from auditor.report.junit import JunitRenderer
@@ -86,6 +87,9 @@ RENDERERS: dict[str, Renderer] = {
         SarifRenderer(),
         JunitRenderer(),
         NoticeRenderer(),
+        GithubRenderer(),
+        StepSummaryRenderer(),
+        ConciseRenderer(),
     )
 }
 

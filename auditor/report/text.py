@@ -115,3 +115,10 @@ def file_url(repo_id: str | None, sha: str | None, path: str | None) -> str | No
 
 def short_sha(sha: str | None) -> str:
     return sha[:12] if sha and valid_sha(sha) else (printable(sha, limit=16) if sha else "")
+
+
+def markdown_text(text: object, limit: int = 300) -> str:
+    """Untrusted text as inert Markdown: no links, mentions, HTML or table breaks from a model card."""
+    value = printable(text, limit=limit)
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~@:])", r"\\\1", value)

@@ -22,7 +22,6 @@ from auditor.licenses.lineage import MAX_LINEAGE_DEPTH, cycle_error, depth_cap_e
 from auditor.models import (
     AuditReport,
     FetchError,
-    FetchErrorKind,
     Finding,
     HubModel,
     LicenseResolution,
@@ -127,9 +126,7 @@ def audit_one(
 ) -> ModelResult:
     fetched = source.fetch(ref.repo_id, ref.revision)
     resolution = lineage.resolve(fetched) if isinstance(fetched, HubModel) else None
-    verdict = evaluate(
-        ref=ref, fetched=fetched, resolution=resolution, policy=policy, kb=kb, use=use, today=now.date()
-    )
+    verdict = evaluate(ref=ref, fetched=fetched, resolution=resolution, policy=policy, kb=kb, use=use, today=now.date())
     return ModelResult(
         ref=ref,
         verdict=verdict,
@@ -191,17 +188,3 @@ def run_audit(
         policy_findings=policy_findings(policy, done, now.date()),
         stats=dict(source.stats()),
     )
-
-
-_UNREACHABLE = {FetchErrorKind.NETWORK}
-
-
-def unavailable_reason(report: AuditReport) -> str | None:
-    """Why the run could not happen at all (exit 3), or None: a refused token, or no model reachable."""
-    errors = [r.fetch_error for r in report.results if r.fetch_error is not None]
-    for error in errors:
-        if error.kind is FetchErrorKind.AUTH:
-            return f"the Hub refused the token: {error.message}"
-    if report.results and len(errors) == len(report.results) and all(e.kind in _UNREACHABLE for e in errors):
-        return f"the Hub could not be reached for any model: {errors[0].message}"
-    return None

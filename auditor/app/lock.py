@@ -1,0 +1,57 @@
+"""`lock`: pin each model to its commit, with its license, an evidence hash and its verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditor.app.outcome import raise_if_unavailable
+from auditor.app.run import Gathered, Progress, Warn, _ignore, audit, gather
+from auditor.app.settings import DEFAULT_LOCK_FILE, Inputs, Settings
+from auditor.errors import UsageError
+from auditor.models import AuditReport
+
+if TYPE_CHECKING:
+    from auditor.drift import LockBuild
+    from auditor.sources.lockfile import LockFile
+
+
+@dataclass(frozen=True)
+class LockResult:
+    path: Path
+    report: AuditReport
+    built: LockBuild | None  # None: interrupted, nothing written
+
+
+def lock_path_of(settings: Settings) -> Path:
+    return settings.lock_path or DEFAULT_LOCK_FILE
+
+
+def gather_or_locked(inputs: Inputs, lock: LockFile | None, warn: Warn) -> Gathered:
+    """What scan takes; with no models given at all, the models the existing lock lists."""
+    from auditor.sources.lockfile import lock_refs
+
+    gathered = gather(inputs, warn)
+    if not gathered.refs and gathered.found is None and lock is not None and not inputs.given:
+        return Gathered(tuple(lock_refs(lock)), None, gathered.warnings)
+    return gathered
+
+
+def lock(settings: Settings, *, warn: Warn = _ignore, progress: Progress | None = None) -> LockResult:
+    """Audit the models and write the lock file (unless interrupted)."""
+    from auditor.drift import build_lock
+    from auditor.sources.lockfile import read_lock, write_lock
+
+    path = lock_path_of(settings)
+    existing = read_lock(path) if path.exists() else None
+    gathered = gather_or_locked(settings.inputs, existing, warn)
+    if not gathered.refs:
+        raise UsageError("no models given: pass MODEL_ID arguments, -r FILE or --discover PATH")
+    report = audit(gathered.refs, settings, progress)
+    if not report.complete:
+        return LockResult(path, report, None)
+    raise_if_unavailable(report)
+    built = build_lock(report)
+    write_lock(path, built.lock)
+    return LockResult(path, report, built)

@@ -1,0 +1,41 @@
+"""How a run ends: the one place that turns a report into an exit code."""
+
+from __future__ import annotations
+
+from auditor.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, HubUnavailableError
+from auditor.models import AuditReport, FetchErrorKind, Status, fails_gate
+
+_UNREACHABLE = {FetchErrorKind.NETWORK}
+
+
+def unavailable_reason(report: AuditReport) -> str | None:
+    """Why the run could not happen at all (exit 3), or None: a refused token, or no model reachable."""
+    errors = [r.fetch_error for r in report.results if r.fetch_error is not None]
+    for error in errors:
+        if error.kind is FetchErrorKind.AUTH:
+            return f"the Hub refused the token: {error.message}"
+    if report.results and len(errors) == len(report.results) and all(e.kind in _UNREACHABLE for e in errors):
+        return f"the Hub could not be reached for any model: {errors[0].message}"
+    return None
+
+
+def raise_if_unavailable(report: AuditReport) -> None:
+    """A complete run that reached nothing (or was refused) is exit 3, not a page of error verdicts."""
+    if report.complete:
+        reason = unavailable_reason(report)
+        if reason:
+            raise HubUnavailableError(reason)
+
+
+def gate_failed(report: AuditReport, fail_on: Status) -> bool:
+    return any(fails_gate(r.verdict.status, fail_on) for r in report.results)
+
+
+def exit_code(report: AuditReport, fail_on: Status, exit_zero: bool) -> int:
+    """130 interrupted; raises for 3 (unreachable); 1 when a verdict fails the gate (unless --exit-zero); else 0."""
+    if not report.complete:
+        return EXIT_INTERRUPTED
+    raise_if_unavailable(report)
+    if gate_failed(report, fail_on) and not exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -1,0 +1,145 @@
+"""What every command shares: the run's clock, its Hub source, its models and the audit itself."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from auditor.app.settings import DEFAULT_MAX_AGE, HubSettings, Inputs, Settings
+from auditor.errors import UsageError
+from auditor.models import AuditReport, ModelRef, ModelResult
+
+if TYPE_CHECKING:
+    from auditor.hub.factory import ComposedSource
+    from auditor.licenses import KnowledgeBase
+    from auditor.policy import Policy
+    from auditor.sources.discover import Discovery
+
+Progress = Callable[[ModelResult, int], None]  # one finished model, and how many the run has
+Warn = Callable[[str], None]  # a warning for the person running auditor, e.g. an unresolved reference
+
+
+def _ignore(_message: str) -> None:
+    """The default `Warn`: callers that show nothing."""
+
+
+def run_clock() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH when set, so a report regenerated from a mirror or snapshot is identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch:
+        return datetime.now(timezone.utc)
+    try:
+        return datetime.fromtimestamp(int(epoch), timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"SOURCE_DATE_EPOCH must be seconds since 1970, not {epoch!r}") from None
+
+
+def open_hub(hub: HubSettings, *, no_cache: bool | None = None) -> ComposedSource:
+    """The run's Hub source; `no_cache=True` asks past the cache (for commits that may be gone).
+    Call `close()` on it at the end."""
+    from auditor.hub import open_source
+
+    clock: Callable[[], float] = time.time
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        fixed = run_clock().timestamp()
+        clock = lambda: fixed  # noqa: E731
+    return open_source(
+        clock=clock,
+        endpoint=hub.endpoint,
+        token=hub.token,
+        hub_dir=hub.hub_dir,
+        snapshot=hub.snapshot,
+        save_snapshot=hub.save_snapshot,
+        cache_dir=hub.cache_dir,
+        no_cache=hub.no_cache if no_cache is None else no_cache,
+        offline=hub.offline,
+        max_age=DEFAULT_MAX_AGE if hub.max_age is None else hub.max_age,
+        timeout=hub.timeout,
+        retries=hub.retries,
+    )
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """The models of a run, and what discovery found on the way (for annotations and warnings)."""
+
+    refs: tuple[ModelRef, ...]
+    found: Discovery | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+
+def collect_refs(model_ids: Sequence[str], ref_files: Sequence[Path | str]) -> list[ModelRef]:
+    from auditor.sources import read_refs_file, refs_from_args
+
+    refs = refs_from_args(model_ids)
+    for path in ref_files:
+        refs.extend(read_refs_file(path))
+    return refs
+
+
+def discover_in(inputs: Inputs) -> tuple[Discovery | None, tuple[str, ...]]:
+    """Models named in code under the discover paths, and one warning per unresolved reference or bad file."""
+    from auditor.report.text import printable
+    from auditor.sources.discover import discover
+
+    if not inputs.discover_paths:
+        return None, ()
+    found = discover(inputs.discover_paths, exclude=inputs.discover_exclude)
+    warnings = [
+        f"{ref.where}: unresolved model reference ({ref.via}): {printable(ref.expression)}" for ref in found.unresolved
+    ]
+    warnings += [printable(message) for message in found.warnings]
+    return found, tuple(warnings)
+
+
+def gather(inputs: Inputs, warn: Warn = _ignore) -> Gathered:
+    """Models named in lists first (their line is the origin), then discovered ones not already listed."""
+    from auditor.sources.discover import to_model_refs
+
+    refs = collect_refs(inputs.model_ids, inputs.ref_files)
+    found, warnings = discover_in(inputs)
+    for message in warnings:
+        warn(message)
+    if found is not None:
+        listed = {(ref.repo_id, ref.revision) for ref in refs}
+        refs += [ref for ref in to_model_refs(found) if (ref.repo_id, ref.revision) not in listed]
+    return Gathered(tuple(refs), found, warnings)
+
+
+def load_rules(settings: Settings) -> tuple[KnowledgeBase, Policy]:
+    """The knowledge base and the company policy, each loaded once per run."""
+    from auditor.licenses import load_knowledge_base
+    from auditor.policy import load_policy
+
+    kb = load_knowledge_base()
+    return kb, load_policy(settings.policy_path, kb)
+
+
+def audit(
+    refs: Sequence[ModelRef],
+    settings: Settings,
+    progress: Progress | None = None,
+    rules: tuple[KnowledgeBase, Policy] | None = None,
+) -> AuditReport:
+    """Audit `refs` with the run's knowledge, policy and Hub source."""
+    from auditor.app.engine import AuditSettings, run_audit
+
+    kb, policy = rules or load_rules(settings)
+    source = open_hub(settings.hub)
+    try:
+        return run_audit(
+            refs,
+            source=source,
+            kb=kb,
+            policy=policy,
+            now=run_clock(),
+            settings=AuditSettings(use=settings.use, jobs=settings.hub.jobs),
+            progress=None if progress is None else (lambda result: progress(result, len(refs))),
+        )
+    finally:
+        source.close()

@@ -1,0 +1,133 @@
+"""`auditor check`: the CI gate, with lock drift, GitHub annotations and the job summary."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from auditor.app import Settings, check
+from auditor.cli.common import (
+    EPILOG_EXIT,
+    EXIT_ZERO,
+    STATS,
+    discover_options,
+    echo_err,
+    fail_on_option,
+    finish,
+    handle_errors,
+    hub_options,
+    hub_settings,
+    inputs_of,
+    model_options,
+    policy_options,
+    warn,
+    write_outputs,
+)
+from auditor.errors import EXIT_OK
+from auditor.models import Status
+
+
+@click.command("check", epilog=EPILOG_EXIT)
+@model_options
+@discover_options
+@click.option(
+    "--lock",
+    "lock_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Fail on license drift against FILE (written by `auditor lock`), on models not in it, and on locked "
+    "commits that are gone. With no models given, checks the models FILE lists.",
+)
+@policy_options
+@fail_on_option(Status.NEEDS_REVIEW)
+@EXIT_ZERO
+@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False, path_type=Path), help="Write SARIF to FILE.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML to FILE.")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the full JSON report to FILE (keep it as the next run's --diff base).",
+)
+@click.option(
+    "--diff",
+    "diff_base",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="BASE.json",
+    help="Also print what changed since an earlier JSON report.",
+)
+@click.option(
+    "--annotations/--no-annotations",
+    default=None,
+    help="Print GitHub annotations (::error file=…,line=…::…). Default: when GITHUB_ACTIONS=true.",
+)
+@STATS
+@hub_options
+@handle_errors
+def check_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts: Any) -> None:
+    """The CI gate: audit the models in use and fail on anything that needs attention.
+
+    Takes what `scan` takes, plus --discover and --lock. Prints only the models that need attention and a
+    summary line; writes SARIF / JUnit / JSON when asked; on GitHub Actions, annotates the line where each
+    failing model is named.
+
+    \b
+    Examples:
+      auditor check --discover .
+      auditor check --discover src/ --lock models.lock --sarif auditor.sarif
+      auditor check -r models.txt --use saas --fail-on blocked
+    """
+    settings = Settings(
+        inputs=inputs_of(model_ids, ref_files, opts),
+        hub=hub_settings(opts),
+        policy_path=opts.get("policy_path"),
+        use=opts.get("use"),
+        fail_on=Status(opts["fail_on"]),
+        exit_zero=bool(opts.get("exit_zero")),
+        lock_path=opts.get("lock_path"),
+        diff_base=opts.get("diff_base"),
+    )
+    from auditor.report import render
+    from auditor.report.ci import annotation_lines, places_of, summary_line
+
+    fail_on = settings.fail_on
+    result = check(settings, warn=warn)
+    annotate = opts.get("annotations")
+    if annotate is None:
+        annotate = os.environ.get("GITHUB_ACTIONS") == "true"
+    places = places_of(result.found)
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    unresolved = tuple(result.found.unresolved) if result.found is not None else ()
+    report = result.report
+    if report is None:
+        if annotate and unresolved:
+            lines = annotation_lines((), fail_on=fail_on, unresolved=unresolved, workspace=workspace)
+            click.echo("\n".join(lines))
+        click.echo("auditor check: no model references found" + "".join(f"; {n}" for n in result.notes) + " — passed")
+        sys.exit(EXIT_OK)
+    for option, fmt in (("sarif_path", "sarif"), ("junit_path", "junit"), ("json_path", "json")):
+        if opts.get(option) is not None:
+            write_outputs(report, [fmt], opts[option], {"fail_on": fail_on})
+    if annotate:
+        click.echo(
+            render("github", report, fail_on=fail_on, unresolved=unresolved, places=places, workspace=workspace),
+            nl=False,
+        )
+    click.echo(render("concise", report, fail_on=fail_on, places=places), nl=False)
+    if result.diff is not None:
+        click.echo(result.diff)
+    summary = summary_line(report, fail_on, settings.exit_zero, result.notes)
+    click.echo(summary)
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if annotate and step_summary:
+        text = render("github-summary", report, fail_on=fail_on, places=places, summary=summary)
+        try:
+            with open(step_summary, "a", encoding="utf-8") as handle:
+                handle.write(str(text))
+        except OSError as exc:
+            echo_err(f"warning: cannot write the job summary: {exc.strerror or exc}")
+    finish(report, fail_on, settings.exit_zero, stats=bool(opts.get("stats")))

@@ -1,0 +1,62 @@
+"""`auditor discover`: list the Hub models code and configuration use."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from auditor.app import Inputs, discover
+from auditor.cli.common import echo_err, handle_errors, warn
+from auditor.errors import EXIT_FINDINGS
+
+
+@click.command("discover")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["list", "inventory", "json"]),
+    default="list",
+    show_default=True,
+    help="list: a list file for `scan -r`, with `# file:line` comments; inventory: YAML to add uses and owners to.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB. Repeatable.")
+@click.option("--fail-on-unresolved", is_flag=True, help="Exit 1 when a model id is computed at run time.")
+@handle_errors
+def discover_command(
+    paths: tuple[Path, ...], fmt: str, output: Path | None, exclude: tuple[str, ...], fail_on_unresolved: bool
+) -> None:
+    """Find the Hub models code and configuration use, with file and line.
+
+    Reads Python (from_pretrained, pipeline, hf_hub_download, snapshot_download, SentenceTransformer,
+    CrossEncoder; string constants resolved), notebooks, YAML/JSON/TOML configs (model, model_name_or_path,
+    base_model… keys), shell scripts, Dockerfiles and Makefiles (`hf download`, `huggingface-cli download`).
+    Skips .git, hidden directories, node_modules and virtualenvs. Ids computed at run time are reported
+    on stderr as unresolved, with file and line. A line containing `auditor: ignore` is skipped.
+
+    \b
+    Examples:
+      auditor discover src/ configs/ > models.txt
+      auditor discover . --format inventory -o inventory.yaml
+    """
+    from auditor.sources.discover import RENDERERS
+
+    found = discover(Inputs(discover_paths=paths, discover_exclude=exclude), warn=warn)
+    text = RENDERERS[fmt](found)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+        echo_err(f"wrote {output}")
+    models = len(found.models())
+    echo_err(
+        f"found {models} model{'s' if models != 1 else ''} at {len(found.references)} places in "
+        f"{found.files_scanned} files; {len(found.unresolved)} unresolved"
+    )
+    if fail_on_unresolved and found.unresolved:
+        sys.exit(EXIT_FINDINGS)

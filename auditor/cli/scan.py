@@ -1,0 +1,91 @@
+"""`auditor scan`: audit models and print (or write) a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from auditor.app import Settings, scan
+from auditor.cli.common import (
+    EPILOG_EXIT,
+    EXIT_ZERO,
+    NO_PROGRESS,
+    STATS,
+    ProgressBar,
+    discover_options,
+    echo_err,
+    fail_on_option,
+    finish,
+    handle_errors,
+    hub_options,
+    hub_settings,
+    inputs_of,
+    model_options,
+    parse_formats,
+    policy_options,
+    warn,
+    write_outputs,
+)
+from auditor.models import Status
+
+
+@click.command("scan", epilog=EPILOG_EXIT)
+@model_options
+@policy_options
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    default="table",
+    show_default=True,
+    help="Output format(s), comma-separated: table, json, markdown, html, csv, spdx, cyclonedx, sarif, junit, notice.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="Write to FILE (or into DIR for several formats)."
+)
+@fail_on_option(Status.BLOCKED)
+@EXIT_ZERO
+@STATS
+@NO_PROGRESS
+@discover_options
+@click.option(
+    "--diff",
+    "diff_base",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="BASE.json",
+    help="Also print (on stderr) what changed since an earlier --format json report: "
+    "new and removed models, changed verdicts and licenses.",
+)
+@hub_options
+@handle_errors
+def scan_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts: Any) -> None:
+    """Audit models and print a verdict for each.
+
+    \b
+    Examples:
+      auditor scan openai-community/gpt2 meta-llama/Llama-3.1-8B@main
+      auditor scan -r models.txt --use saas --format json -o audit.json
+      auditor scan -r inventory.yaml --format html,spdx,json -o reports/
+      auditor scan --hub-dir examples/hub -r examples/models.txt
+    """
+    formats = parse_formats(opts["formats"])
+    settings = Settings(
+        inputs=inputs_of(model_ids, ref_files, opts),
+        hub=hub_settings(opts),
+        policy_path=opts.get("policy_path"),
+        use=opts.get("use"),
+        fail_on=Status(opts["fail_on"]),
+        exit_zero=bool(opts.get("exit_zero")),
+        diff_base=opts.get("diff_base"),
+    )
+    bar = ProgressBar(enabled=not opts.get("no_progress"))
+    try:
+        result = scan(settings, warn=warn, progress=bar)
+    finally:
+        bar.close()
+    write_outputs(result.report, formats, opts.get("output"), {"fail_on": settings.fail_on})
+    if result.diff is not None:
+        echo_err(result.diff)
+    finish(result.report, settings.fail_on, settings.exit_zero, stats=bool(opts.get("stats")))
