@@ -23,3 +23,10 @@ def rules_file(name: str) -> Traversable:
     if (_SOURCE_RULES / "licenses.yaml").is_file():
         return _SOURCE_RULES.joinpath(name)
     return importlib.resources.files("auditor.rules").joinpath(name)
+
+
+def rules_dir() -> Traversable:
+    """The rules/ folder itself, to list the knowledge-base files beside licenses.yaml."""
+    if (_SOURCE_RULES / "licenses.yaml").is_file():
+        return _SOURCE_RULES
+    return importlib.resources.files("auditor.rules")

@@ -6,8 +6,11 @@ category, commercial status, conditions and obligations without knowing any lice
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
+from auditor.licenses.rights import UNRECORDED, ModelClass, Right, RightGrant, TerritoryBasis
 from auditor.models import Commercial
 
 CATEGORIES = (
@@ -28,12 +31,25 @@ OBLIGATION_TRIGGERS = ("always", "distribution", "derivatives")
 
 
 @dataclass(frozen=True)
+class ClassExclusion:
+    """Territories where a class of model (multimodal) is not licensed, and what ties a licensee there."""
+
+    model_class: ModelClass
+    territories: tuple[str, ...]
+    basis: TerritoryBasis
+    clause: str
+
+
+@dataclass(frozen=True)
 class Conditions:
-    """Machine-checkable conditions on commercial use; None means the license sets none."""
+    """Machine-checkable conditions on the rights an entry grants 'conditional'; None means none."""
 
     max_monthly_active_users: int | None = None
     max_annual_revenue_usd: int | None = None
     excluded_territories: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, plus "EU"
+    max_daily_active_users: int | None = None
+    max_monthly_visits: int | None = None
+    excluded_territories_by_model_class: tuple[ClassExclusion, ...] = ()
     registration_required: bool = False
     requires_licensor_approval: bool = False
     notes: str | None = None
@@ -46,7 +62,10 @@ class Conditions:
         return bool(
             self.max_monthly_active_users is not None
             or self.max_annual_revenue_usd is not None
+            or self.max_daily_active_users is not None
+            or self.max_monthly_visits is not None
             or self.excluded_territories
+            or self.excluded_territories_by_model_class
             or self.registration_required
             or self.requires_licensor_approval
         )
@@ -81,6 +100,18 @@ class LicenseEntry:
     text_verified: bool = False
     sources: tuple[str, ...] = ()
     notes: str | None = None
+    rights: Mapping[Right, RightGrant] = field(default_factory=lambda: MappingProxyType({}))
+    # Lines filed as obligations that forbid something (kept to be shown, never listed as duties).
+    restrictions: tuple[Obligation, ...] = ()
+
+    def right(self, right: Right) -> RightGrant:
+        """What the license says about `right`; unstated rights read as 'unknown', clause 'not recorded'."""
+        return self.rights.get(right, UNRECORDED)
+
+    @property
+    def rights_recorded(self) -> bool:
+        """Does the entry state its rights at all (entries written before rights were data do not)."""
+        return bool(self.rights)
 
     @property
     def identifier(self) -> str:

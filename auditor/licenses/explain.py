@@ -12,6 +12,7 @@ from typing import Any
 from auditor.errors import UsageError
 from auditor.licenses.entry import CATEGORIES, LicenseEntry
 from auditor.licenses.knowledge import KnowledgeBase
+from auditor.licenses.rights import RIGHTS
 from auditor.models import Commercial, HubModel, LicenseResolution, Severity
 
 WIDTH = 100
@@ -52,8 +53,17 @@ def _conditions(entry: LicenseEntry) -> list[str]:
         out.append(
             f"annual revenue at most USD {c.max_annual_revenue_usd:,}; above that this license does not cover you"
         )
+    if c.max_daily_active_users is not None:
+        out.append(f"at most {c.max_daily_active_users:,} daily active users")
+    if c.max_monthly_visits is not None:
+        out.append(f"at most {c.max_monthly_visits:,} monthly visits")
     if c.excluded_territories:
         out.append(f"not licensed in: {', '.join(c.excluded_territories)}")
+    for x in c.excluded_territories_by_model_class:
+        out.append(
+            f"{x.model_class.value} models not licensed to licensees ({x.basis.value}) in "
+            f"{', '.join(x.territories)}: {x.clause}"
+        )
     if c.registration_required:
         out.append("registration with the licensor is required before commercial use")
     if c.requires_licensor_approval:
@@ -78,6 +88,11 @@ def explain_license(entry: LicenseEntry) -> str:
         lines += _field("Also named:", ", ".join(entry.aliases))
     lines += _field("Category:", entry.category)
     lines += _field("Commercial use:", _commercial_text(entry.commercial))
+    if entry.rights_recorded:
+        lines.append("  Rights:")
+        lines += _bullets([f"{r.value}: {entry.right(r).grant.value} - {entry.right(r).clause}" for r in RIGHTS])
+    else:
+        lines.append("  Rights:         not recorded (every right reads as unknown)")
     conditions = _conditions(entry)
     lines.append("  Conditions:" if conditions else "  Conditions:     none recorded")
     lines += _bullets(conditions)
@@ -86,6 +101,9 @@ def explain_license(entry: LicenseEntry) -> str:
         lines += _bullets([f"[{o.when}] {o.id}: {o.text}" for o in entry.obligations])
     else:
         lines.append("  Obligations:    none recorded")
+    if entry.restrictions:
+        lines.append("  Restrictions (prohibitions, not duties):")
+        lines += _bullets([o.text for o in entry.restrictions])
     if entry.use_restrictions:
         lines += _field("Use limits:", entry.use_restrictions)
     if entry.output_training_restriction:

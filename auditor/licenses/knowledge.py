@@ -23,10 +23,11 @@ import yaml
 
 from auditor.errors import InputFileError, KnowledgeBaseError
 from auditor.licenses import expression as spdx
-from auditor.licenses.entry import CATEGORIES, OBLIGATION_TRIGGERS, Conditions, LicenseEntry, Obligation
+from auditor.licenses.entry import LicenseEntry
+from auditor.licenses.entryfile import Written, build_entry, check_alias_shadowing, check_entries
 from auditor.licenses.text import MAX_ID_CHARS, slug
 from auditor.models import Commercial
-from auditor.resources import rules_file
+from auditor.resources import rules_dir, rules_file
 from auditor.yamlfile import MAX_FILE_BYTES, LinedDict, LinedList, parse_yaml
 from auditor.yamlfile import _build as _build_lined
 
@@ -41,8 +42,6 @@ HUB_UNKNOWN = "unknown"
 """The Hub's id for "no idea": a placeholder, never a license."""
 
 MAX_URL_CHARS = 2048
-MIN_MARKER_CHARS = 8
-"""A marker shorter than this ("MIT", "GPL") occurs in too many texts to identify one license."""
 MAX_REFERENCE_TEXT_BYTES = 512 * 1024
 
 
@@ -255,20 +254,35 @@ def _url_key(url: str) -> str:
 
 
 def load_knowledge_base(path: Path | str | None = None) -> KnowledgeBase:
-    """Load and validate a knowledge base; None means the bundled rules/licenses.yaml (loaded once)."""
+    """Load and validate a knowledge base; None means the bundled rules/licenses.yaml (loaded once).
+
+    Beside `licenses.yaml`, every `licenses-*.yaml` in the same folder is part of it (e.g. the long
+    tail of vendor licenses), so families can live in files of their own; keys must be unique across all.
+    """
     if path is None:
         return _bundled()
     path = Path(path)
     texts = path.parent / TEXTS_DIR
-    return _load(_read(path, str(path)), str(path), texts if texts.is_dir() else None)
+    siblings = sorted(path.parent.glob(f"{path.stem}-*{path.suffix}")) if path.suffix else []
+    files = [(_read(p, str(p)), str(p)) for p in (path, *siblings)]
+    return _load(files, texts if texts.is_dir() else None)
 
 
 @functools.lru_cache(maxsize=1)
 def _bundled() -> KnowledgeBase:
     source = rules_file(KB_FILE)
-    name = str(source)
+    stem, _, suffix = KB_FILE.rpartition(".")
+    extra = sorted(
+        (item for item in rules_dir().iterdir() if _is_part(item.name, stem, suffix) and item.is_file()),
+        key=lambda item: item.name,
+    )
+    files = [(_read(item, str(item)), str(item)) for item in (source, *extra)]
     texts = rules_file(TEXTS_DIR)
-    return _load(_read(source, name), name, texts if texts.is_dir() else None)
+    return _load(files, texts if texts.is_dir() else None)
+
+
+def _is_part(name: str, stem: str, suffix: str) -> bool:
+    return name.startswith(f"{stem}-") and name.endswith(f".{suffix}")
 
 
 def _import_jsonschema() -> Any:
@@ -327,22 +341,27 @@ def _parse(text: str, name: str) -> Any:
     return parse_yaml(text, name)
 
 
-def _load(text: str, name: str, texts: _Resource | None) -> KnowledgeBase:
-    try:
-        data = _parse(text, name)
-    except InputFileError as exc:
-        raise KnowledgeBaseError(exc.path, exc.line, exc.message) from None
-    stamp = _validation_stamp(text)
-    if stamp is None or not stamp.exists():
-        _validate_schema(data, name)
-        _remember_valid(stamp)
-    entries = [_entry(item, name) for item in data["licenses"]]
-    _check_semantics(data["licenses"], entries, name)
-    _check_alias_shadowing(data["licenses"], entries, name)
+def _load(files: Sequence[tuple[str, str]], texts: _Resource | None) -> KnowledgeBase:
+    """Entries of every file (text, name), validated file by file, then checked across all of them."""
+    written: list[Written] = []
+    for text, name in files:
+        try:
+            data = _parse(text, name)
+        except InputFileError as exc:
+            raise KnowledgeBaseError(exc.path, exc.line, exc.message) from None
+        stamp = _validation_stamp(text)
+        if stamp is None or not stamp.exists():
+            _validate_schema(data, name)
+            _remember_valid(stamp)
+        written.extend(Written(item, name, build_entry(item, name)) for item in data["licenses"])
+    check_entries(written)
+    check_alias_shadowing(written)
+    entries = [w.entry for w in written]
     references = _reference_texts(texts, entries) if texts is not None else []
+    name = files[0][1]
     try:
         return KnowledgeBase(entries, path=name, reference_texts=references)
-    except ValueError as exc:  # _check_semantics should have caught it with a line; never load it anyway
+    except ValueError as exc:  # check_entries should have caught it with a line; never load it anyway
         raise KnowledgeBaseError(name, None, str(exc)) from None
 
 
@@ -411,158 +430,6 @@ def _path_text(path: Iterable[Any]) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-def _strs(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(str(v) for v in value if v is not None)
-
-
-def _opt(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    return int(value)
-
-
-def _entry(item: LinedDict, name: str) -> LicenseEntry:
-    key = str(item["key"])
-    try:
-        cond = item.get("conditions") or {}
-        conditions = Conditions(
-            max_monthly_active_users=_int(cond.get("max_monthly_active_users")),
-            max_annual_revenue_usd=_int(cond.get("max_annual_revenue_usd")),
-            excluded_territories=_strs(cond.get("excluded_territories")),
-            registration_required=bool(cond.get("registration_required") or False),
-            requires_licensor_approval=bool(cond.get("requires_licensor_approval") or False),
-            notes=_opt(cond.get("notes")),
-            not_established=tuple(name for name in _UNCERTAIN_CONDITIONS if name in cond and cond[name] is None),
-        )
-        obligations = tuple(
-            Obligation(id=str(o["id"]), text=str(o["text"]), when=str(o.get("when") or "distribution"))
-            for o in item.get("obligations") or ()
-        )
-        verified = item.get("text_verified")
-        return LicenseEntry(
-            key=key,
-            name=str(item["name"]),
-            spdx=_opt(item.get("spdx")),
-            licenseref=_opt(item.get("licenseref")),
-            hub_ids=_strs(item.get("hub_ids")),
-            aliases=_strs(item.get("aliases")),
-            category=str(item["category"]),
-            commercial=Commercial(str(item["commercial"])),
-            conditions=conditions,
-            obligations=obligations,
-            markers=_strs(item.get("markers")),
-            name_patterns=_strs(item.get("name_patterns")),
-            url_patterns=_strs(item.get("url_patterns")),
-            use_restrictions=_opt(item.get("use_restrictions")),
-            output_training_restriction=_opt(item.get("output_training_restriction")),
-            version=_opt(item.get("version")),
-            url=_opt(item.get("url")),
-            text_verified=verified is True or (isinstance(verified, str) and verified.lower().startswith("yes")),
-            sources=_strs(item.get("sources")),
-            notes=_opt(item.get("notes")),
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise KnowledgeBaseError(name, item.line, f"license {key!r}: {exc}") from None
-
-
-_LICENSEREF = re.compile(r"LicenseRef-[A-Za-z0-9.-]+")
-_UNCERTAIN_CONDITIONS = ("registration_required", "requires_licensor_approval")
-"""Yes/no conditions that may be null in the file: not established, which is not the same as no."""
-
-
-def _check_semantics(items: LinedList, entries: Sequence[LicenseEntry], name: str) -> None:
-    """What a schema cannot say: uniqueness across entries, real SPDX ids, regexes that compile."""
-    keys: dict[str, str] = {}
-    hub_ids: dict[str, str] = {}
-    aliases: dict[str, str] = {}  # alias slug -> owning key
-    idents: dict[str, str] = {}
-    raw_ids: dict[str, str] = {}  # keys and Hub ids as written -> owning key
-
-    def fail(item: LinedDict, field: str, index: int | None, message: str) -> None:
-        line = item.line_of(field)
-        value = item.get(field)
-        if index is not None and isinstance(value, LinedList):
-            line = value.line_of(index)
-        raise KnowledgeBaseError(name, line, f"license {item.get('key')!r}: {message}")
-
-    for item, entry in zip(items, entries, strict=True):
-        if entry.key in keys:
-            fail(item, "key", None, "duplicate key")
-        keys[entry.key] = entry.key
-        if entry.category not in CATEGORIES:
-            fail(item, "category", None, f"category must be one of {', '.join(CATEGORIES)}")
-        for i, obligation in enumerate(entry.obligations):
-            if obligation.when not in OBLIGATION_TRIGGERS:
-                fail(item, "obligations", i, f"obligation 'when' must be one of {', '.join(OBLIGATION_TRIGGERS)}")
-        for i, hub_id in enumerate(entry.hub_ids):
-            owner = hub_ids.setdefault(hub_id.casefold(), entry.key)
-            if owner != entry.key:
-                fail(item, "hub_ids", i, f"Hub id {hub_id!r} already belongs to {owner!r}")
-        for field, values in (("key", (entry.key,)), ("hub_ids", entry.hub_ids)):
-            for i, value in enumerate(values):
-                owner = raw_ids.setdefault(value.casefold(), entry.key)
-                if owner != entry.key:
-                    fail(item, field, i if field != "key" else None, f"{value!r} already names {owner!r}")
-        for i, alias in enumerate(entry.aliases):
-            norm = slug(alias)
-            if not norm:
-                fail(item, "aliases", i, f"alias {alias!r} has no letters or digits to match")
-            owner = aliases.setdefault(norm, entry.key)
-            if owner != entry.key:
-                fail(item, "aliases", i, f"alias {alias!r} (as {norm!r}) already names {owner!r}")
-        if entry.spdx is not None:
-            canonical = spdx.canonical_spdx_id(entry.spdx)
-            if canonical is None or entry.spdx.startswith("LicenseRef-"):
-                fail(item, "spdx", None, f"{entry.spdx!r} is not an SPDX license id (use licenseref instead)")
-            elif canonical != entry.spdx:
-                fail(item, "spdx", None, f"{entry.spdx!r} is deprecated or misspelt: the SPDX id is {canonical!r}")
-        if entry.licenseref is not None and not _LICENSEREF.fullmatch(entry.licenseref):
-            fail(item, "licenseref", None, f"{entry.licenseref!r} must look like LicenseRef-[A-Za-z0-9.-]+")
-        for field, ident in (("spdx", entry.spdx), ("licenseref", entry.licenseref)):
-            if ident is not None:
-                owner = idents.setdefault(ident.casefold(), entry.key)
-                if owner != entry.key:
-                    fail(item, field, None, f"{ident!r} already identifies {owner!r}")
-        for field, patterns, flags in (
-            ("name_patterns", entry.name_patterns, 0),
-            ("url_patterns", entry.url_patterns, re.IGNORECASE),
-        ):
-            for i, pattern in enumerate(patterns):
-                try:
-                    compiled = re.compile(pattern, flags)
-                except re.error as exc:
-                    fail(item, field, i, f"regex {pattern!r} does not compile: {exc}")
-                if compiled.search(""):
-                    fail(item, field, i, f"regex {pattern!r} matches the empty string, so it matches everything")
-        for i, marker in enumerate(entry.markers):
-            if len(marker.strip()) < MIN_MARKER_CHARS:
-                fail(item, "markers", i, f"marker {marker!r} is too short to identify a license")
-
-
-def _check_alias_shadowing(items: LinedList, entries: Sequence[LicenseEntry], name: str) -> None:
-    """An alias must not read as another license's key or Hub id: `llama-3` may not mean llama3.1."""
-    id_owner: dict[str, set[str]] = {}
-    for entry in entries:
-        for ident in (entry.key, *entry.hub_ids):
-            id_owner.setdefault(slug(ident), set()).add(entry.key)
-    for item, entry in zip(items, entries, strict=True):
-        for i, alias in enumerate(entry.aliases):
-            owners = id_owner.get(slug(alias), set())
-            if owners and entry.key not in owners:
-                line = item["aliases"].line_of(i) if isinstance(item.get("aliases"), LinedList) else item.line
-                raise KnowledgeBaseError(
-                    name, line, f"license {entry.key!r}: alias {alias!r} reads as the id of {sorted(owners)[0]!r}"
-                )
 
 
 def _reference_texts(texts: _Resource, entries: Sequence[LicenseEntry]) -> list[ReferenceText]:

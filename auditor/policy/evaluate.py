@@ -320,6 +320,14 @@ def _check_licenses(
         duties = [o for o in entry.obligations if _applies(o, spec)]
         for duty in duties:
             steps.oblige(duty.text)
+        for restriction in entry.restrictions:
+            # A prohibition is never a duty: shown as what it is; the rights decide what it blocks.
+            steps.add(
+                "license-restriction",
+                Status.APPROVED,
+                f"{entry.name}{origin} forbids: {clip(restriction.text, 300)}",
+                subject=entry.key,
+            )
         decision, source = spec.decide(entry.key, entry.category)
         what = f"{entry.name} [{entry.key}, {entry.category}]{origin}"
         by = f"uses.{spec.name}.licenses" if source == "license" else f"uses.{spec.name}.categories.{entry.category}"
