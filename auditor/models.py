@@ -12,6 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+class Name(str, enum.Enum):
+    """An identifier with a fixed set of values: compares, hashes, prints and serialises as its value,
+    so code imports the member instead of retyping the string."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
 class Status(str, enum.Enum):
     """A verdict, ordered from best to worst so `--fail-on` can compare them."""
 
@@ -172,11 +183,37 @@ FetchResult = HubModel | FetchError
 # ---------------------------------------------------------------- licenses/
 
 
+class EvidenceSource(Name):
+    """Where a piece of license evidence was read."""
+
+    CARD_LICENSE = "card.license"
+    TAG = "tag"
+    CARD_LICENSE_NAME = "card.license_name"
+    CARD_LICENSE_LINK = "card.license_link"
+    LICENSE_FILE = "license_file"
+    BASE_MODEL = "base_model"
+
+
+class Relation(Name):
+    """How a model derives from a base model (the Hub's `base_model_relation` values, and unknown)."""
+
+    ADAPTER = "adapter"
+    MERGE = "merge"
+    QUANTIZED = "quantized"
+    FINETUNE = "finetune"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def known(cls) -> tuple[Relation, ...]:
+        """The relations a card or a Hub tag may declare."""
+        return tuple(r for r in cls if r is not cls.UNKNOWN)
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One thing the Hub told us about the license, and what we made of it."""
 
-    source: str  # card.license | card.license_name | card.license_link | tag | license_file | base_model
+    source: EvidenceSource
     value: str  # as found (untrusted, capped)
     keys: tuple[str, ...] = ()  # knowledge-base keys it points to; empty when not recognised
     detail: str | None = None  # how it was recognised: alias, marker, similarity score…
@@ -199,7 +236,7 @@ class LineageLink:
     """A base model (direct or further up) and the license that governs it."""
 
     repo_id: str
-    relation: str  # adapter | merge | quantized | finetune | unknown
+    relation: Relation
     parent: str  # the model that declared this base
     depth: int  # 1 for a direct base
     sha: str | None = None

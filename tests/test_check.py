@@ -19,7 +19,7 @@ import pytest
 
 from auditor.cli import main
 from auditor.report.ci import github_annotation
-from auditor.report.text import markdown_text
+from auditor.escape import markdown as markdown_text
 from tests.conftest import MakeHub
 from tests.hubstandin import HubStandIn, write_repo
 
@@ -156,14 +156,15 @@ def test_job_summary_on_github_actions(
     text = summary.read_text()
     assert text.startswith("earlier step\n### auditor check: failed\n"), "appended, never overwritten"
     (row,) = [line for line in text.splitlines() if line.startswith("| FAIL")]
-    assert row.startswith("| FAIL | blocked | org/non\\-commercial\\-model | app\\.py\\:4 |")
+    assert row.startswith("| FAIL | blocked | org/non-commercial-model | app\\.py\\:4 |")
     assert "org/ok" not in text, "approved models are not listed"
 
 
 def test_markdown_text_is_inert() -> None:
     hostile = "[click](https://evil.example) @everyone <img src=x onerror=alert(1)> | col \x1b[2J"
     escaped = markdown_text(hostile)
-    assert not re.search(r"(?<!\\)[\[\]()@|`*_:]", escaped), escaped
+    assert not re.search(r"(?<!\\)[\[\]@|`*_]", escaped), escaped  # no link, mention, cell or emphasis
+    assert "https:" not in escaped and "//" not in escaped  # no autolink
     assert "<" not in escaped
     assert "&lt;img" in escaped
     assert "\x1b" not in escaped

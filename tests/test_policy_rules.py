@@ -16,6 +16,7 @@ from auditor.models import (
     Finding,
     LineageLink,
     ModelRef,
+    Relation,
     Severity,
     Status,
 )
@@ -242,7 +243,7 @@ def test_denied_org_blocks_the_model_and_its_derivatives(tmp_path: Path) -> None
     policy = load_policy(write_policy(tmp_path, ORGS.format(allow="[]")), KB)
     assert verdict(policy, "u", "mit", repo_id="badcorp/model").status is Status.BLOCKED
     assert verdict(policy, "u", "mit", repo_id="good/model").status is Status.APPROVED
-    base = LineageLink(repo_id="BadCorp/base", relation="finetune", parent="good/model", depth=1)
+    base = LineageLink(repo_id="BadCorp/base", relation=Relation.FINETUNE, parent="good/model", depth=1)
     derived = verdict(policy, "u", "mit", repo_id="good/model", lineage=[base])
     assert derived.status is Status.BLOCKED
     assert any(f.rule == "org-denied" and f.subject == "BadCorp/base" for f in derived.findings)

@@ -17,7 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from auditor.models import FileProblem, LicenseFile
+from auditor.escape import line
+from auditor.models import FileProblem, LicenseFile, Relation
 
 MAX_FILE_BYTES = 256 * 1024
 """Bytes of one license file or README kept; the head is enough to recognise a license."""
@@ -58,8 +59,7 @@ def iso_datetime(value: _dt.datetime | None) -> str | None:
 
 def printable(text: str, limit: int = 300) -> str:
     """One bounded line with no control characters: ids and server messages end up on terminals."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
-    return " ".join(cleaned.split())[:limit]
+    return line(text, limit)
 
 
 def normalise_gated(value: object) -> str | None:
@@ -245,7 +245,7 @@ def plain_data(value: Any) -> Any:
     return copy(value, 0)
 
 
-_RELATIONS = ("adapter", "merge", "quantized", "finetune")
+_RELATIONS = tuple(r.value for r in Relation.known())
 
 
 def _str_list(value: object) -> list[str]:
@@ -265,7 +265,7 @@ def derived_tags(card_data: Mapping[str, Any], siblings: Iterable[str] = ()) -> 
         if relation not in _RELATIONS:
             names = {name.rsplit("/", 1)[-1] for name in siblings}
             adapter = card_data.get("library_name") == "peft" or any(n.startswith("adapter_") for n in names)
-            relation = "adapter" if adapter else "finetune"
+            relation = Relation.ADAPTER if adapter else Relation.FINETUNE
         for base in bases:
             tags += [f"base_model:{base}", f"base_model:{relation}:{base}"]
     tags += [f"license:{lic.lower()}" for lic in _str_list(card_data.get("license"))]

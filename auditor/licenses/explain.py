@@ -13,20 +13,26 @@ from auditor.errors import UsageError
 from auditor.licenses.entry import CATEGORIES, LicenseEntry
 from auditor.licenses.knowledge import KnowledgeBase
 from auditor.licenses.rights import RIGHTS
-from auditor.models import Commercial, HubModel, LicenseResolution, Severity
+from auditor.models import Commercial, EvidenceSource, HubModel, LicenseResolution, Severity
 
 WIDTH = 100
 _LABEL = 16
 
 # Which evidence decides, in the order resolve weighs it.
-_PRECEDENCE = ("card.license", "tag", "card.license_name", "license_file", "card.license_link")
+_PRECEDENCE = (
+    EvidenceSource.CARD_LICENSE,
+    EvidenceSource.TAG,
+    EvidenceSource.CARD_LICENSE_NAME,
+    EvidenceSource.LICENSE_FILE,
+    EvidenceSource.CARD_LICENSE_LINK,
+)
 _SOURCE_NAMES = {
-    "card.license": "the card's `license`",
-    "tag": "the Hub's license tag",
-    "card.license_name": "the card's `license_name`",
-    "card.license_link": "the card's `license_link`",
-    "license_file": "the license file",
-    "base_model": "base model",
+    EvidenceSource.CARD_LICENSE: "the card's `license`",
+    EvidenceSource.TAG: "the Hub's license tag",
+    EvidenceSource.CARD_LICENSE_NAME: "the card's `license_name`",
+    EvidenceSource.CARD_LICENSE_LINK: "the card's `license_link`",
+    EvidenceSource.LICENSE_FILE: "the license file",
+    EvidenceSource.BASE_MODEL: "base model",
 }
 
 
@@ -156,7 +162,11 @@ def _why(resolution: LicenseResolution) -> str:
         return "identified from the evidence below"
     decided = _SOURCE_NAMES.get(ordered[0], ordered[0])
     # the Hub derives its license tags from the card: they confirm nothing the card said
-    rest = [_SOURCE_NAMES.get(s, s) for s in ordered[1:] if not (s == "tag" and ordered[0] == "card.license")]
+    rest = [
+        _SOURCE_NAMES.get(s, s)
+        for s in ordered[1:]
+        if not (s == EvidenceSource.TAG and ordered[0] == EvidenceSource.CARD_LICENSE)
+    ]
     why = f"from {decided}" + (f", confirmed by {', '.join(rest)}" if rest else "")
     if resolution.expression is None:
         return f"only partly established: {', '.join(resolution.keys)} {why}; the rest is unknown (see findings)"

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 
 from auditor.licenses.text import describe_value, quote
-from auditor.models import Finding, HubModel, Severity
+from auditor.models import Finding, HubModel, Relation, Severity
 
-RELATIONS = ("adapter", "merge", "quantized", "finetune")
-UNKNOWN_RELATION = "unknown"
+RELATIONS = tuple(r.value for r in Relation.known())
+UNKNOWN_RELATION = Relation.UNKNOWN
 
 MAX_BASES = 16
 """Bases taken from one card; a merge of more is reported, the rest are not followed."""
@@ -38,7 +38,7 @@ class BaseRef:
     """A base model a card or the Hub names, and how this model derives from it."""
 
     repo_id: str
-    relation: str = UNKNOWN_RELATION  # adapter | merge | quantized | finetune | unknown
+    relation: Relation = Relation.UNKNOWN
 
 
 def cycle_error(chain: tuple[str, ...]) -> str:
@@ -104,7 +104,7 @@ def scan_bases(hub: HubModel) -> tuple[tuple[BaseRef, ...], tuple[Finding, ...]]
         if key in seen or key == own:
             continue
         relation = tag_relation.get(key) or relation_default or _inferred_relation(hub, len(unique))
-        seen[key] = BaseRef(name, relation)
+        seen[key] = BaseRef(name, Relation(relation))
     bases = tuple(seen.values())
     if len(bases) > MAX_BASES:
         findings.append(_invalid(f"{len(bases)} base models declared; only the first {MAX_BASES} are followed"))
@@ -112,17 +112,17 @@ def scan_bases(hub: HubModel) -> tuple[tuple[BaseRef, ...], tuple[Finding, ...]]
     return bases, tuple(findings)
 
 
-def _inferred_relation(hub: HubModel, count: int) -> str:
+def _inferred_relation(hub: HubModel, count: int) -> Relation:
     """What the Hub itself would infer when the card does not say: adapters ship adapter files, a
     model with several bases is a merge. Anything else stays unknown rather than guessed."""
     if any(name.rsplit("/", 1)[-1] in _ADAPTER_FILES for name in hub.siblings):
-        return "adapter"
+        return Relation.ADAPTER
     library = hub.card_data.get("library_name") if isinstance(hub.card_data, dict) else None
     if isinstance(library, str) and library.strip().lower() == "peft":
-        return "adapter"
+        return Relation.ADAPTER
     if count > 1:
-        return "merge"
-    return UNKNOWN_RELATION
+        return Relation.MERGE
+    return Relation.UNKNOWN
 
 
 def _problem(value: object, own_id: str) -> str | None:

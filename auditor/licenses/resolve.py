@@ -36,11 +36,13 @@ from auditor.licenses.text import MAX_ID_CHARS, describe_value, quote, slug
 from auditor.models import (
     Commercial,
     Evidence,
+    EvidenceSource,
     Finding,
     HubModel,
     LicenseFile,
     LicenseResolution,
     LineageLink,
+    Relation,
     Severity,
 )
 
@@ -110,7 +112,7 @@ class ResolvedBase:
     """
 
     repo_id: str
-    relation: str = UNKNOWN_RELATION
+    relation: Relation = Relation.UNKNOWN
     sha: str | None = None
     resolution: LicenseResolution | None = None
     error: str | None = None
@@ -124,13 +126,13 @@ class _Slot:
     """One license in the declared license: resolved to an entry, or a hole still to fill."""
 
     raw: str
-    source: str
+    source: EvidenceSource
     kind: str  # license | other | placeholder | unrecognised | invalid | ambiguous
     entry: LicenseEntry | None = None
     ident: str | None = None
     confidence: float = 0.0
     how: str = ""
-    filled_from: str | None = None  # the source that filled a hole
+    filled_from: EvidenceSource | None = None  # the source that filled a hole
     candidates: tuple[str, ...] = ()
 
     @property
@@ -172,7 +174,12 @@ class _Resolver:
     # ------------------------------------------------------------ helpers
 
     def add_evidence(
-        self, source: str, value: object, keys: tuple[str, ...] = (), detail: str | None = None, path: str | None = None
+        self,
+        source: EvidenceSource,
+        value: object,
+        keys: tuple[str, ...] = (),
+        detail: str | None = None,
+        path: str | None = None,
     ) -> None:
         if len(self.evidence) < MAX_EVIDENCE:
             shown = value if isinstance(value, str) else describe_value(value)
@@ -201,7 +208,7 @@ class _Resolver:
             return None, "matches several licenses", 0.0, tuple(e.key for e in matches)
         return None, "not recognised", 0.0, ()
 
-    def slot(self, value: object, source: str) -> _Slot:
+    def slot(self, value: object, source: EvidenceSource) -> _Slot:
         if not isinstance(value, str):
             return _Slot(describe_value(value), source, "invalid", how=f"{describe_value(value)}, not a license id")
         raw = quote(value)
@@ -218,14 +225,14 @@ class _Resolver:
         ident = self.kb.identifier_for_hub_id(value, entry)
         return _Slot(raw, source, "license", entry, ident, confidence, how)
 
-    def tree_from(self, value: object, source: str) -> _Tree:
+    def tree_from(self, value: object, source: EvidenceSource) -> _Tree:
         if isinstance(value, str) and spdx.looks_like_expression(value):
             node = spdx.parse_expression(value)
             if isinstance(node, spdx.Operation) or (isinstance(node, spdx.Symbol) and node.exception):
                 return self.tree_from_expression(node, source)
         return self.slot(value, source)
 
-    def tree_from_expression(self, node: spdx.Node, source: str) -> _Tree:
+    def tree_from_expression(self, node: spdx.Node, source: EvidenceSource) -> _Tree:
         if isinstance(node, spdx.Symbol):
             leaf = self.slot(node.name, source)
             if leaf.ident and node.exception:
@@ -322,7 +329,7 @@ class _Resolver:
         if isinstance(raw, (list, tuple)):
             items = list(raw)
             if not items:
-                self.add_evidence("card.license", "[]", detail="an empty list")
+                self.add_evidence(EvidenceSource.CARD_LICENSE, "[]", detail="an empty list")
                 return None, 0
             if len(items) > MAX_LIST_ITEMS:
                 self.find(
@@ -335,7 +342,7 @@ class _Resolver:
             group = _Group(spdx.AND)
             seen: set[str] = set()
             for item in items:
-                tree = self.tree_from(item, "card.license")
+                tree = self.tree_from(item, EvidenceSource.CARD_LICENSE)
                 marker = item.strip().casefold() if isinstance(item, str) else repr(item)
                 if marker in seen:
                     continue
@@ -345,7 +352,7 @@ class _Resolver:
             if len(group.items) == 1:
                 return group.items[0], 1
             return group, len(group.items)
-        tree = self.tree_from(raw, "card.license")
+        tree = self.tree_from(raw, EvidenceSource.CARD_LICENSE)
         self.evidence_for(tree)
         return tree, 1
 
@@ -360,11 +367,13 @@ class _Resolver:
             for t in self.hub.tags
             if isinstance(t, str) and t.startswith(_LICENSE_TAG) and t[len(_LICENSE_TAG) :].strip()
         )[:MAX_TAG_IDS]
-        slots = [self.slot(i, "tag") for i in ids]
+        slots = [self.slot(i, EvidenceSource.TAG) for i in ids]
         for s in slots:
             if s.kind == "license":
                 s.confidence = CONFIDENCE_TAG
-            self.add_evidence("tag", f"{_LICENSE_TAG}{s.raw}", (s.entry.key,) if s.entry else s.candidates, s.how)
+            self.add_evidence(
+                EvidenceSource.TAG, f"{_LICENSE_TAG}{s.raw}", (s.entry.key,) if s.entry else s.candidates, s.how
+            )
         return slots
 
     def license_name(self) -> tuple[list[LicenseEntry], str]:
@@ -372,7 +381,7 @@ class _Resolver:
         if raw is None:
             return [], ""
         if not isinstance(raw, str):
-            self.add_evidence("card.license_name", raw, detail=f"{describe_value(raw)}, not a name")
+            self.add_evidence(EvidenceSource.CARD_LICENSE_NAME, raw, detail=f"{describe_value(raw)}, not a name")
             return [], "invalid"
         entries = self.kb.match_name(raw)
         exact = self.kb.match_exact(raw)
@@ -381,7 +390,7 @@ class _Resolver:
             how = "matches several licenses"
         elif not entries:
             how = "not recognised"
-        self.add_evidence("card.license_name", raw, tuple(e.key for e in entries), how)
+        self.add_evidence(EvidenceSource.CARD_LICENSE_NAME, raw, tuple(e.key for e in entries), how)
         return entries, how
 
     def license_link(self) -> list[LicenseEntry]:
@@ -389,7 +398,7 @@ class _Resolver:
         if raw is None:
             return []
         if not isinstance(raw, str):
-            self.add_evidence("card.license_link", raw, detail=f"{describe_value(raw)}, not a link")
+            self.add_evidence(EvidenceSource.CARD_LICENSE_LINK, raw, detail=f"{describe_value(raw)}, not a link")
             return []
         entries = self.kb.match_url(raw)
         local = "://" not in raw and not raw.strip().lower().startswith("www.")
@@ -397,7 +406,7 @@ class _Resolver:
         how = f"known license URL; {where}" if entries else f"not a known license URL; {where}"
         if len(entries) > 1:
             how = f"URL of several licenses; {where}"
-        self.add_evidence("card.license_link", raw, tuple(e.key for e in entries), how)
+        self.add_evidence(EvidenceSource.CARD_LICENSE_LINK, raw, tuple(e.key for e in entries), how)
         return entries
 
     def license_files(self) -> list[tuple[LicenseFile, TextMatch]]:
@@ -410,14 +419,16 @@ class _Resolver:
             detail = match.describe()
             if _is_code_file(lf):
                 detail += "; a code license file, not read as the weights' license"
-            self.add_evidence("license_file", _first_line(lf.text), keys, detail, lf.path)
+            self.add_evidence(EvidenceSource.LICENSE_FILE, _first_line(lf.text), keys, detail, lf.path)
             out.append((lf, match))
         self.texts = out
         return out
 
     def file_problems(self) -> None:
         for problem in self.hub.file_problems:
-            self.add_evidence("license_file", problem.kind, detail=quote(problem.message), path=problem.path)
+            self.add_evidence(
+                EvidenceSource.LICENSE_FILE, problem.kind, detail=quote(problem.message), path=problem.path
+            )
             path = quote(problem.path, 120)
             # A file that does not exist hides no terms (a broken link is worth a note); one we could
             # not read (gated, too large, failing) may hold restrictions, so a person must look.
@@ -444,15 +455,15 @@ class _Resolver:
         if len(name_entries) == 1:
             e = name_entries[0]
             conf = CONFIDENCE_NAME if name_how == "known alias" else CONFIDENCE_PATTERN
-            return self.filled(e, "card.license_name", conf, "license_name")
+            return self.filled(e, EvidenceSource.CARD_LICENSE_NAME, conf, "license_name")
         if text_keys:
             slots: list[_Slot | _Group] = [self.from_text(key) for key in text_keys]
             return slots[0] if len(slots) == 1 else _Group(spdx.AND, slots)
         if len(link_entries) == 1:
-            return self.filled(link_entries[0], "card.license_link", CONFIDENCE_LINK, "license_link")
+            return self.filled(link_entries[0], EvidenceSource.CARD_LICENSE_LINK, CONFIDENCE_LINK, "license_link")
         return None
 
-    def filled(self, entry: LicenseEntry, source: str, confidence: float, how: str) -> _Slot:
+    def filled(self, entry: LicenseEntry, source: EvidenceSource, confidence: float, how: str) -> _Slot:
         return _Slot(entry.key, source, "license", entry, spdx.identifier(entry), confidence, how)
 
     def from_text(self, key: str, slot: _Slot | None = None) -> _Slot:
@@ -463,8 +474,13 @@ class _Resolver:
         if match is not None and match.variant:
             ident = self.kb.identifier_for_hub_id(match.variant, entry)
         if slot is None:
-            return _Slot(key, "license_file", "license", entry, ident, confidence, "license file text")
-        slot.entry, slot.ident, slot.confidence, slot.filled_from = entry, ident, confidence, "license_file"
+            return _Slot(key, EvidenceSource.LICENSE_FILE, "license", entry, ident, confidence, "license file text")
+        slot.entry, slot.ident, slot.confidence, slot.filled_from = (
+            entry,
+            ident,
+            confidence,
+            EvidenceSource.LICENSE_FILE,
+        )
         return slot
 
     def _text_match_for(self, key: str) -> TextMatch | None:
@@ -494,18 +510,18 @@ class _Resolver:
             if name_pick is not None and hole.kind == "other":
                 conf = CONFIDENCE_NAME if name_how == "known alias" else CONFIDENCE_PATTERN
                 hole.entry, hole.ident, hole.confidence = name_pick, spdx.identifier(name_pick), conf
-                hole.filled_from = "card.license_name"
+                hole.filled_from = EvidenceSource.CARD_LICENSE_NAME
                 name_pick = None
             elif texts:
                 self.from_text(texts.pop(0), hole)
             elif name_pick is not None:
                 hole.entry, hole.ident, hole.confidence = name_pick, spdx.identifier(name_pick), CONFIDENCE_PATTERN
-                hole.filled_from = "card.license_name"
+                hole.filled_from = EvidenceSource.CARD_LICENSE_NAME
                 name_pick = None
             elif len(link_entries) == 1:
                 entry = link_entries[0]
                 hole.entry, hole.ident, hole.confidence = entry, spdx.identifier(entry), CONFIDENCE_LINK
-                hole.filled_from = "card.license_link"
+                hole.filled_from = EvidenceSource.CARD_LICENSE_LINK
                 link_entries = []
             elif hole.kind == "other" and name_how == "not recognised":
                 # Name the license the card declares, as SPDX does for licenses off its list; its terms stay
@@ -526,13 +542,13 @@ class _Resolver:
             key = s.entry.key
             boost = 0.0
             origin = s.filled_from or s.source
-            if origin != "license_file" and any(
+            if origin != EvidenceSource.LICENSE_FILE and any(
                 m.key == key and not m.modified and not _is_code_file(lf) for lf, m in texts
             ):
                 boost += BOOST_TEXT
-            if origin != "card.license_link" and any(e.key == key for e in link_entries):
+            if origin != EvidenceSource.CARD_LICENSE_LINK and any(e.key == key for e in link_entries):
                 boost += BOOST_LINK
-            if origin != "card.license_name" and len(name_entries) == 1 and name_entries[0].key == key:
+            if origin != EvidenceSource.CARD_LICENSE_NAME and len(name_entries) == 1 and name_entries[0].key == key:
                 boost += BOOST_NAME
             s.confidence = min(CONFIDENCE_MAX, s.confidence + boost)
 
@@ -572,7 +588,10 @@ class _Resolver:
                     odd,
                     fix,
                 )
-        used_name = any(s.filled_from == "card.license_name" or s.source == "card.license_name" for s in slots)
+        used_name = any(
+            s.filled_from == EvidenceSource.CARD_LICENSE_NAME or s.source == EvidenceSource.CARD_LICENSE_NAME
+            for s in slots
+        )
         if len(name_entries) == 1 and not used_name and name_entries[0].key not in gov:
             key = name_entries[0].key
             self.conflict(f"the card declares {said} but its license_name names {key}", [key], fix)
@@ -650,7 +669,7 @@ class _Resolver:
         for s in slots:
             filled = s.filled_from is not None
             via = f"; identified from {s.filled_from} as {s.entry.key}" if filled and s.entry else ""
-            if s.kind == "other" and s.source != "license_file":
+            if s.kind == "other" and s.source != EvidenceSource.LICENSE_FILE:
                 if not filled:
                     self.find(
                         RULE_OTHER_UNNAMED,
@@ -659,7 +678,7 @@ class _Resolver:
                         "(no recognised license_name, license file or link)",
                         "Add license_name and a LICENSE file to the repo, or read the terms and waive.",
                     )
-                elif s.filled_from != "card.license_name":
+                elif s.filled_from != EvidenceSource.CARD_LICENSE_NAME:
                     self.find(
                         RULE_OTHER_UNNAMED,
                         Severity.INFO if s.confidence >= CONFIDENCE_NAME else Severity.WARNING,
@@ -690,7 +709,10 @@ class _Resolver:
                     "Use the exact Hub id or license name (see `auditor licenses`).",
                 )
         raw_name = self.card.get("license_name")
-        name_used = any(s.filled_from == "card.license_name" or s.source == "card.license_name" for s in slots)
+        name_used = any(
+            s.filled_from == EvidenceSource.CARD_LICENSE_NAME or s.source == EvidenceSource.CARD_LICENSE_NAME
+            for s in slots
+        )
         if isinstance(raw_name, str) and not name_used and not self.kb.match_name(raw_name):
             resolved = bool(slots) and all(s.resolved for s in slots)
             self.find(
@@ -701,7 +723,11 @@ class _Resolver:
                 "rules/licenses.yaml with its terms.",
             )
         if isinstance(tree, _Group) and len({s.raw.casefold() for s in slots}) > 1:
-            if list_size > 1 and tree.operator == spdx.AND and all(s.source != "license_file" for s in slots):
+            if (
+                list_size > 1
+                and tree.operator == spdx.AND
+                and all(s.source != EvidenceSource.LICENSE_FILE for s in slots)
+            ):
                 names = ", ".join(repr(s.raw) for s in slots)
                 self.find(
                     RULE_MULTIPLE,
@@ -711,7 +737,7 @@ class _Resolver:
                     "Confirm which license covers what (weights, code, data); if they are alternatives, "
                     "the card should say so with an SPDX OR expression.",
                 )
-            elif any(s.source == "license_file" for s in slots):
+            elif any(s.source == EvidenceSource.LICENSE_FILE for s in slots):
                 self.find(
                     RULE_MULTIPLE,
                     Severity.ERROR,
@@ -767,14 +793,16 @@ class _Resolver:
             )
             if res is None:
                 effective = _most_restrictive(effective, Commercial.UNKNOWN)
-                self.add_evidence("base_model", ref.repo_id, detail=f"{relation}; not resolved: {quote(error)}")
+                self.add_evidence(
+                    EvidenceSource.BASE_MODEL, ref.repo_id, detail=f"{relation}; not resolved: {quote(error)}"
+                )
                 self.base_unresolved(ref.repo_id, str(error))
                 continue
             links.extend(replace(link, depth=link.depth + 1) for link in res.lineage)
             inherited.extend(res.all_keys)
             effective = _most_restrictive(effective, res.commercial)
             self.add_evidence(
-                "base_model",
+                EvidenceSource.BASE_MODEL,
                 ref.repo_id,
                 res.all_keys,
                 f"{relation}; {res.expression or 'license not established'} ({res.commercial.value})",
@@ -957,9 +985,9 @@ def _said(slots: list[_Slot]) -> str:
     return " and ".join(dict.fromkeys(parts)) if parts else "no known license"
 
 
-def _source_text(source: str) -> str:
+def _source_text(source: EvidenceSource) -> str:
     return {
-        "card.license": "the card's license",
-        "tag": "the Hub tag license:",
-        "card.license_name": "license_name",
+        EvidenceSource.CARD_LICENSE: "the card's license",
+        EvidenceSource.TAG: "the Hub tag license:",
+        EvidenceSource.CARD_LICENSE_NAME: "license_name",
     }.get(source, source)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from auditor.escape import line
+
 MAX_QUOTED_CHARS = 200
 """Untrusted text quoted in evidence or messages is cut to this many characters."""
 
@@ -16,7 +18,6 @@ MAX_ID_CHARS = 256
 """A license id or name longer than this is not one: it is matched as unrecognised, never regex-searched."""
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
 
 
@@ -29,12 +30,7 @@ def slug(value: str) -> str:
 
 def quote(value: object, limit: int = MAX_QUOTED_CHARS) -> str:
     """Untrusted text made safe to store and show: one line, no control characters, capped."""
-    text = value if isinstance(value, str) else repr(value)
-    text = _CONTROL.sub(" ", text[: limit * 4])
-    text = _SPACE.sub(" ", text).strip()
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return text
+    return line(value, limit)
 
 
 def describe_value(value: object) -> str:

@@ -11,7 +11,17 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+from auditor.escape import line
 from auditor.licenses.entry import LicenseEntry, Obligation
+from auditor.licenses.resolve import (
+    RULE_BASE_UNRESOLVED,
+    RULE_CONFLICT,
+    RULE_CONFLICT_WITH_BASE,
+    RULE_NO_LICENSE,
+    RULE_OTHER_UNNAMED,
+    RULE_PLACEHOLDER,
+    RULE_UNRECOGNISED,
+)
 from auditor.models import (
     Commercial,
     FetchError,
@@ -32,13 +42,13 @@ from auditor.policy.territories import overlap
 # Resolution findings (from licenses/) and the metadata rule that decides what they mean here.
 # Findings not listed keep the meaning of their severity: error means needs-review at least.
 RESOLUTION_RULES = {
-    "no-license": "missing_license",
-    "license-placeholder": "missing_license",
-    "license-other-unnamed": "unresolved_other",
-    "license-unrecognised": "unresolved_other",
-    "license-conflict": "license_conflict",
-    "license-conflict-with-base": "base_model_conflict",
-    "base-unresolved": "unresolvable_lineage",
+    RULE_NO_LICENSE: "missing_license",
+    RULE_PLACEHOLDER: "missing_license",
+    RULE_OTHER_UNNAMED: "unresolved_other",
+    RULE_UNRECOGNISED: "unresolved_other",
+    RULE_CONFLICT: "license_conflict",
+    RULE_CONFLICT_WITH_BASE: "base_model_conflict",
+    RULE_BASE_UNRESOLVED: "unresolvable_lineage",
 }
 
 FETCH_FIXES = {
@@ -56,7 +66,6 @@ FETCH_FIXES = {
 }
 
 _PINNED = re.compile(r"^[0-9a-fA-F]{7,40}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 MAX_TEXT = 160
 
 _SEVERITY = {
@@ -77,8 +86,7 @@ _STATUS_SEVERITY = {
 
 def clip(text: str, limit: int = MAX_TEXT) -> str:
     """Untrusted text made safe for a one-line message: no control characters, bounded length."""
-    text = " ".join(_CONTROL.sub(" ", text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return line(text, limit)
 
 
 def resolve_use(policy: Policy, use: str | None) -> str:

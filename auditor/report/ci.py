@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, Protocol
 
+from auditor.escape import github_data, github_property, markdown, printable
 from auditor.models import AuditReport, ModelResult, Origin, Severity, Status, fails_gate, needs_attention
 from auditor.report.base import FAIL_ON, Option, resolve_options
-from auditor.report.text import markdown_text, printable
 
 Places = Mapping[tuple[str, str | None], Sequence[Origin]]
 
@@ -85,27 +85,19 @@ def summary_line(report: AuditReport, fail_on: Status, exit_zero: bool, notes: S
 # ---------------------------------------------------------------- GitHub workflow commands
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def github_annotation(
     level: str, message: str, *, file: str | None = None, line: int | None = None, title: str | None = None
 ) -> str:
     """One workflow command (`::error file=…,line=…,title=…::message`), escaped as GitHub requires."""
     properties = []
     if file:
-        properties.append(f"file={_escape_property(file)}")
+        properties.append(f"file={github_property(file)}")
         if line:
             properties.append(f"line={line}")
     if title:
-        properties.append(f"title={_escape_property(title)}")
+        properties.append(f"title={github_property(title)}")
     head = f"::{level} {','.join(properties)}" if properties else f"::{level}"
-    return f"{head}::{_escape_data(message)}"
+    return f"{head}::{github_data(message)}"
 
 
 def workspace_path(path: str, workspace: str | None) -> str:
@@ -188,7 +180,7 @@ class StepSummaryRenderer:
         fail_on: Status = opts["fail_on"]
         failed = any(failing(r, fail_on) for r in report.results)
         summary = opts["summary"] or summary_line(report, fail_on, False, ())
-        lines = [f"### auditor check: {'failed' if failed else 'passed'}", "", markdown_text(summary, limit=1000), ""]
+        lines = [f"### auditor check: {'failed' if failed else 'passed'}", "", markdown(summary, limit=1000), ""]
         rows = attention_rows(report, fail_on)
         if rows:
             lines += ["| | Verdict | Model | Where | Why |", "|---|---|---|---|---|"]
@@ -196,8 +188,8 @@ class StepSummaryRenderer:
                 where = locations(result, opts["places"])
                 lines.append(
                     f"| {'FAIL' if failing(result, fail_on) else 'WARN'} | {result.verdict.status.value} "
-                    f"| {markdown_text(result.ref, limit=120)} | "
-                    f"{markdown_text(where[0]) if where else 'command line'} | {markdown_text(result.verdict.reason)} |"
+                    f"| {markdown(result.ref, limit=120)} | "
+                    f"{markdown(where[0]) if where else 'command line'} | {markdown(result.verdict.reason)} |"
                 )
             lines.append("")
         return "\n".join(lines) + "\n"

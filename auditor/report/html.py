@@ -12,57 +12,27 @@ name fails the render instead of leaving a blank in a legal document:
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
+from auditor.escape import markdown, markdown_fence, printable
 from auditor.models import AuditReport
 from auditor.report.base import Option, resolve_options
-from auditor.report.text import printable
 from auditor.report.view import Block, report_view
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
-# Characters that start Markdown syntax anywhere in a line: emphasis, code, links/images (`[`), raw
-# HTML (`<`, entities), table cells (`|`), strikethrough, math (`$`), headings, email autolinks (`@`).
-_MD_ALWAYS = frozenset("\\`*_[]|~$#@")
-_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-# Autolinkers (GFM's extension, linkify) find `scheme:`, `//host`, `www.` and bare `host.tld`:
-# a backslash in front of the `:`, the second `/` or the `.` leaves the text readable but unlinkable.
-_MD_AUTOLINK = (
-    (re.compile(r"(?<=[A-Za-z]):"), r"\\:"),
-    (re.compile(r"/(?=/)"), r"/\\"),
-    (re.compile(r"(?<=[A-Za-z0-9])\.(?=[A-Za-z])"), r"\\."),
-)
-_MD_BLOCK_START = re.compile(r"^(?:(\d{1,9})([.)])(?=\s|$)|([-+=])(?=\s|$|=))")
-
 
 def md_escape(text: str) -> str:
-    """One line of untrusted text as literal Markdown (GFM, CommonMark) text: no link, image, HTML,
-    emphasis, table cell or block structure can come out of it."""
-    out = []
-    for ch in printable(text).strip():
-        if ch in _MD_ENTITIES:
-            out.append(_MD_ENTITIES[ch])
-        elif ch in _MD_ALWAYS:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    escaped = "".join(out)
-    for pattern, replacement in _MD_AUTOLINK:
-        escaped = pattern.sub(replacement, escaped)
-    # A value that opens a line (a list item's text) must not start a nested list or a heading underline.
-    return _MD_BLOCK_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped)
+    """One line of untrusted text as literal Markdown (see `auditor.escape.markdown`)."""
+    return markdown(text)
 
 
 def md_fence(text: str) -> Markup:
     """Multi-line untrusted text in a fenced code block nothing inside can close."""
-    body = printable(text, multiline=True).rstrip("\n")
-    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return Markup(f"{fence}text\n{body}\n{fence}")  # noqa: S704 - inert inside a fence it cannot close
+    return Markup(markdown_fence(text))  # noqa: S704 - inert inside a fence it cannot close
 
 
 def _html_finalize(value: Any) -> Any:

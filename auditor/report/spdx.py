@@ -28,7 +28,7 @@ from spdx_tools.spdx.model.spdx_none import SpdxNone
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
-from auditor.models import AuditReport, LineageLink, ModelResult
+from auditor.models import AuditReport, EvidenceSource, LineageLink, ModelResult, Relation
 from auditor.report.base import Option, resolve_options
 from auditor.report.document import content_digest
 from auditor.report.text import file_url, printable, repo_url, valid_repo_id, valid_sha
@@ -40,7 +40,7 @@ _LICENSEREF_RE = re.compile(r"^LicenseRef-[\da-zA-Z.-]+$")
 _SPDX_TOKEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+-]*$")
 _TOKEN_RE = re.compile(r"(\s+|\(|\))")
 _OPERATORS = {"AND", "OR", "WITH"}
-_RELATIONS = {"quantized": RelationshipType.VARIANT_OF}  # everything else derives from its base
+_RELATIONS = {Relation.QUANTIZED: RelationshipType.VARIANT_OF}  # everything else derives from its base
 
 
 def _slug(text: str, limit: int = 80) -> str:
@@ -168,7 +168,7 @@ def _license_texts(result: ModelResult) -> list[tuple[str, str]]:
 
 def _card_license_name(result: ModelResult) -> str | None:
     for ev in result.resolution.evidence if result.resolution else ():
-        if ev.source == "card.license_name" and ev.value.strip():
+        if ev.source == EvidenceSource.CARD_LICENSE_NAME and ev.value.strip():
             return printable(ev.value, limit=200)
     return None
 
