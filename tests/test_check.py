@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
-from auditor.report.ci import github_annotation
 from auditor.escape import markdown as markdown_text
+from auditor.report.ci import github_annotation
 from tests.conftest import MakeHub
 from tests.hubstandin import HubStandIn, write_repo
 
