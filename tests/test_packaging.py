@@ -39,3 +39,10 @@ def test_wheel_ships_rules_and_templates(wheel: zipfile.ZipFile) -> None:
 def test_wheel_declares_console_script(wheel: zipfile.ZipFile) -> None:
     (entry_points,) = [n for n in wheel.namelist() if n.endswith("entry_points.txt")]
     assert "auditor = auditor.cli:main" in wheel.read(entry_points).decode()
+
+
+def test_wheel_ships_every_package(wheel: zipfile.ZipFile) -> None:
+    """A package missing from pyproject's list installs an `auditor` that fails on import."""
+    names = set(wheel.namelist())
+    for init in sorted((ROOT / "auditor").rglob("__init__.py")):
+        assert init.relative_to(ROOT).as_posix() in names, init
