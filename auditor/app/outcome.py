@@ -12,8 +12,9 @@ def unavailable_reason(report: AuditReport) -> str | None:
     """Why the run could not happen at all (exit 3), or None: a refused token, or no model reachable."""
     errors = [r.fetch_error for r in report.results if r.fetch_error is not None]
     for error in errors:
-        if error.kind is FetchErrorKind.AUTH:
-            return f"the Hub refused the token: {error.message}"
+        if error.kind is FetchErrorKind.AUTH:  # the hub layer's message may already say so: say it once
+            prefix = "the Hub refused the token"
+            return error.message if error.message.startswith(prefix) else f"{prefix}: {error.message}"
     if report.results and len(errors) == len(report.results) and all(e.kind in _UNREACHABLE for e in errors):
         return f"the Hub could not be reached for any model: {errors[0].message}"
     return None

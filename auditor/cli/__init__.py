@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import click
 
@@ -22,22 +23,45 @@ from auditor.cli.licenses import licenses_command
 from auditor.cli.lock import lock_command
 from auditor.cli.policy import policy_group
 from auditor.cli.scan import scan_command
-from auditor.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, AuditorError
+from auditor.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, AuditorError, did_you_mean
+
+
+class _Group(click.Group):
+    """A group that suggests the nearest command for a typo (`auditor scna` -> did you mean 'scan'?)."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            ctx.fail(f"No such command {name!r}{did_you_mean(name, list(self.commands))}.")
+        return super().resolve_command(ctx, args)
 
 
 @click.group(
+    cls=_Group,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Start with: auditor scan --hub-dir examples/hub -r examples/models.txt",
 )
-@click.version_option(__version__, "--version", prog_name="auditor")
-def cli() -> None:
+@click.version_option(__version__, "-V", "--version", prog_name="auditor")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Is this Hugging Face model cleared for commercial use, under which obligations, and why?
 
     auditor fetches each model's card, tags and license files from the Hub (pinned to a commit
     sha), resolves the license that really governs it (license files, license_name, base-model
     lineage), checks it against your company's policy for the intended use, and reports a verdict:
     approved, approved-with-obligations, needs-review, blocked or error.
+
+    Settings come from flags, then AUDITOR_* environment variables, then [tool.auditor] in the
+    nearest pyproject.toml, then the policy's defaults; -v shows where each came from.
     """
+    from auditor.cli.config import load_config
+
+    config = load_config(cli, Path.cwd())
+    ctx.meta["auditor.config"] = config
+    if config is not None:
+        ctx.default_map = config.default_map
 
 
 for _command in (

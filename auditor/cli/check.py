@@ -13,6 +13,7 @@ from auditor.app import Settings, check
 from auditor.cli.common import (
     EPILOG_EXIT,
     EXIT_ZERO,
+    OUTPUT,
     STATS,
     discover_options,
     echo_err,
@@ -22,8 +23,13 @@ from auditor.cli.common import (
     hub_options,
     hub_settings,
     inputs_of,
+    lock_file_option,
     model_options,
+    note,
+    output_options,
+    parse_formats,
     policy_options,
+    show_settings,
     warn,
     write_outputs,
 )
@@ -34,24 +40,41 @@ from auditor.models import Status
 @click.command("check", epilog=EPILOG_EXIT)
 @model_options
 @discover_options
-@click.option(
-    "--lock",
-    "lock_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="Fail on license drift against FILE (written by `auditor lock`), on models not in it, and on locked "
+@lock_file_option(
+    "Fail on license drift against FILE (written by `auditor lock`), on models not in it, and on locked "
     "commits that are gone. With no models given, checks the models FILE lists.",
+    None,
 )
 @policy_options
 @fail_on_option(Status.NEEDS_REVIEW)
 @EXIT_ZERO
-@click.option("--sarif", "sarif_path", type=click.Path(dir_okay=False, path_type=Path), help="Write SARIF to FILE.")
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML to FILE.")
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    default="concise",
+    show_default=True,
+    help="What to print (or write with -o): concise lists the models that need attention; any `scan` format "
+    "(sarif, junit, json…) works, comma-separated with -o DIR.",
+)
+@OUTPUT
+@click.option(
+    "--sarif",
+    "sarif_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write SARIF to FILE (as -f sarif -o).",
+)
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write JUnit XML to FILE (as -f junit -o).",
+)
 @click.option(
     "--json",
     "json_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the full JSON report to FILE (keep it as the next run's --diff base).",
+    help="Write the full JSON report to FILE (as -f json -o; keep it as the next run's --diff base).",
 )
 @click.option(
     "--diff",
@@ -67,6 +90,7 @@ from auditor.models import Status
 )
 @STATS
 @hub_options
+@output_options
 @handle_errors
 def check_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts: Any) -> None:
     """The CI gate: audit the models in use and fail on anything that needs attention.
@@ -78,9 +102,11 @@ def check_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opt
     \b
     Examples:
       auditor check --discover .
-      auditor check --discover src/ --lock models.lock --sarif auditor.sarif
+      auditor check --discover src/ --lock-file models.lock -f sarif -o auditor.sarif
       auditor check -r models.txt --use saas --fail-on blocked
     """
+    show_settings(opts)
+    formats = parse_formats(opts["formats"])
     settings = Settings(
         inputs=inputs_of(model_ids, ref_files, opts),
         hub=hub_settings(opts),
@@ -112,16 +138,26 @@ def check_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opt
     for option, fmt in (("sarif_path", "sarif"), ("junit_path", "junit"), ("json_path", "json")):
         if opts.get(option) is not None:
             write_outputs(report, [fmt], opts[option], {"fail_on": fail_on})
+    output = opts.get("output")
+    to_file = output is not None and str(output) != "-"
+    if to_file:
+        write_outputs(report, formats, output, {"fail_on": fail_on, "places": places})
     if annotate:
         click.echo(
             render("github", report, fail_on=fail_on, unresolved=unresolved, places=places, workspace=workspace),
             nl=False,
         )
-    click.echo(render("concise", report, fail_on=fail_on, places=places), nl=False)
-    if result.diff is not None:
-        click.echo(result.diff)
     summary = summary_line(report, fail_on, settings.exit_zero, result.notes)
-    click.echo(summary)
+    if to_file or formats == ["concise"]:
+        click.echo(render("concise", report, fail_on=fail_on, places=places), nl=False)
+        if result.diff is not None:
+            click.echo(result.diff)
+        click.echo(summary)
+    else:  # another format on standard output: it alone goes there, the summary to stderr
+        write_outputs(report, formats, None, {"fail_on": fail_on, "places": places})
+        if result.diff is not None:
+            echo_err(result.diff)
+        note(summary)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if annotate and step_summary:
         text = render("github-summary", report, fail_on=fail_on, places=places, summary=summary)

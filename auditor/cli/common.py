@@ -20,7 +20,7 @@ from auditor.app.settings import (
     HubSettings,
     Inputs,
 )
-from auditor.errors import EXIT_INTERRUPTED, AuditorError, UsageError
+from auditor.errors import EXIT_INTERRUPTED, AuditorError, UsageError, did_you_mean
 from auditor.fileio import write_atomic
 from auditor.models import AuditReport, ModelResult, Status
 from auditor.report.text import printable
@@ -33,9 +33,133 @@ EPILOG_EXIT = (
     "2 bad usage, input or policy file; 3 the Hub could not be reached at all, or refused the token."
 )
 
+EPILOG_LOCK = (
+    "Exit codes: 0 every model locked; 1 some could not be fetched and were not locked; "
+    "2 bad usage or input file; 3 the Hub could not be reached at all, or refused the token."
+)
+
 
 def echo_err(message: str) -> None:
     click.echo(message, err=True)
+
+
+# ---------------------------------------------------------------- console: -q, -v, --color
+
+
+def _meta(key: str, default: Any = None) -> Any:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(key, default) if ctx is not None else default
+
+
+def _set_meta(key: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        ctx.meta[key] = value
+        return value
+
+    return callback
+
+
+def quiet() -> bool:
+    return bool(_meta("auditor.quiet", False))
+
+
+def verbose() -> bool:
+    return bool(_meta("auditor.verbose", False))
+
+
+def note(message: str) -> None:
+    """Information for the person at the terminal (what was written, counts): not shown with -q."""
+    if not quiet():
+        echo_err(message)
+
+
+def use_color(on_terminal: bool) -> bool:
+    """--color/--no-color when given; else colour on a terminal unless NO_COLOR is set (no-color.org)."""
+    forced = _meta("auditor.color")
+    if forced is not None:
+        return bool(forced)
+    return on_terminal and not os.environ.get("NO_COLOR")
+
+
+def output_options(func: F) -> F:
+    """-q/--quiet, -v/--verbose and --color/--no-color, as pip-audit and ruff spell them."""
+    return _stack(
+        func,
+        [
+            click.option(
+                "-q",
+                "--quiet",
+                is_flag=True,
+                expose_value=False,
+                callback=_set_meta("auditor.quiet"),
+                help="Only the results and errors: no progress, notes or warnings on stderr.",
+            ),
+            click.option(
+                "-v",
+                "--verbose",
+                is_flag=True,
+                expose_value=False,
+                callback=_set_meta("auditor.verbose"),
+                help="Also show each setting and where it came from (flag, environment, pyproject.toml, default).",
+            ),
+            click.option(
+                "--color/--no-color",
+                default=None,
+                expose_value=False,
+                callback=_set_meta("auditor.color"),
+                help="Colour the table. Default: on a terminal, unless NO_COLOR is set.",
+            ),
+        ],
+    )
+
+
+_SETTING_NAMES = (
+    "policy_path",
+    "use",
+    "fail_on",
+    "exit_zero",
+    "formats",
+    "fmt",
+    "output",
+    "lock_path",
+    "endpoint",
+    "hub_dir",
+    "snapshot",
+    "cache_dir",
+    "no_cache",
+    "offline",
+    "max_age",
+    "jobs",
+    "timeout",
+    "retries",
+    "discover_paths",
+    "discover_exclude",
+)
+
+
+def show_settings(opts: dict[str, Any]) -> None:
+    """With --verbose: every setting, its value and its source, on stderr."""
+    if not verbose():
+        return
+    from auditor.cli.config import describe_source
+
+    ctx = click.get_current_context()
+    config = ctx.find_root().meta.get("auditor.config")
+    for name in _SETTING_NAMES:
+        if name not in opts:
+            continue
+        value = opts[name]
+        shown = "(the policy's default_use)" if name == "use" and value is None else value
+        if isinstance(shown, (tuple, list)):
+            shown = ", ".join(str(v) for v in shown) or "(none)"
+        elif shown is None:
+            shown = "(not set)"
+        source = describe_source(ctx, name, config, os.environ)
+        flag = next((o for p in ctx.command.params if p.name == name for o in p.opts if o.startswith("--")), name)
+        echo_err(f"setting {flag.lstrip('-')} = {printable(shown, limit=200)}  [{source}]")
+    token_set = bool(opts.get("token")) or bool(os.environ.get("HF_TOKEN"))
+    if "token" in opts:
+        echo_err(f"setting token = {'(set, hidden)' if token_set else '(not set)'}")
 
 
 def _stack(func: F, options: Sequence[Callable[[F], F]]) -> F:
@@ -80,6 +204,7 @@ def hub_options(func: F) -> F:
             click.option(
                 "--cache-dir",
                 type=click.Path(file_okay=False, path_type=Path),
+                envvar="AUDITOR_CACHE_DIR",
                 help="On-disk cache of Hub answers, keyed by commit sha. Default: the user cache dir.",
             ),
             click.option("--no-cache", is_flag=True, help="Neither read nor write the on-disk cache."),
@@ -89,6 +214,7 @@ def hub_options(func: F) -> F:
             click.option(
                 "--max-age",
                 type=click.IntRange(min=0),
+                envvar="AUDITOR_MAX_AGE",
                 default=None,
                 show_default=str(DEFAULT_MAX_AGE),
                 metavar="SECONDS",
@@ -98,6 +224,7 @@ def hub_options(func: F) -> F:
                 "--jobs",
                 "-j",
                 type=click.IntRange(1, 64),
+                envvar="AUDITOR_JOBS",
                 default=DEFAULT_JOBS,
                 show_default=True,
                 help="Models fetched at once. Be polite: the Hub rate-limits per time window.",
@@ -105,6 +232,7 @@ def hub_options(func: F) -> F:
             click.option(
                 "--timeout",
                 type=click.FloatRange(min=0.1),
+                envvar="AUDITOR_TIMEOUT",
                 default=DEFAULT_TIMEOUT,
                 show_default=True,
                 help="Seconds per request.",
@@ -112,6 +240,7 @@ def hub_options(func: F) -> F:
             click.option(
                 "--retries",
                 type=click.IntRange(0, 10),
+                envvar="AUDITOR_RETRIES",
                 default=DEFAULT_RETRIES,
                 show_default=True,
                 help="Retries on 429, 5xx, timeouts and dropped connections (backoff with jitter, Retry-After).",
@@ -141,11 +270,13 @@ def policy_options(func: F) -> F:
                 "--policy",
                 "policy_path",
                 type=click.Path(dir_okay=False, path_type=Path),
+                envvar="AUDITOR_POLICY",
                 help="Company policy YAML. Default: the bundled rules/policy.yaml.",
             ),
             click.option(
                 "--use",
                 metavar="USE",
+                envvar="AUDITOR_USE",
                 help="Intended use the models are checked for (e.g. internal-research, commercial-product, saas). "
                 "Default: the policy's default_use.",
             ),
@@ -182,6 +313,7 @@ def fail_on_option(default: Status) -> Callable[[F], F]:
     return click.option(
         "--fail-on",
         type=click.Choice(STATUS_NAMES[1:]),
+        envvar="AUDITOR_FAIL_ON",
         default=default.value,
         show_default=True,
         help="Exit 1 when any model's verdict is at or above this level.",
@@ -193,6 +325,12 @@ EXIT_ZERO = click.option(
 )
 STATS = click.option("--stats", is_flag=True, help="Print request and cache counters to stderr.")
 NO_PROGRESS = click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+OUTPUT = click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write to FILE (or into DIR for several formats); `-o -` is standard output.",
+)
 
 
 # ---------------------------------------------------------------- settings from options
@@ -226,7 +364,22 @@ def inputs_of(model_ids: Sequence[str], ref_files: Sequence[Path], opts: dict[st
 
 def warn(message: str) -> None:
     """The application layer's warnings (unresolved references, unreadable files) go to stderr."""
-    echo_err(f"warning: {message}")
+    note(f"warning: {message}")
+
+
+def lock_file_option(help_text: str, default: Path | None) -> Callable[[F], F]:
+    """The lock file, spelt --lock-file on every command (--lock is kept as the older name)."""
+    return click.option(
+        "--lock-file",
+        "--lock",
+        "lock_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None if default is None else str(default),
+        show_default=default is not None,
+        metavar="FILE",
+        envvar="AUDITOR_LOCK_FILE",
+        help=help_text,
+    )
 
 
 # ---------------------------------------------------------------- progress
@@ -238,7 +391,7 @@ class ProgressBar:
     def __init__(self, enabled: bool) -> None:
         self.done = 0
         self.errors = 0
-        self.enabled = enabled and sys.stderr.isatty()
+        self.enabled = enabled and sys.stderr.isatty() and not quiet()
 
     def __call__(self, result: ModelResult, total: int) -> None:
         self.done += 1
@@ -267,7 +420,7 @@ def parse_formats(value: str) -> list[str]:
     known = available()
     for name in names:
         if name not in known:
-            raise UsageError(f"unknown format {name!r}; choose from {', '.join(known)}")
+            raise UsageError(f"unknown format {name!r}{did_you_mean(name, known)}; choose from {', '.join(known)}")
     if not names:
         raise UsageError("--format needs at least one format")
     return names
@@ -277,10 +430,12 @@ def write_outputs(report: AuditReport, formats: Sequence[str], output: Path | No
     """One format to stdout or a file; several formats into a directory, one file each."""
     from auditor.report import RENDERERS, render
 
+    if output is not None and str(output) == "-":
+        output = None  # `-o -`: standard output, as pip-audit and ruff take it
     if len(formats) > 1 and output is None:
         raise UsageError("several formats need -o DIR to write them into")
     on_terminal = output is None and sys.stdout.isatty()
-    color = on_terminal and "NO_COLOR" not in os.environ
+    color = use_color(on_terminal)
     if on_terminal:
         options = {**options, "width": shutil.get_terminal_size().columns}
     for name in formats:
@@ -289,7 +444,7 @@ def write_outputs(report: AuditReport, formats: Sequence[str], output: Path | No
             if isinstance(content, bytes):
                 sys.stdout.buffer.write(content)
             else:
-                click.echo(content, nl=not content.endswith("\n"))
+                click.echo(content, nl=not content.endswith("\n"), color=color)  # click strips ANSI off a tty
             continue
         target = output
         if len(formats) > 1 or output.is_dir():
@@ -298,7 +453,16 @@ def write_outputs(report: AuditReport, formats: Sequence[str], output: Path | No
             write_atomic(target, content)
         except OSError as exc:
             raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
-        echo_err(f"wrote {target}")
+        note(f"wrote {target}")
+
+
+def written_summary(report: AuditReport, fail_on: Status, exit_zero: bool, command: str) -> str:
+    """After writing a report to a file: how many models, how many failed, and whether the run passes."""
+    from auditor.models import fails_gate
+    from auditor.report.ci import summary_line
+
+    failing = sum(1 for r in report.results if fails_gate(r.verdict.status, fail_on))
+    return summary_line(report, fail_on, exit_zero, [f"{failing} failing"], command=command)
 
 
 def print_stats(report: AuditReport) -> None:
@@ -310,7 +474,7 @@ def finish(report: AuditReport, fail_on: Status, exit_zero: bool, *, stats: bool
     """Print what the run's end needs and exit with the application layer's code for it."""
     from auditor.app import exit_code
 
-    if stats:
+    if stats or verbose():
         print_stats(report)
     code = exit_code(report, fail_on, exit_zero)
     if code == EXIT_INTERRUPTED:

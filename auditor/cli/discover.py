@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from auditor.app import Inputs, discover
-from auditor.cli.common import echo_err, handle_errors, warn
-from auditor.errors import EXIT_FINDINGS
+from auditor.cli.common import handle_errors, note, output_options, warn
+from auditor.errors import EXIT_FINDINGS, UsageError
+from auditor.fileio import write_atomic
 
 
 @click.command("discover")
@@ -23,9 +24,12 @@ from auditor.errors import EXIT_FINDINGS
     show_default=True,
     help="list: a list file for `scan -r`, with `# file:line` comments; inventory: YAML to add uses and owners to.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE; `-o -` is standard output."
+)
 @click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB. Repeatable.")
 @click.option("--fail-on-unresolved", is_flag=True, help="Exit 1 when a model id is computed at run time.")
+@output_options
 @handle_errors
 def discover_command(
     paths: tuple[Path, ...], fmt: str, output: Path | None, exclude: tuple[str, ...], fail_on_unresolved: bool
@@ -47,14 +51,16 @@ def discover_command(
 
     found = discover(Inputs(discover_paths=paths, discover_exclude=exclude), warn=warn)
     text = RENDERERS[fmt](found)
-    if output is None:
+    if output is None or str(output) == "-":
         click.echo(text, nl=False)
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-        echo_err(f"wrote {output}")
+        try:
+            write_atomic(output, text)
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        note(f"wrote {output}")
     models = len(found.models())
-    echo_err(
+    note(
         f"found {models} model{'s' if models != 1 else ''} at {len(found.references)} places in "
         f"{found.files_scanned} files; {len(found.unresolved)} unresolved"
     )

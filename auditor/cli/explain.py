@@ -7,13 +7,14 @@ from typing import Any
 import click
 
 from auditor.app import Settings, explain
-from auditor.cli.common import handle_errors, hub_options, hub_settings, policy_options
+from auditor.cli.common import handle_errors, hub_options, hub_settings, output_options, policy_options, show_settings
 
 
 @click.command("explain")
 @click.argument("target", metavar="LICENSE|ORG/NAME[@REV]")
 @policy_options
 @hub_options
+@output_options
 @handle_errors
 def explain_command(target: str, **opts: Any) -> None:
     """Explain a license from the knowledge base, or walk through one model's verdict.
@@ -23,5 +24,6 @@ def explain_command(target: str, **opts: Any) -> None:
       auditor explain llama3.1          # what the Llama 3.1 license allows and requires
       auditor explain Qwen/Qwen-7B --use saas
     """
+    show_settings(opts)
     settings = Settings(hub=hub_settings(opts), policy_path=opts.get("policy_path"), use=opts.get("use"))
     click.echo("\n\n".join(explain(target, settings)))

@@ -11,7 +11,7 @@ import click
 from auditor.app import Settings, lock
 from auditor.app.settings import DEFAULT_LOCK_FILE
 from auditor.cli.common import (
-    EPILOG_EXIT,
+    EPILOG_LOCK,
     NO_PROGRESS,
     ProgressBar,
     discover_options,
@@ -20,27 +20,26 @@ from auditor.cli.common import (
     hub_options,
     hub_settings,
     inputs_of,
+    lock_file_option,
     model_options,
+    note,
+    output_options,
     policy_options,
     printable,
+    show_settings,
     warn,
 )
 from auditor.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
 
 
-@click.command("lock", epilog=EPILOG_EXIT)
+@click.command("lock", epilog=EPILOG_LOCK)
 @model_options
 @discover_options
 @policy_options
-@click.option(
-    "--lock-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=str(DEFAULT_LOCK_FILE),
-    show_default=True,
-    help="The lock file to write.",
-)
+@lock_file_option("The lock file to write.", DEFAULT_LOCK_FILE)
 @NO_PROGRESS
 @hub_options
+@output_options
 @handle_errors
 def lock_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts: Any) -> None:
     """Pin each model to its current commit, with its license, an evidence hash and its verdict.
@@ -55,12 +54,13 @@ def lock_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts
       auditor lock -r models.txt --lock-file ci/models.lock
       auditor lock                                 # re-pin what models.lock lists
     """
+    show_settings(opts)
     settings = Settings(
         inputs=inputs_of(model_ids, ref_files, opts),
         hub=hub_settings(opts),
         policy_path=opts.get("policy_path"),
         use=opts.get("use"),
-        lock_path=opts["lock_file"],
+        lock_path=opts["lock_path"],
     )
     bar = ProgressBar(enabled=not opts.get("no_progress"))
     try:
@@ -77,5 +77,5 @@ def lock_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts
     for skipped in built.skipped:
         message = skipped.fetch_error.message if skipped.fetch_error else skipped.verdict.reason
         echo_err(f"auditor: not locked: {skipped.ref}: {printable(message, limit=300)}")
-    echo_err(f"wrote {result.path} ({len(built.lock.entries)} models)")
+    note(f"wrote {result.path} ({len(built.lock.entries)} models)")
     sys.exit(EXIT_FINDINGS if built.skipped else EXIT_OK)

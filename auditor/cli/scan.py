@@ -12,6 +12,7 @@ from auditor.cli.common import (
     EPILOG_EXIT,
     EXIT_ZERO,
     NO_PROGRESS,
+    OUTPUT,
     STATS,
     ProgressBar,
     discover_options,
@@ -23,10 +24,14 @@ from auditor.cli.common import (
     hub_settings,
     inputs_of,
     model_options,
+    note,
+    output_options,
     parse_formats,
     policy_options,
+    show_settings,
     warn,
     write_outputs,
+    written_summary,
 )
 from auditor.models import Status
 
@@ -40,11 +45,11 @@ from auditor.models import Status
     "formats",
     default="table",
     show_default=True,
-    help="Output format(s), comma-separated: table, json, markdown, html, csv, spdx, cyclonedx, sarif, junit, notice.",
+    envvar="AUDITOR_FORMAT",
+    help="Output format(s), comma-separated: table, json, markdown, html, csv, spdx, cyclonedx, sarif, junit, notice, "
+    "github, github-summary, concise.",
 )
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), help="Write to FILE (or into DIR for several formats)."
-)
+@OUTPUT
 @fail_on_option(Status.BLOCKED)
 @EXIT_ZERO
 @STATS
@@ -59,6 +64,7 @@ from auditor.models import Status
     "new and removed models, changed verdicts and licenses.",
 )
 @hub_options
+@output_options
 @handle_errors
 def scan_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts: Any) -> None:
     """Audit models and print a verdict for each.
@@ -70,6 +76,7 @@ def scan_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts
       auditor scan -r inventory.yaml --format html,spdx,json -o reports/
       auditor scan --hub-dir examples/hub -r examples/models.txt
     """
+    show_settings(opts)
     formats = parse_formats(opts["formats"])
     settings = Settings(
         inputs=inputs_of(model_ids, ref_files, opts),
@@ -85,7 +92,10 @@ def scan_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts
         result = scan(settings, warn=warn, progress=bar)
     finally:
         bar.close()
-    write_outputs(result.report, formats, opts.get("output"), {"fail_on": settings.fail_on})
+    output = opts.get("output")
+    write_outputs(result.report, formats, output, {"fail_on": settings.fail_on})
+    if output is not None and str(output) != "-":
+        note(written_summary(result.report, settings.fail_on, settings.exit_zero, "scan"))
     if result.diff is not None:
         echo_err(result.diff)
     finish(result.report, settings.fail_on, settings.exit_zero, stats=bool(opts.get("stats")))

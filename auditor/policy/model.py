@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
 
-from auditor.errors import UsageError
+from auditor.errors import UsageError, did_you_mean
 from auditor.licenses.entry import LicenseEntry
 from auditor.models import PolicyInfo, Status, Waiver
 
@@ -153,5 +153,6 @@ class Policy:
         spec = self.uses.get(name)
         if spec is None:
             known = ", ".join(self.use_names) or "(none)"
-            raise UsageError(f"unknown use {name!r}; the policy {self.path} defines: {known}")
+            hint = did_you_mean(name, self.use_names)
+            raise UsageError(f"unknown use {name!r}{hint}; the policy {self.path} defines: {known}")
         return spec

@@ -67,7 +67,9 @@ def locations(result: ModelResult, places: Places | None) -> list[Origin]:
     return found
 
 
-def summary_line(report: AuditReport, fail_on: Status, exit_zero: bool, notes: Sequence[str]) -> str:
+def summary_line(
+    report: AuditReport, fail_on: Status, exit_zero: bool, notes: Sequence[str], command: str = "check"
+) -> str:
     """`auditor check: 3 models: 1 approved, 2 blocked; lock: no drift — FAILED (fail-on: blocked)`."""
     counts = report.summary
     parts = [f"{counts[s.value]} {s.value}" for s in Status if counts[s.value]]
@@ -76,7 +78,7 @@ def summary_line(report: AuditReport, fail_on: Status, exit_zero: bool, notes: S
     if failed and exit_zero:
         outcome += " (--exit-zero)"
     total = len(report.results)
-    text = f"auditor check: {total} model{'s' if total != 1 else ''}: {', '.join(parts) or 'none'}"
+    text = f"auditor {command}: {total} model{'s' if total != 1 else ''}: {', '.join(parts) or 'none'}"
     for item in notes:
         text += f"; {item}"
     return f"{text} — {outcome} (fail-on: {fail_on.value})"
