@@ -124,12 +124,16 @@ class LicenseFile:
     truncated: bool = False
 
 
+PDF_PROBLEM = "pdf"
+"""FileProblem.kind of a PDF license file: listed as evidence by its name, never fetched or parsed."""
+
+
 @dataclass(frozen=True)
 class FileProblem:
     """A license file that exists (or is named by the card) but could not be read."""
 
     path: str
-    kind: str  # gated | missing | too-large | error
+    kind: str  # gated | missing | too-large | error | pdf (listed, never parsed)
     message: str
 
 

@@ -18,13 +18,16 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 from auditor.escape import line
-from auditor.models import FileProblem, LicenseFile, Relation
+from auditor.models import PDF_PROBLEM, FileProblem, LicenseFile, Relation
 
 MAX_FILE_BYTES = 256 * 1024
 """Bytes of one license file or README kept; the head is enough to recognise a license."""
 
 MAX_LICENSE_FILES = 8
 """License files read per repo, so a repo listing hundreds of LICENSE-* files cannot flood the Hub."""
+
+MAX_LICENSE_NAME_CHARS = 200
+"""A longer file name is not taken for a license file (nor quoted back whole)."""
 
 MAX_CARD_NODES = 100_000
 """Values allowed in card data; YAML aliases can otherwise make a tiny card expand enormously."""
@@ -77,13 +80,37 @@ def normalise_gated(value: object) -> str | None:
     return "manual"
 
 
+_NAMED_LICENSE = re.compile(r"licen[cs]e|usage[-_ ]?policy|许可", re.IGNORECASE)
+"""Other names publishers give license files: MODEL_LICENSE, USAGE_POLICY, `Community License for
+Baichuan 2 Model.pdf`, `Baichuan 2模型社区许可协议.pdf`."""
+_LICENSE_SUFFIXES = ("", ".md", ".txt", ".rst", ".pdf")
+PDF_SUFFIX = ".pdf"
+
+
 def is_license_name(name: str) -> bool:
-    """Top-level LICENSE/LICENCE files in any case with any suffix (`LICENSE.md`, `License.txt`…)."""
-    return "/" not in name and name.upper().startswith(("LICENSE", "LICENCE"))
+    """Top-level LICENSE/LICENCE files in any case with any suffix (`LICENSE.md`, `License.txt`…), and
+    top-level text or PDF files whose name says license (MODEL_LICENSE, `Skywork Community License.pdf`)."""
+    if "/" in name or len(name) > MAX_LICENSE_NAME_CHARS:
+        return False
+    if name.upper().startswith(("LICENSE", "LICENCE")):
+        return True
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not suffix.isalnum() or len(suffix) > 4:  # `Yi-1.5 License` has no suffix
+        stem, suffix = name, ""
+    if suffix and f".{suffix.lower()}" not in _LICENSE_SUFFIXES:
+        return False  # license_utils.py, license.json: code and data, not license text
+    return bool(_NAMED_LICENSE.search(stem))
+
+
+def is_pdf(name: str) -> bool:
+    """A PDF license is named as evidence by its file name but never parsed."""
+    return name.lower().endswith(PDF_SUFFIX)
 
 
 def license_file_names(siblings: Iterable[str]) -> list[str]:
-    return sorted({name for name in siblings if is_license_name(name)})
+    """License files first by the usual name (LICENSE*), then the others, each group in name order."""
+    names = {name for name in siblings if is_license_name(name)}
+    return sorted(names, key=lambda n: (not n.upper().startswith(("LICENSE", "LICENCE")), is_pdf(n), n))
 
 
 def license_link_path(link: object, repo_id: str, extra_hosts: Iterable[str] = ()) -> str | None:
@@ -156,6 +183,9 @@ def wanted_files(
                 FileProblem(skipped, "error", f"not read: the repo has more than {MAX_LICENSE_FILES} license files")
             )
         names = names[:MAX_LICENSE_FILES]
+    for pdf in [n for n in names if is_pdf(n)]:
+        names.remove(pdf)
+        problems.append(FileProblem(pdf, PDF_PROBLEM, "a PDF license file: named by its file name, not read"))
     return names, problems
 
 

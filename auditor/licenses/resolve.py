@@ -34,6 +34,7 @@ from auditor.licenses.knowledge import KnowledgeBase
 from auditor.licenses.lineage import CYCLE_ERROR, DEPTH_CAP_ERROR, UNKNOWN_RELATION, BaseRef, scan_bases
 from auditor.licenses.text import MAX_ID_CHARS, describe_value, quote, slug
 from auditor.models import (
+    PDF_PROBLEM,
     Commercial,
     Evidence,
     EvidenceSource,
@@ -81,6 +82,8 @@ CONFIDENCE_TEXT_SIMILARITY = 0.80
 """Cap for a file recognised by similarity alone (scaled by the score)."""
 CONFIDENCE_LINK = 0.45
 """Only `license_link` points at a known license (the link itself is never fetched)."""
+CONFIDENCE_PDF_NAME = 0.45
+"""Only the file name of an unread PDF license names it (`Community License for Baichuan 2 Model.pdf`)."""
 BOOST_TEXT = 0.15
 """A license file that says the same as the metadata."""
 BOOST_LINK = 0.05
@@ -170,6 +173,7 @@ class _Resolver:
         self.conflict_keys: list[str] = []
         self.unsettled = 0  # conflicts and edited license texts: the governing terms are not established
         self.texts: list[tuple[LicenseFile, TextMatch]] = []
+        self.pdf_keys: dict[str, str] = {}
 
     # ------------------------------------------------------------ helpers
 
@@ -265,11 +269,13 @@ class _Resolver:
         name_entries, name_how = self.license_name()
         link_entries = self.license_link()
         texts = self.license_files()
+        pdf_keys = self.pdf_names()
         self.file_problems()
 
         slots = (tree.slots() if isinstance(tree, _Group) else [tree]) if tree is not None else []
         holes = [s for s in slots if not s.resolved]
         text_keys = _distinct(m.key for lf, m in texts if m.key is not None and not _is_code_file(lf))
+        text_keys = _distinct([*text_keys, *pdf_keys.values()])
 
         if tree is None:
             tree = self.undeclared_tree(name_entries, name_how, text_keys, link_entries)
@@ -280,6 +286,7 @@ class _Resolver:
         governing = _distinct(s.entry.key for s in slots if s.entry is not None)
         self.corroborate(slots, name_entries, link_entries, texts)
         self.cross_check(governing, slots, tag_slots, from_tags, name_entries, link_entries, texts)
+        self.cross_check_pdfs(governing, slots, pdf_keys)
         self.report_slots(slots, tree, list_size, texts)
 
         if tree is None and not any(f.severity is Severity.ERROR for f in self.findings) and not hub.file_problems:
@@ -424,8 +431,35 @@ class _Resolver:
         self.texts = out
         return out
 
+    def pdf_names(self) -> dict[str, str]:
+        """PDF license files (never parsed) whose file name is a known license's name: path -> key.
+        `Community License for Baichuan 2 Model.pdf` says which license it holds, not what it says."""
+        found: dict[str, str] = {}
+        for problem in self.hub.file_problems:
+            if problem.kind != PDF_PROBLEM:
+                continue
+            stem = problem.path.rsplit("/", 1)[-1][: -len(".pdf")]
+            entries = [e for e in self.kb.match_name(stem) if not self.kb.is_other(e) and not self.kb.is_placeholder(e)]
+            if len(entries) == 1:
+                found[problem.path] = entries[0].key
+        self.pdf_keys = found
+        return found
+
+    def has_text_version(self, pdf: str) -> bool:
+        """A readable license file with the PDF's name (`X.md` beside `X.pdf`) or the license its name names."""
+        stem = pdf.rsplit("/", 1)[-1][: -len(".pdf")].casefold()
+        key = self.pdf_keys.get(pdf)
+        return any(
+            lf.path.rsplit("/", 1)[-1].rsplit(".", 1)[0].casefold() == stem or (key is not None and m.key == key)
+            for lf, m in self.texts
+            if not lf.truncated
+        )
+
     def file_problems(self) -> None:
         for problem in self.hub.file_problems:
+            if problem.kind == PDF_PROBLEM:
+                self.pdf_problem(problem.path)
+                continue
             self.add_evidence(
                 EvidenceSource.LICENSE_FILE, problem.kind, detail=quote(problem.message), path=problem.path
             )
@@ -440,6 +474,35 @@ class _Resolver:
                 "as a waiver, or ask the publisher to fix the repo.",
                 subject=problem.path,
             )
+
+    def pdf_problem(self, pdf: str) -> None:
+        """A PDF is evidence by its name only: its terms are unread, so a person must read it unless the
+        repo also has it as text."""
+        key = self.pdf_keys.get(pdf)
+        how = "file name of a PDF license; not read" if key else "a PDF license file; not read"
+        self.add_evidence(EvidenceSource.LICENSE_FILE, pdf.rsplit("/", 1)[-1], (key,) if key else (), how, pdf)
+        text = self.has_text_version(pdf)
+        named = f" (named as {key})" if key else ""
+        tail = "; the repo has its text, which was read" if text else f"; its terms are unknown{named}"
+        self.find(
+            RULE_FILE_UNREADABLE,
+            Severity.INFO if text else Severity.ERROR,
+            f"license file {quote(pdf, 120)!r} is a PDF, which is not read{tail}",
+            None if text else "Read the PDF and record the outcome as a waiver, or ask the publisher for a text copy.",
+            subject=pdf,
+        )
+
+    def cross_check_pdfs(self, governing: list[str], slots: list[_Slot], pdf_keys: dict[str, str]) -> None:
+        """A PDF named as another license than the card declares is a conflict, as a text file would be."""
+        gov = set(governing)
+        for pdf, key in pdf_keys.items():
+            if governing and key not in gov:
+                name = self.kb[key].name
+                self.conflict(
+                    f"the card declares {_said(slots)} but {quote(pdf, 120)!r} is named as the {name} ({key})",
+                    [key],
+                    "Read the PDF and the card; ask the publisher to make them agree.",
+                )
 
     # ------------------------------------------------------------ deciding
 
@@ -469,7 +532,7 @@ class _Resolver:
     def from_text(self, key: str, slot: _Slot | None = None) -> _Slot:
         entry = self.kb[key]
         match = self._text_match_for(key)
-        confidence = _text_confidence(match)
+        confidence = _text_confidence(match) if match is not None else CONFIDENCE_PDF_NAME
         ident = spdx.identifier(entry)
         if match is not None and match.variant:
             ident = self.kb.identifier_for_hub_id(match.variant, entry)
