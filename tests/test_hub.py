@@ -342,7 +342,12 @@ def test_license_link_only_points_inside_the_repo() -> None:
     ):
         assert license_link_path(outside, repo) is None, outside
     assert all(is_license_name(n) for n in ("LICENSE", "license.md", "Licence.txt", "LICENSE-MODEL"))
-    others = ("MODEL_LICENSE", "USAGE_POLICY", "Community License for Baichuan 2 Model.md", "Baichuan 2模型社区许可协议.pdf")
+    others = (
+        "MODEL_LICENSE",
+        "USAGE_POLICY",
+        "Community License for Baichuan 2 Model.md",
+        "Baichuan 2模型许可协议.pdf",
+    )
     assert all(is_license_name(n) for n in others)
     assert not any(is_license_name(n) for n in ("docs/LICENSE", "NOTICE", "README.md", "MY_LICENSE.py", "x.json"))
 

@@ -99,6 +99,8 @@ MAX_TAG_IDS = 16
 MAX_EVIDENCE = 64
 
 CODE_LICENSE_FILE = re.compile(r"(?:^|[-_. ])code(?:[-_. ]|$)", re.IGNORECASE)
+USAGE_POLICY_FILE = re.compile(r"^(?:usage|use|acceptable[-_ ]?use)[-_ ]?policy", re.IGNORECASE)
+"""USAGE_POLICY (gpt-oss): rules of use beside the license, which add restrictions but never are the license."""
 """LICENSE-CODE, LICENSE_CODE.txt…: the code's license, which may differ from the weights' by design."""
 
 _LICENSE_TAG = "license:"
@@ -424,7 +426,17 @@ class _Resolver:
                 match = replace(match, partial=True)
             keys = (match.key,) if match.key else match.candidates if match.ambiguous else ()
             detail = match.describe()
-            if _is_code_file(lf):
+            if _is_usage_policy(lf):
+                detail += "; a usage policy beside the license, not read as the license"
+                if match.key is None:
+                    self.find(
+                        RULE_UNRECOGNISED,
+                        Severity.WARNING,
+                        f"{quote(lf.path, 120)} is a usage policy we do not recognise: it may restrict the model's use",
+                        "Read the usage policy and check the intended use against it.",
+                        subject=lf.path,
+                    )
+            elif _is_code_file(lf):
                 detail += "; a code license file, not read as the weights' license"
             self.add_evidence(EvidenceSource.LICENSE_FILE, _first_line(lf.text), keys, detail, lf.path)
             out.append((lf, match))
@@ -1022,8 +1034,13 @@ def _distinct(values: Any) -> list[str]:
 
 
 def _is_code_file(lf: LicenseFile) -> bool:
+    """Not the weights' license: a code license file (LICENSE-CODE) or a usage policy (USAGE_POLICY)."""
     name = lf.path.rsplit("/", 1)[-1]
-    return bool(CODE_LICENSE_FILE.search(name))
+    return bool(CODE_LICENSE_FILE.search(name)) or _is_usage_policy(lf)
+
+
+def _is_usage_policy(lf: LicenseFile) -> bool:
+    return bool(USAGE_POLICY_FILE.match(lf.path.rsplit("/", 1)[-1]))
 
 
 def _first_line(text: str) -> str:

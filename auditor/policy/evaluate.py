@@ -479,6 +479,17 @@ def _check_conditions(steps: _Steps, rules: Rules, company: Company, entry: Lice
             conditions.max_annual_revenue_usd,
             "usd",
         )
+    for fact, limit, unit in (
+        ("daily_active_users", conditions.max_daily_active_users, "daily active users"),
+        ("monthly_visits", conditions.max_monthly_visits, "monthly visits"),
+    ):
+        if limit is not None:  # no company fact answers these yet (issue 10 adds them): a person must check
+            steps.act(
+                rules.undeclared_fact,
+                "condition-fact-undeclared",
+                f"company.{fact} cannot be checked: {entry.name} allows commercial use only up to {limit:,} {unit}",
+                f"have legal confirm the company stays within {limit:,} {unit} and record it as a waiver",
+            )
     if conditions.registration_required:
         steps.act(
             rules.registration_required,
