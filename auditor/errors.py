@@ -29,6 +29,11 @@ class AuditorError(Exception):
     exit_code = EXIT_USAGE
 
 
+def error_lines(exc: AuditorError) -> list[str]:
+    """One `auditor: error:` line per mistake (a policy can carry several)."""
+    return [f"auditor: error: {line}" for line in (str(exc).splitlines() or [""])]
+
+
 class UsageError(AuditorError):
     """Bad command-line usage."""
 
@@ -46,6 +51,19 @@ class InputFileError(AuditorError):
 
 class PolicyError(InputFileError):
     """The policy file is invalid."""
+
+
+class PolicyErrors(PolicyError):
+    """Several mistakes in one policy file, each with its line: `policy check` reports them all."""
+
+    def __init__(self, errors: Sequence[PolicyError]) -> None:
+        self.errors = tuple(errors)  # in checking order: the first may be the cause of later ones
+        first = self.errors[0]
+        super().__init__(first.path, first.line, first.message)
+        self.args = ("\n".join(str(e) for e in self.errors),)
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
 
 
 class KnowledgeBaseError(InputFileError):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from auditor import __version__
+from auditor.errors import InputFileError, UsageError
 from auditor.hub.base import HubSource
 from auditor.licenses import KnowledgeBase, ResolvedBase, declared_bases, resolve
 from auditor.licenses.lineage import MAX_LINEAGE_DEPTH, cycle_error, depth_cap_error
@@ -94,6 +95,18 @@ class _Lineage:
         return result
 
 
+def _use_of(policy: Policy, ref: ModelRef, run_use: str) -> str:
+    """The model's own use (from an inventory) or the run's; an unknown one is an error at its line."""
+    if not ref.use:
+        return run_use
+    try:
+        return resolve_use(policy, ref.use)
+    except UsageError as exc:
+        if ref.origin is None:
+            raise
+        raise InputFileError(ref.origin.path, ref.origin.line, str(exc)) from None
+
+
 def _audit_one_safely(ref: ModelRef, *, use: str, **kwargs: object) -> ModelResult:
     """A bug in one model's evaluation becomes that model's `error` verdict, not a lost run."""
     try:
@@ -148,7 +161,7 @@ def run_audit(
 ) -> AuditReport:
     """Audit every reference; results keep the input order. Ctrl-C yields a report marked incomplete."""
     run_use = resolve_use(policy, settings.use)
-    uses = [resolve_use(policy, ref.use) if ref.use else run_use for ref in refs]  # bad uses fail up front
+    uses = [_use_of(policy, ref, run_use) for ref in refs]  # bad uses fail up front
     lineage = _Lineage(source, kb, settings.max_depth)
     results: list[ModelResult | None] = [None] * len(refs)
     complete = True

@@ -90,7 +90,7 @@ def discover_in(inputs: Inputs) -> tuple[Discovery | None, tuple[str, ...]]:
     if not inputs.discover_paths:
         return None, ()
     found = discover(inputs.discover_paths, exclude=inputs.discover_exclude)
-    warnings = [
+    warnings: list[str] = [
         f"{ref.where}: unresolved model reference ({ref.via}): {printable(ref.expression)}" for ref in found.unresolved
     ]
     warnings += [printable(message) for message in found.warnings]
@@ -103,12 +103,34 @@ def gather(inputs: Inputs, warn: Warn = _ignore) -> Gathered:
 
     refs = collect_refs(inputs.model_ids, inputs.ref_files)
     found, warnings = discover_in(inputs)
-    for message in warnings:
-        warn(message)
     if found is not None:
         listed = {(ref.repo_id, ref.revision) for ref in refs}
         refs += [ref for ref in to_model_refs(found) if (ref.repo_id, ref.revision) not in listed]
+    refs, repeated = once_each(refs)
+    warnings += repeated
+    for message in warnings:
+        warn(message)
     return Gathered(tuple(refs), found, warnings)
+
+
+def once_each(refs: Sequence[ModelRef]) -> tuple[list[ModelRef], tuple[str, ...]]:
+    """Each model (id, revision, use) audited once, at its first mention; a note for each one named again."""
+    first: dict[tuple[str, str | None, str | None], ModelRef] = {}
+    again: dict[tuple[str, str | None, str | None], list[ModelRef]] = {}
+    for ref in refs:
+        key = (ref.repo_id.casefold(), ref.revision, ref.use)
+        if key in first:
+            again.setdefault(key, []).append(ref)
+        else:
+            first[key] = ref
+    notes = []
+    for key, repeats in again.items():
+        ref = first[key]
+        places = [str(r.origin) if r.origin else "the command line" for r in (ref, *repeats)]
+        notes.append(
+            f"{ref} is named {len(places)} times ({', '.join(dict.fromkeys(places))}); audited once"
+        )
+    return list(first.values()), tuple(notes)
 
 
 def load_rules(settings: Settings) -> tuple[KnowledgeBase, Policy]:

@@ -23,7 +23,15 @@ from auditor.cli.licenses import licenses_command
 from auditor.cli.lock import lock_command
 from auditor.cli.policy import policy_group
 from auditor.cli.scan import scan_command
-from auditor.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, AuditorError, did_you_mean
+from auditor.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    AuditorError,
+    did_you_mean,
+    error_lines,
+)
 
 
 class _Group(click.Group):
@@ -91,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         exc.show()
         sys.exit(EXIT_USAGE if exc.exit_code == 2 else exc.exit_code)
     except AuditorError as exc:
-        echo_err(f"auditor: error: {exc}")
+        for line in error_lines(exc):
+            echo_err(line)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         echo_err("auditor: interrupted")

@@ -20,7 +20,7 @@ from auditor.app.settings import (
     HubSettings,
     Inputs,
 )
-from auditor.errors import EXIT_INTERRUPTED, AuditorError, UsageError, did_you_mean
+from auditor.errors import EXIT_INTERRUPTED, AuditorError, UsageError, did_you_mean, error_lines
 from auditor.fileio import write_atomic
 from auditor.models import AuditReport, ModelResult, Status
 from auditor.report.text import printable
@@ -488,7 +488,8 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except AuditorError as exc:
-            echo_err(f"auditor: error: {exc}")
+            for line in error_lines(exc):
+                echo_err(line)
             sys.exit(exc.exit_code)
 
     return wrapper  # type: ignore[return-value]

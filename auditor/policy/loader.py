@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import difflib
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -18,7 +19,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from auditor.errors import InputFileError, PolicyError
+from auditor.errors import InputFileError, PolicyError, PolicyErrors
 from auditor.licenses.entry import CATEGORIES, LicenseEntry
 from auditor.models import Waiver
 from auditor.policy.model import (
@@ -36,6 +37,7 @@ from auditor.resources import rules_file
 from auditor.yamlfile import MAX_FILE_BYTES, LinedDict, LinedList, parse_yaml
 
 T = TypeVar("T")
+D = TypeVar("D")
 
 USE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 # org/name as the Hub spells repo ids; a bare name is allowed for legacy repos without an org.
@@ -184,9 +186,20 @@ class _Reader:
     def __init__(self, path: str, kb: KnowledgeLookup) -> None:
         self.path = path
         self.kb = kb
+        self.errors: list[PolicyError] = []
 
     def fail(self, line: int | None, message: str) -> PolicyError:
         return PolicyError(self.path, line or None, message)
+
+    def attempt(self, read: Callable[[], T], fallback: D) -> T | D:
+        """`read()`, or `fallback` with its error kept for the end: every mistake is reported, not the first."""
+        try:
+            return read()
+        except PolicyErrors as exc:
+            self.errors.extend(exc.errors)
+        except PolicyError as exc:
+            self.errors.append(exc)
+        return fallback
 
     # ------------------------------------------------------------ generic readers
 
@@ -289,24 +302,47 @@ class _Reader:
         if doc is None:
             raise self.fail(None, "the policy file is empty")
         root = self.mapping(doc, "the policy", 1)
-        self.keys(root, TOP_KEYS, "the policy")
-        name = self.text(root, "name", "policy")
-        version = self.text(root, "version", "policy")
-        company = self.company(root["company"], root.line_of("company")) if "company" in root else Company()
+        # Each section and each use or waiver is checked on its own, so one run reports every mistake.
+        self.attempt(lambda: self.keys(root, TOP_KEYS, "the policy"), None)
+        name = self.attempt(lambda: self.text(root, "name", "policy"), None)
+        version = self.attempt(lambda: self.text(root, "version", "policy"), None)
+        company = (
+            self.attempt(lambda: self.company(root["company"], root.line_of("company")), Company())
+            if "company" in root
+            else Company()
+        )
         uses_node = self.mapping(self.required(root, "uses", "the policy"), "uses", root.line_of("uses"))
         if not uses_node:
             raise self.fail(root.line_of("uses"), "uses must define at least one intended use")
-        uses = {use: self.use(use, uses_node[use], uses_node.line_of(use)) for use in uses_node}
-        default_use = self.text(root, "default_use", "policy", required=True)
-        assert default_use is not None
-        if default_use not in uses:
-            raise self.fail(
-                root.line_of("default_use"),
-                f"default_use {default_use!r} is not one of the uses defined: {', '.join(uses)}"
-                + _suggest(default_use, uses),
+        uses: dict[str, UseSpec] = {}
+        for use_name in uses_node:
+            spec = self.attempt(
+                functools.partial(self.use, use_name, uses_node[use_name], uses_node.line_of(use_name)), None
             )
-        rules = self.rules(root["rules"], root.line_of("rules")) if "rules" in root else Rules()
-        waivers = self.waivers(root["waivers"], root.line_of("waivers"), uses) if "waivers" in root else ()
+            if spec is not None:
+                uses[use_name] = spec
+        default_use = self.attempt(lambda: self.text(root, "default_use", "policy", required=True), None)
+        if default_use is not None and default_use not in uses_node:
+            self.errors.append(
+                self.fail(
+                    root.line_of("default_use"),
+                    f"default_use {default_use!r} is not one of the uses defined: {', '.join(uses_node)}"
+                    + _suggest(default_use, uses_node),
+                )
+            )
+        rules = (
+            self.attempt(lambda: self.rules(root["rules"], root.line_of("rules")), Rules())
+            if "rules" in root
+            else Rules()
+        )
+        waivers = (
+            self.attempt(lambda: self.waivers(root["waivers"], root.line_of("waivers"), uses), ())
+            if "waivers" in root
+            else ()
+        )
+        if self.errors:
+            raise PolicyErrors(self.errors)
+        assert default_use is not None
         return Policy(
             path=self.path,
             sha256=sha256,
@@ -448,7 +484,11 @@ class _Reader:
             return ()
         if not isinstance(value, LinedList):
             raise self.fail(line, f"waivers must be a list of `- model: …` entries, not {_type_name(value)}")
-        return tuple(self.waiver(item, value.line_of(i), uses) for i, item in enumerate(value))
+        found = [
+            self.attempt(functools.partial(self.waiver, item, value.line_of(i), uses), None)
+            for i, item in enumerate(value)
+        ]
+        return tuple(w for w in found if w is not None)
 
     def waiver(self, value: Any, line: int, uses: Mapping[str, UseSpec]) -> Waiver:
         node = self.mapping(value, "each waiver", line)

@@ -23,7 +23,7 @@ _COLOURS = {
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
 
-_ID_MAX = 56
+_ID_LIMIT = 512  # ids are validated (<= 193 characters) and a revision at most 255: this only bounds junk
 _LICENSE_MAX = 36
 _MIN_REASON = 20
 _REASON_MAX = 200
@@ -76,25 +76,25 @@ class TableRenderer:
         color: bool = opts["color"]
         rows = [
             (
-                printable(model_label(r), limit=4 * _ID_MAX),
+                printable(model_label(r), limit=_ID_LIMIT),
                 r.verdict.status,
                 printable(license_label(r), limit=4 * _LICENSE_MAX),
                 printable(r.verdict.reason, limit=4096),
             )
             for r in report.results
         ]
-        id_w = min(_ID_MAX, max([display_width("MODEL"), *(display_width(r[0]) for r in rows)]))
+        # The id is what a person copies into the next command: it is never cut (a Hub id is at most 193
+        # characters), however narrow the terminal; the reason and the license give way instead.
+        id_w = max([display_width("MODEL"), *(display_width(r[0]) for r in rows)])
         verdict_w = max(len(s.value) for s in Status)
         lic_w = min(_LICENSE_MAX, max([display_width("LICENSE"), *(display_width(r[2]) for r in rows)]))
         width: int | None = opts["width"]
         if width is None:
             reason_w = min(_REASON_MAX, max([display_width("REASON"), *(display_width(r[3]) for r in rows)]))
-        else:  # narrow terminal: give the reason its minimum first, then cut ids, then licenses
+        else:  # narrow terminal: give the reason its minimum first, then cut licenses, then the reason
             room = width - verdict_w - 6
             reason_w = max(_MIN_REASON, room - id_w - lic_w)
             excess = id_w + lic_w + reason_w - room
-            for_id = min(max(excess, 0), max(0, id_w - 16))
-            id_w, excess = id_w - for_id, excess - for_id
             for_lic = min(max(excess, 0), max(0, lic_w - 12))
             lic_w, excess = lic_w - for_lic, excess - for_lic
             reason_w = max(8, reason_w - max(excess, 0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,9 +26,31 @@ def id_problem(repo_id: str) -> str | None:
     return None
 
 
-def parse_model_id(text: str) -> tuple[str, str | None]:
-    """Split `org/name[@revision]`; raise ValueError with a readable message when malformed."""
+_HUB_URL = re.compile(r"^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/(?P<path>[^?#]*)(?:[?#].*)?$", re.I)
+_REV_VIEWS = ("tree", "blob", "resolve", "commit", "raw", "edit")
+_NOT_MODELS = {"datasets": "a dataset", "spaces": "a Space"}
+
+
+def normalise_model_text(text: str) -> str:
+    """`org/name[@revision]` from what people paste: a Hub page URL (`https://huggingface.co/org/name`,
+    `…/tree/REV` and `…/blob/REV/file` become `@REV`) and trailing slashes. Other text is returned as is."""
     text = text.strip()
+    match = _HUB_URL.match(text)
+    if match is None:
+        return text.rstrip("/") if "/" in text.rstrip("/") else text
+    parts = [urllib.parse.unquote(p) for p in match["path"].split("/") if p]
+    if parts and parts[0] in _NOT_MODELS:
+        raise ValueError(f"{text!r} is {_NOT_MODELS[parts[0]]}, not a model")
+    if len(parts) >= 4 and parts[2] in _REV_VIEWS:
+        return f"{parts[0]}/{parts[1]}@{parts[3]}"
+    if len(parts) == 3 and parts[2] in _REV_VIEWS:
+        return f"{parts[0]}/{parts[1]}"
+    return "/".join(parts[:2]) if len(parts) <= 2 or parts[2] in ("discussions", "blame", "commits") else text
+
+
+def parse_model_id(text: str) -> tuple[str, str | None]:
+    """Split `org/name[@revision]` (or a pasted Hub URL); raise ValueError with a readable message when malformed."""
+    text = normalise_model_text(text)
     repo_id, sep, revision = text.partition("@")
     problem = id_problem(repo_id)
     if problem:
