@@ -28,10 +28,12 @@ from spdx_tools.spdx.model.spdx_none import SpdxNone
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
-from auditor.models import AuditReport, EvidenceSource, LineageLink, ModelResult, Relation
+from auditor.licenses.resolve import RULE_NO_LICENSE
+from auditor.models import AuditReport, EvidenceSource, LicenseResolution, LineageLink, ModelResult, Relation
 from auditor.report.base import Option, resolve_options
 from auditor.report.document import content_digest
-from auditor.report.text import file_url, printable, repo_url, valid_repo_id, valid_sha
+from auditor.report.sbom import CARD_SOURCES, NO_VERSION, copyright_notices, owner, purl
+from auditor.report.text import file_url, printable, repo_url, valid_sha
 
 DOCUMENT_ID = "SPDXRef-DOCUMENT"
 NAMESPACE_BASE = "https://github.com/auditor-project/auditor/spdxdocs"
@@ -97,10 +99,32 @@ def created_at(generated_at: str) -> datetime:
     return moment.astimezone(timezone.utc).replace(microsecond=0)
 
 
-def _purl(repo_id: str, sha: str | None) -> str | None:
-    if not (valid_repo_id(repo_id) and valid_sha(sha)):
+def declared_expression(resolution: LicenseResolution | None) -> str | None:
+    """The license the card itself declares, as an SPDX expression; None when it names none we know.
+
+    The card's value when it already is an SPDX expression; else the resolved expression when every
+    license in it is attested by the card (`license`, `license_name`, `license_link` or the Hub's
+    license tag), not only by a license file the card does not name.
+    """
+    if resolution is None:
         return None
-    return f"pkg:huggingface/{repo_id}@{sha}"
+    parsed, _ = to_spdx(resolution.declared)
+    if not isinstance(parsed, SpdxNoAssertion):
+        return str(parsed)
+    if resolution.expression is None or not resolution.keys:
+        return None
+    attested = {key for ev in resolution.evidence if ev.source in CARD_SOURCES for key in ev.keys}
+    return resolution.expression if set(resolution.keys) <= attested else None
+
+
+def supplier(repo_id: str) -> Actor | SpdxNoAssertion:
+    org = owner(repo_id)
+    return Actor(ActorType.ORGANIZATION, org) if org else SpdxNoAssertion()
+
+
+def _purl_refs(repo_id: str, sha: str | None) -> list[ExternalPackageRef]:
+    locator = purl(repo_id, sha)
+    return [ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER, "purl", locator)] if locator else []
 
 
 @dataclass
@@ -203,6 +227,7 @@ class SpdxRenderer:
             creators=[Actor(ActorType.TOOL, f"auditor-{printable(report.tool_version, limit=60)}")],
             created=created_at(report.generated_at),
             creator_comment=printable(
+                f"SBOM type: Analyzed (CISA; license evidence read from each model's published repository). "
                 f"Policy {report.policy.path} (sha256 {report.policy.sha256}); use {report.use}; run {complete}.",
                 limit=2000,
             ),
@@ -232,6 +257,8 @@ class SpdxRenderer:
                     base_count += 1
                     bases[key] = f"SPDXRef-Base-{base_count}-{_slug(link.repo_id)}"
                     packages.append(self._base_package(bases[key], link, refs))
+                    # The audit covers the lineage: every base is part of what the document describes.
+                    relationships.append(Relationship(DOCUMENT_ID, RelationshipType.DESCRIBES, bases[key]))
                 by_id.setdefault(link.repo_id, bases[key])
                 parent = by_id.get(link.parent, spdx_id)
                 relationships.append(
@@ -253,9 +280,12 @@ class SpdxRenderer:
 
     def _model_package(self, spdx_id: str, result: ModelResult, refs: _Refs) -> Package:
         repo_id, sha, resolution = result.ref.repo_id, result.sha, result.resolution
+        concluded: LicenseExpression | SpdxNoAssertion | SpdxNone
         concluded, concluded_refs = to_spdx(resolution.expression if resolution else None)
+        if resolution is not None and any(f.rule == RULE_NO_LICENSE for f in resolution.findings):
+            concluded = SpdxNone()  # nothing grants a license: SPDX's "no license", not "not asserted"
         declared_text = resolution.declared if resolution else None
-        declared, declared_refs = to_spdx(declared_text)
+        declared, declared_refs = to_spdx(declared_expression(resolution))
         texts = _license_texts(result)
         url = repo_url(repo_id, sha)
         name = _card_license_name(result)
@@ -279,22 +309,21 @@ class SpdxRenderer:
         if resolution is not None:
             license_comment = f"Concluded by auditor with confidence {resolution.confidence:.2f}"
             license_comment += f"; the card declares {declared_text!r}." if declared_text else "; no card license."
-        purl = _purl(repo_id, sha)
+        notices = copyright_notices(result)
         return Package(
             spdx_id=spdx_id,
             name=printable(repo_id, limit=300),
             download_location=url or SpdxNoAssertion(),
-            version=sha if valid_sha(sha) else None,
-            supplier=SpdxNoAssertion(),
+            version=sha if valid_sha(sha) else NO_VERSION,
+            supplier=supplier(repo_id),
+            originator=supplier(repo_id),
             files_analyzed=False,
             license_concluded=concluded,
             license_declared=declared,
             license_comment=printable(license_comment, limit=2000) if license_comment else None,
-            copyright_text=SpdxNoAssertion(),
+            copyright_text="\n".join(notices) if notices else SpdxNoAssertion(),
             comment=printable(comment, limit=4000),
-            external_references=[ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER, "purl", purl)]
-            if purl
-            else [],
+            external_references=_purl_refs(repo_id, sha),
             primary_package_purpose=PackagePurpose.OTHER,
         )
 
@@ -303,7 +332,6 @@ class SpdxRenderer:
         url = repo_url(link.repo_id, link.sha)
         for ref in concluded_refs:
             refs.add(ref, repo_url=url)
-        purl = _purl(link.repo_id, link.sha)
         comment = f"Base model ({link.relation}, depth {link.depth}) of {link.parent}."
         if link.error:
             comment += f" Could not be resolved: {link.error}"
@@ -311,15 +339,14 @@ class SpdxRenderer:
             spdx_id=spdx_id,
             name=printable(link.repo_id, limit=300),
             download_location=url or SpdxNoAssertion(),
-            version=link.sha if valid_sha(link.sha) else None,
-            supplier=SpdxNoAssertion(),
+            version=link.sha if valid_sha(link.sha) else NO_VERSION,
+            supplier=supplier(link.repo_id),
+            originator=supplier(link.repo_id),
             files_analyzed=False,
             license_concluded=concluded,
-            license_declared=SpdxNoAssertion(),
+            license_declared=SpdxNoAssertion(),  # we hold the base's resolution, not its card's own words
             copyright_text=SpdxNoAssertion(),
             comment=printable(comment, limit=2000),
-            external_references=[ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER, "purl", purl)]
-            if purl
-            else [],
+            external_references=_purl_refs(link.repo_id, link.sha),
             primary_package_purpose=PackagePurpose.OTHER,
         )
