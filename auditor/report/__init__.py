@@ -81,7 +81,7 @@ RENDERERS: dict[str, Renderer] = {
             "cyclonedx",
             ".cdx.json",
             "application/vnd.cyclonedx+json",
-            "CycloneDX 1.6 JSON BOM with machine-learning-model components",
+            "CycloneDX 1.6 JSON ML-BOM: machine-learning-model components with model cards",
             "auditor.report.cyclonedx:CycloneDxRenderer",
         ),
         SarifRenderer(),

@@ -1,32 +1,46 @@
-"""`cyclonedx`: a CycloneDX 1.6 JSON BOM of `machine-learning-model` components.
+"""`cyclonedx`: a CycloneDX 1.6 JSON ML-BOM of `machine-learning-model` components.
 
-Each audited model is a component with its concluded license (the same SPDX expression the SPDX
-document uses), its base models as `pedigree.ancestors` and our verdict as `auditor:*` properties.
-The serial number is a uuid5 of the report's content, so the same audit gives the same BOM.
+Each audited model is a component identified by its purl at the audited commit (also its bom-ref, so
+references survive reordering), with the repo owner as supplier and manufacturer, the card's declared
+license and our concluded one as license entries with their `acknowledgement`, a `modelCard` built
+from what the card says (task, datasets, library) and what the license restricts, its base models as
+`pedigree.ancestors` and our verdict as `auditor:*` properties. The serial number is a uuid5 of the
+report's content, so the same audit gives the same BOM.
+
+cyclonedx-python-lib does not model `modelCard` yet: the card is added to the library's JSON output
+by bom-ref, and the tests validate the result against the strict 1.6 schema.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
 from cyclonedx.model import ExternalReference, ExternalReferenceType, Property, XsUri
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.component import Component, ComponentType, Pedigree
+from cyclonedx.model.contact import OrganizationalEntity
 from cyclonedx.model.license import DisjunctiveLicense, LicenseAcknowledgement, LicenseExpression
 from cyclonedx.model.tool import ToolRepository
 from cyclonedx.output.json import JsonV1Dot6
+from cyclonedx.spdx import is_supported_id
 from packageurl import PackageURL
 from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
 
+from auditor.licenses import load_knowledge_base
+from auditor.licenses.resolve import RULE_NO_LICENSE
 from auditor.models import AuditReport, LineageLink, ModelResult
 from auditor.report.base import Option, resolve_options
 from auditor.report.document import content_digest, findings_of
-from auditor.report.spdx import created_at, to_spdx
-from auditor.report.text import file_url, printable, repo_url, valid_repo_id, valid_sha
+from auditor.report.sbom import card_list, card_value, copyright_notices, owner, purl
+from auditor.report.spdx import created_at, declared_expression, to_spdx
+from auditor.report.text import HUB_URL, file_url, printable, repo_url, valid_repo_id, valid_sha
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/auditor-project/auditor/cyclonedx")
 _VALUE_MAX = 2000
+NO_LICENSE = "NONE"  # SPDX's words, as a license name: nothing grants a license
+NOT_ASSERTED = "NOASSERTION"  # we could not establish the license
 
 
 def _prop(name: str, value: object) -> Property:
@@ -39,21 +53,63 @@ def _split(repo_id: str) -> tuple[str | None, str]:
 
 
 def _purl(repo_id: str, sha: str | None) -> PackageURL | None:
-    if not (valid_repo_id(repo_id) and valid_sha(sha)):
-        return None
-    org, name = _split(repo_id)
-    return PackageURL(type="huggingface", namespace=org, name=name, version=sha)
+    locator = purl(repo_id, sha)
+    return PackageURL.from_string(locator) if locator else None
 
 
-def _licenses(expression: str | None, declared: str | None) -> list[Any]:
+def bom_ref(repo_id: str, sha: str | None) -> str:
+    """The component's purl at its commit; without a commit, the purl without a version (still stable)."""
+    locator = purl(repo_id, sha)
+    if locator:
+        return locator
+    return f"pkg:huggingface/{repo_id}" if valid_repo_id(repo_id) else f"auditor:model:{printable(repo_id, limit=200)}"
+
+
+def _organisation(repo_id: str) -> OrganizationalEntity | None:
+    org = owner(repo_id)
+    return OrganizationalEntity(name=org, urls=[XsUri(f"{HUB_URL}/{org}")]) if org else None
+
+
+def _entry(expression: str, acknowledgement: LicenseAcknowledgement) -> DisjunctiveLicense | LicenseExpression:
+    if " " in expression:  # a compound expression (AND / OR / WITH)
+        return LicenseExpression(expression, acknowledgement=acknowledgement)
+    if is_supported_id(expression):
+        return DisjunctiveLicense(id=expression, acknowledgement=acknowledgement)
+    return DisjunctiveLicense(name=expression, acknowledgement=acknowledgement)  # a LicenseRef-…
+
+
+def _licenses(
+    concluded: str | None, declared: str | None, declared_text: str | None, none_granted: bool
+) -> list[DisjunctiveLicense | LicenseExpression]:
+    """Declared (the card's) and concluded (ours) as license entries.
+
+    CycloneDX 1.6 takes either license objects or one expression: when either is compound, the
+    concluded expression alone is the entry (the declared one stays an `auditor:license.declared` property).
+    """
+    concluded_entry: DisjunctiveLicense | LicenseExpression
+    if none_granted:
+        concluded_entry = DisjunctiveLicense(name=NO_LICENSE, acknowledgement=LicenseAcknowledgement.CONCLUDED)
+    elif concluded:
+        concluded_entry = _entry(concluded, LicenseAcknowledgement.CONCLUDED)
+    else:
+        concluded_entry = DisjunctiveLicense(name=NOT_ASSERTED, acknowledgement=LicenseAcknowledgement.CONCLUDED)
+    if isinstance(concluded_entry, LicenseExpression):
+        return [concluded_entry]
+    declared_entry: DisjunctiveLicense | LicenseExpression | None = None
+    if declared:
+        declared_entry = _entry(declared, LicenseAcknowledgement.DECLARED)
+    elif declared_text and declared_text.strip():  # the card's words, recorded as a name, never as an id
+        declared_entry = DisjunctiveLicense(
+            name=printable(declared_text, limit=200), acknowledgement=LicenseAcknowledgement.DECLARED
+        )
+    if isinstance(declared_entry, LicenseExpression):
+        return [concluded_entry]
+    return [declared_entry, concluded_entry] if declared_entry is not None else [concluded_entry]
+
+
+def _spdx(expression: str | None) -> str | None:
     parsed, _ = to_spdx(expression)
-    if not isinstance(parsed, SpdxNoAssertion):
-        return [LicenseExpression(str(parsed), acknowledgement=LicenseAcknowledgement.CONCLUDED)]
-    if declared and declared.strip():
-        return [
-            DisjunctiveLicense(name=printable(declared, limit=200), acknowledgement=LicenseAcknowledgement.DECLARED)
-        ]
-    return []
+    return None if isinstance(parsed, SpdxNoAssertion) else str(parsed)
 
 
 def _refs(repo_id: str, sha: str | None, license_paths: list[str]) -> list[ExternalReference]:
@@ -73,7 +129,7 @@ def _name(repo_id: str) -> tuple[str | None, str]:
     return org, name or "unnamed"
 
 
-def _ancestor(link: LineageLink, bom_ref: str) -> Component:
+def _ancestor(link: LineageLink, child: str) -> Component:
     org, name = _name(link.repo_id)
     properties = [
         _prop("relation", link.relation),
@@ -85,28 +141,31 @@ def _ancestor(link: LineageLink, bom_ref: str) -> Component:
         properties.append(_prop("license.ids", ", ".join(link.keys)))
     if link.error:
         properties.append(_prop("error", link.error))
+    concluded = _spdx(link.expression)
     return Component(
         type=ComponentType.MACHINE_LEARNING_MODEL,
-        bom_ref=bom_ref,
+        # An ancestor may also be audited on its own: its ref is scoped to the model it is an ancestor of.
+        bom_ref=f"{bom_ref(link.repo_id, link.sha)}#ancestor-of:{child}",
+        supplier=_organisation(link.repo_id),
+        manufacturer=_organisation(link.repo_id),
         group=org,
         name=name,
         version=link.sha if valid_sha(link.sha) else None,
-        licenses=_licenses(link.expression, None),
+        licenses=[_entry(concluded, LicenseAcknowledgement.CONCLUDED)] if concluded else [],
         purl=_purl(link.repo_id, link.sha),
         external_references=_refs(link.repo_id, link.sha, []),
         properties=properties,
     )
 
 
-def _component(index: int, result: ModelResult) -> Component:
-    ref, verdict, resolution = result.ref, result.verdict, result.resolution
-    bom_ref = f"model-{index}"
-    org, name = _name(ref.repo_id)
+def _component(result: ModelResult, ref: str) -> Component:
+    repo, verdict, resolution = result.ref, result.verdict, result.resolution
+    org, name = _name(repo.repo_id)
     properties = [
         _prop("verdict", verdict.status.value),
         _prop("reason", verdict.reason),
         _prop("use", verdict.use),
-        _prop("requested-revision", ref.requested_revision),
+        _prop("requested-revision", repo.requested_revision),
         _prop("commercial", resolution.commercial.value if resolution else "unknown"),
         _prop("confidence", f"{resolution.confidence:.2f}" if resolution else "0.00"),
     ]
@@ -114,8 +173,8 @@ def _component(index: int, result: ModelResult) -> Component:
         properties.append(_prop("license.declared", resolution.declared))
     if resolution and resolution.expression:
         properties.append(_prop("license.expression", resolution.expression))
-    if ref.origin is not None:
-        properties.append(_prop("origin", str(ref.origin)))
+    if repo.origin is not None:
+        properties.append(_prop("origin", str(repo.origin)))
     properties += [_prop("obligation", o) for o in verdict.obligations]
     properties += [_prop("finding", f"{f.severity.value} {f.rule}: {f.message}") for f in findings_of(result)]
     if verdict.waiver is not None:
@@ -124,27 +183,85 @@ def _component(index: int, result: ModelResult) -> Component:
     if result.fetch_error is not None:
         properties.append(_prop("error", f"{result.fetch_error.kind.value}: {result.fetch_error.message}"))
     lineage = sorted(resolution.lineage if resolution else (), key=lambda ln: ln.depth)
-    ancestors = [_ancestor(link, f"{bom_ref}-base-{i}") for i, link in enumerate(lineage, start=1)]
+    ancestors = [_ancestor(link, ref) for link in lineage]
     paths = [lf.path for lf in result.hub.license_files] if result.hub else []
+    none_granted = resolution is not None and any(f.rule == RULE_NO_LICENSE for f in resolution.findings)
+    notices = copyright_notices(result)
     return Component(
         type=ComponentType.MACHINE_LEARNING_MODEL,
-        bom_ref=bom_ref,
+        bom_ref=ref,
+        supplier=_organisation(repo.repo_id),
+        manufacturer=_organisation(repo.repo_id),
         group=org,
         name=name,
         version=result.sha if valid_sha(result.sha) else None,
-        licenses=_licenses(resolution.expression if resolution else None, resolution.declared if resolution else None),
-        purl=_purl(ref.repo_id, result.sha),
-        external_references=_refs(ref.repo_id, result.sha, paths),
+        licenses=_licenses(
+            _spdx(resolution.expression) if resolution else None,
+            declared_expression(resolution),
+            resolution.declared if resolution else None,
+            none_granted,
+        ),
+        copyright="\n".join(notices) if notices else None,
+        purl=_purl(repo.repo_id, result.sha),
+        external_references=_refs(repo.repo_id, result.sha, paths),
         properties=properties,
         pedigree=Pedigree(ancestors=ancestors) if ancestors else None,
     )
+
+
+def _dataset(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": "dataset", "name": name}
+    if valid_repo_id(name):  # a Hub dataset id; free text stays a name only
+        data["contents"] = {"url": f"{HUB_URL}/datasets/{name}"}
+    return data
+
+
+def model_card(result: ModelResult, ref: str) -> dict[str, Any]:
+    """A CycloneDX modelCard from the card's own words, the audited use and what the license restricts."""
+    card = result.hub.card_data if result.hub else {}
+    parameters: dict[str, Any] = {}
+    task = card_value(card, "pipeline_tag")
+    if task:
+        parameters["task"] = task
+    datasets = card_list(card, "datasets")
+    if datasets:
+        parameters["datasets"] = [_dataset(d) for d in datasets]
+    properties = []
+    for field, label in (("library_name", "library"), ("model_type", "architecture")):
+        value = card_value(card, field)
+        if value:
+            properties.append({"name": f"huggingface:{label}", "value": value})
+    properties += [{"name": "huggingface:language", "value": lang} for lang in card_list(card, "language")]
+    properties += [{"name": "huggingface:base_model", "value": base} for base in card_list(card, "base_model")]
+    verdict = result.verdict
+    use_cases = [printable(f"Audited for {verdict.use}: {verdict.status.value}. {verdict.reason}", limit=_VALUE_MAX)]
+    limitations = []
+    resolution = result.resolution
+    kb = load_knowledge_base()
+    for key in resolution.all_keys if resolution else ():
+        entry = kb.get(key)
+        if entry is None:
+            continue
+        said_about = (("use restrictions", entry.use_restrictions), ("outputs", entry.output_training_restriction))
+        for what, said in said_about:
+            if said:  # the knowledge base's words, "Unknown…" included: a person must then check
+                limitations.append(printable(f"{entry.name}, {what}: {said}", limit=_VALUE_MAX))
+    document: dict[str, Any] = {"bom-ref": f"{ref}#model-card"}
+    if parameters:
+        document["modelParameters"] = parameters
+    document["considerations"] = {"useCases": use_cases}
+    if limitations:
+        document["considerations"]["technicalLimitations"] = limitations
+    if properties:
+        document["properties"] = properties
+    return document
 
 
 class CycloneDxRenderer:
     name = "cyclonedx"
     extension = ".cdx.json"
     media_type = "application/vnd.cyclonedx+json"
-    description = "CycloneDX 1.6 JSON BOM with machine-learning-model components"
+    description = "CycloneDX 1.6 JSON ML-BOM: machine-learning-model components with model cards"
     options: tuple[Option, ...] = ()
 
     def render(self, report: AuditReport, **options: Any) -> str:
@@ -160,9 +277,27 @@ class CycloneDxRenderer:
                 _prop("complete", "true" if report.complete else "false"),
             ],
         )
+        refs = _unique_refs(report)
         bom = Bom(
             serial_number=uuid.uuid5(_NAMESPACE, content_digest(report)),
             metadata=metadata,
-            components=[_component(i, r) for i, r in enumerate(report.results, start=1)],
+            components=[_component(r, ref) for r, ref in zip(report.results, refs, strict=True)],
         )
-        return JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
+        document = json.loads(JsonV1Dot6(bom).output_as_string())
+        cards = {ref: model_card(r, ref) for r, ref in zip(report.results, refs, strict=True)}
+        for component in document.get("components", []):
+            card = cards.get(component.get("bom-ref"))
+            if card is not None:
+                component["modelCard"] = card
+        return json.dumps(document, indent=2) + "\n"
+
+
+def _unique_refs(report: AuditReport) -> list[str]:
+    """One bom-ref per result: the purl, with `#2`, `#3`… when an inventory lists the same commit twice."""
+    seen: dict[str, int] = {}
+    out = []
+    for result in report.results:
+        ref = bom_ref(result.ref.repo_id, result.sha)
+        seen[ref] = seen.get(ref, 0) + 1
+        out.append(ref if seen[ref] == 1 else f"{ref}#{seen[ref]}")
+    return out
