@@ -33,7 +33,7 @@ from auditor.cli.common import (
     warn,
     write_outputs,
 )
-from auditor.errors import EXIT_OK
+from auditor.errors import EXIT_OK, UsageError
 from auditor.models import Status
 
 
@@ -48,6 +48,12 @@ from auditor.models import Status
 @policy_options
 @fail_on_option(Status.NEEDS_REVIEW)
 @EXIT_ZERO
+@click.option(
+    "--files",
+    "as_files",
+    is_flag=True,
+    help="Read the arguments as files to find models in, and look at those files only (what pre-commit passes).",
+)
 @click.option(
     "--format",
     "-f",
@@ -69,6 +75,13 @@ from auditor.models import Status
     "junit_path",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write JUnit XML to FILE (as -f junit -o).",
+)
+@click.option(
+    "--sarif-category",
+    default="auditor",
+    show_default=True,
+    metavar="NAME",
+    help="SARIF automationDetails category: give each auditor job of a workflow its own.",
 )
 @click.option(
     "--json",
@@ -105,6 +118,12 @@ def check_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opt
       auditor check --discover src/ --lock-file models.lock -f sarif -o auditor.sarif
       auditor check -r models.txt --use saas --fail-on blocked
     """
+    if opts.pop("as_files", False):  # pre-commit's changed files: discover in exactly these
+        missing = [name for name in model_ids if not Path(name).is_file()]
+        if missing:
+            raise UsageError(f"--files: no such file: {missing[0]}")
+        opts["discover_paths"] = (*opts.get("discover_paths", ()), *(Path(name) for name in model_ids))
+        model_ids = ()
     show_settings(opts)
     formats = parse_formats(opts["formats"])
     settings = Settings(
@@ -135,13 +154,14 @@ def check_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opt
             click.echo("\n".join(lines))
         click.echo("auditor check: no model references found" + "".join(f"; {n}" for n in result.notes) + " — passed")
         sys.exit(EXIT_OK)
+    options = {"fail_on": fail_on, "places": places, "category": opts["sarif_category"]}
     for option, fmt in (("sarif_path", "sarif"), ("junit_path", "junit"), ("json_path", "json")):
         if opts.get(option) is not None:
-            write_outputs(report, [fmt], opts[option], {"fail_on": fail_on})
+            write_outputs(report, [fmt], opts[option], options)
     output = opts.get("output")
     to_file = output is not None and str(output) != "-"
     if to_file:
-        write_outputs(report, formats, output, {"fail_on": fail_on, "places": places})
+        write_outputs(report, formats, output, options)
     if annotate:
         click.echo(
             render("github", report, fail_on=fail_on, unresolved=unresolved, places=places, workspace=workspace),
@@ -154,7 +174,7 @@ def check_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opt
             click.echo(result.diff)
         click.echo(summary)
     else:  # another format on standard output: it alone goes there, the summary to stderr
-        write_outputs(report, formats, None, {"fail_on": fail_on, "places": places})
+        write_outputs(report, formats, None, options)
         if result.diff is not None:
             echo_err(result.diff)
         note(summary)

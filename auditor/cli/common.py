@@ -438,6 +438,8 @@ def write_outputs(report: AuditReport, formats: Sequence[str], output: Path | No
     color = use_color(on_terminal)
     if on_terminal:
         options = {**options, "width": shutil.get_terminal_size().columns}
+    # SARIF locates findings relative to where auditor runs (the checkout, in CI).
+    options = {"source_root": os.getcwd(), **options}
     for name in formats:
         content = render(name, report, color=color, **options)
         if output is None:
