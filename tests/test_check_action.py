@@ -1,7 +1,8 @@
 """The GitHub Action (action.yml) and the pre-commit hook (.pre-commit-hooks.yaml) call `auditor check` right.
 
-The Action's script is run with bash against a stub `auditor` that records its arguments, so the way
-inputs become arguments (and never script text) is tested without GitHub.
+The Action's script is run as GitHub runs it (`bash -e -o pipefail`), against a stub `auditor` that
+records its arguments (how inputs become arguments, never script text) and against the real auditor
+failing (the `exit-code` output is written whatever happens).
 """
 
 from __future__ import annotations
@@ -27,6 +28,18 @@ HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
 def _step(name: str) -> dict[str, Any]:
     (step,) = [s for s in ACTION["runs"]["steps"] if s.get("id") == name or s.get("name") == name]
     return step  # type: ignore[no-any-return]
+
+
+def _run_check_step(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The `auditor check` step's script, as GitHub runs `shell: bash`: `bash -e -o pipefail`."""
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", _step("check")["run"]],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_action_is_composite_with_documented_inputs() -> None:
@@ -71,6 +84,8 @@ def test_action_scripts_never_expand_inputs() -> None:
                 "notebooks/",
                 "--sarif",
                 "auditor.sarif",
+                "--sarif-category",
+                "auditor",
             ],
         ),
         (
@@ -135,7 +150,7 @@ def test_action_builds_the_check_command(tmp_path: Path, inputs: dict[str, str],
         ARGS_FILE=str(tmp_path / "args"),
         GITHUB_OUTPUT=str(tmp_path / "output"),
     )
-    proc = subprocess.run(["bash", "-c", _step("check")["run"]], env=env, cwd=tmp_path, capture_output=True, text=True)
+    proc = _run_check_step(env, tmp_path)
     assert proc.returncode == 1, "the action fails with auditor's exit code"
     *args, token = (tmp_path / "args").read_text().splitlines()
     assert args == expected
@@ -144,30 +159,102 @@ def test_action_builds_the_check_command(tmp_path: Path, inputs: dict[str, str],
     assert not (tmp_path / "pwned").exists()
 
 
-def test_pre_commit_hook_runs_check_on_discovered_models(capsys: pytest.CaptureFixture[str]) -> None:
-    (hook,) = HOOKS
-    assert hook["id"] == "auditor-check"
-    assert hook["language"] == "python"
-    assert hook["pass_filenames"] is False
-    assert hook["entry"] == "auditor check --discover"
-    argv = shlex.split(hook["entry"])[1:] + hook["args"]
-    assert argv == ["check", "--discover", "."]
+def test_pre_commit_hooks_check_the_changed_files_or_the_whole_tree(capsys: pytest.CaptureFixture[str]) -> None:
+    hooks = {hook["id"]: hook for hook in HOOKS}
+    assert set(hooks) == {"auditor-check", "auditor-check-all"}
+    changed = hooks["auditor-check"]
+    assert changed["language"] == "python"
+    assert changed["pass_filenames"] is True  # pre-commit appends the changed files to the command
+    assert shlex.split(changed["entry"])[1:] == ["check", "--files"]
+    whole = hooks["auditor-check-all"]
+    assert whole["pass_filenames"] is False
+    assert shlex.split(whole["entry"])[1:] + whole["args"] == ["check", "--discover", "."]
     code = 0
     try:
-        main([*argv, "--help"])
+        main(["check", "--help"])
     except SystemExit as exc:
         code = int(exc.code or 0)
     assert code == 0
-    assert "--discover PATH" in capsys.readouterr().out
-    files = re.compile(hook["files"])
-    for path in (
-        "app.py",
-        "nb/explore.ipynb",
-        "configs/train.yaml",
-        "Dockerfile",
-        "docker/Dockerfile.gpu",
-        "models.lock",
-    ):
+    assert "--files" in capsys.readouterr().out
+    files = re.compile(changed["files"])
+    for path in ("app.py", "nb/explore.ipynb", "configs/train.yaml", "Dockerfile", "docker/Dockerfile.gpu"):
         assert files.search(path), path
     for path in ("README.md", "docs/img.png"):
         assert not files.search(path), path
+
+
+def test_pre_commit_changed_files_hook_looks_at_those_files_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "changed.py").write_text(
+        'from transformers import AutoModel\nAutoModel.from_pretrained("openai-community/gpt2")\n'
+    )
+    (tmp_path / "untouched.py").write_text('AutoModel.from_pretrained("meta-llama/Meta-Llama-3-8B-Instruct")\n')
+    argv = [*shlex.split(HOOKS[0]["entry"])[1:], "--hub-dir", str(ROOT / "examples" / "hub"), "--no-cache"]
+    code = 0
+    try:
+        main([*argv, "changed.py"])
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "1 model" in out and "Llama" not in out  # the untouched file is not looked at
+    try:
+        main([*argv, "gone.py"])
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    assert code == 2
+    assert "--files: no such file: gone.py" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_action_writes_the_exit_code_when_the_real_auditor_fails(tmp_path: Path) -> None:
+    """The real auditor, failing on findings and on bad input, under GitHub's `bash -e -o pipefail`."""
+    import sys
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "auditor"
+    wrapper.write_text(f'#!/usr/bin/env bash\nexec "{sys.executable}" -m auditor "$@"\n')
+    wrapper.chmod(0o755)
+    for requirements, expected in (("examples/inventory.yaml", 1), ("does-not-exist.txt", 2)):
+        output = tmp_path / f"output-{expected}"
+        env = {name: "" for name in _step("check")["env"]}
+        env.update(
+            PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            PYTHONPATH=str(ROOT),
+            HOME=str(tmp_path),
+            INPUT_PATHS="",
+            INPUT_REQUIREMENTS=requirements,
+            INPUT_FAIL_ON="approved-with-obligations",
+            INPUT_SARIF=str(tmp_path / "auditor.sarif"),
+            INPUT_SARIF_CATEGORY="models/backend",
+            INPUT_ARGS=f"--hub-dir {ROOT / 'examples' / 'hub'} --no-cache",
+            GITHUB_OUTPUT=str(output),
+        )
+        proc = _run_check_step(env, ROOT)
+        assert proc.returncode == expected, proc.stderr
+        assert output.read_text() == f"exit-code={expected}\n"
+    sarif = (tmp_path / "auditor.sarif").read_text()
+    assert '"id": "models/backend/"' in sarif
+
+
+def test_action_pins_third_party_actions_by_sha_and_installs_pinned_hashes() -> None:
+    for step in ACTION["runs"]["steps"]:
+        if "uses" in step:
+            assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", step["uses"]), step["uses"]
+    install = _step("Install auditor")["run"]
+    assert "--require-hashes" in install and '"$VENV/bin/python" -m pip' in install
+    requirements = (ROOT / "action" / "requirements.txt").read_text()
+    pins = re.findall(r"^([a-z0-9._-]+)==([^ ;\\]+)", requirements, flags=re.MULTILINE)
+    assert {name for name, _ in pins} >= {"huggingface-hub", "httpx2", "spdx-tools", "cyclonedx-python-lib"}
+    for block in requirements.split("\n\n"):
+        for entry in re.split(r"\n(?=[a-z])", block.strip()):
+            if entry and not entry.startswith("#"):
+                assert "--hash=sha256:" in entry, entry.splitlines()[0]
+    caches = [s for s in ACTION["runs"]["steps"] if s.get("uses", "").startswith("actions/cache@")]
+    assert any("steps.keys.outputs.lock" in s["with"]["key"] for s in caches)  # the Hub cache, on the lock
+    assert any("steps.keys.outputs.requirements" in s["with"]["key"] for s in caches)  # pip, on the pins
+    upload = _step("Upload SARIF to code scanning")
+    assert upload["with"]["category"] == "${{ inputs.sarif-category }}"

@@ -360,11 +360,23 @@ def test_sarif_fail_on_sets_the_threshold_and_models_without_a_file_get_a_logica
     }
 
 
-def test_sarif_absolute_origins_become_file_uris() -> None:
+def test_sarif_absolute_origins_become_relative_uris_with_a_base() -> None:
     result = replace(from_cli(), ref=replace(from_cli().ref, origin=Origin("/srv/app/models list.txt", 2)))
     report = replace(sample_report(), results=(result,))
-    location = json.loads(text("sarif", report, fail_on="approved"))["runs"][0]["results"][0]["locations"][0]
-    assert location["physicalLocation"]["artifactLocation"] == {"uri": "file:///srv/app/models%20list.txt"}
+    run = json.loads(text("sarif", report, fail_on="approved"))["runs"][0]
+    location = run["results"][0]["locations"][0]
+    assert location["physicalLocation"]["artifactLocation"] == {"uri": "models%20list.txt", "uriBaseId": "ORIGIN1"}
+    assert run["originalUriBaseIds"]["ORIGIN1"]["uri"] == "file:///srv/app/"
+    # Under the run's directory it is relative to %SRCROOT%, even when written as an absolute path.
+    run = json.loads(text("sarif", report, fail_on="approved", source_root="/srv"))["runs"][0]
+    artifact = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact == {"uri": "app/models%20list.txt", "uriBaseId": "%SRCROOT%"}
+    # A relative path that climbs out of the run's directory gets a base of its own.
+    outside = replace(from_cli(), ref=replace(from_cli().ref, origin=Origin("../lists/models.txt", 1)))
+    run = json.loads(text("sarif", replace(report, results=(outside,)), fail_on="approved", source_root="/srv/app"))
+    artifact = run["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact == {"uri": "models.txt", "uriBaseId": "ORIGIN1"}
+    assert run["runs"][0]["originalUriBaseIds"]["ORIGIN1"]["uri"] == "file:///srv/lists/"
 
 
 # ---------------------------------------------------------------- junit
@@ -437,14 +449,16 @@ def test_spdx_packages_carry_declared_and_concluded_licenses_and_lineage() -> No
     assert bert["downloadLocation"] == f"https://huggingface.co/google-bert/bert-base-uncased/tree/{SHA_BERT}"
     assert (bert["licenseDeclared"], bert["licenseConcluded"]) == ("Apache-2.0", "Apache-2.0")
     assert bert["externalRefs"][0]["referenceLocator"] == f"pkg:huggingface/google-bert/bert-base-uncased@{SHA_BERT}"
+    assert bert["supplier"] == "Organization: google-bert"
     llama = packages["meta-llama/Meta-Llama-3-8B-Instruct"]
     assert llama["versionInfo"] == SHA_LLAMA
-    assert llama["licenseDeclared"] == "NOASSERTION"  # `llama3` is a Hub id, not an SPDX expression
+    # `llama3` is a Hub id, not an SPDX expression: declared is what the card's id stands for.
+    assert llama["licenseDeclared"] == "LicenseRef-llama3"
     assert llama["licenseConcluded"] == "LicenseRef-llama3"
     missing = packages["acme/does-not-exist"]
     assert missing["downloadLocation"] == "NOASSERTION"
     assert missing["licenseConcluded"] == "NOASSERTION"
-    assert "versionInfo" not in missing
+    assert missing["versionInfo"] == "NOASSERTION"  # an explicit unknown, never a missing element
     (extracted,) = document["hasExtractedLicensingInfos"]
     assert extracted["licenseId"] == "LicenseRef-llama3"
     assert extracted["extractedText"].startswith("META LLAMA 3 COMMUNITY LICENSE AGREEMENT")
@@ -466,7 +480,7 @@ def test_spdx_packages_carry_declared_and_concluded_licenses_and_lineage() -> No
         ),
     }
     described = {r["relatedSpdxElement"] for r in document["relationships"] if r["relationshipType"] == "DESCRIBES"}
-    assert len(described) == 7
+    assert described == {p["SPDXID"] for p in document["packages"]}  # bases too: no floating package
 
 
 def test_spdx_namespace_is_derived_from_the_content() -> None:
@@ -520,6 +534,13 @@ def test_cyclonedx_components_are_ml_models_with_licenses_verdicts_and_ancestors
     assert tune["version"] == SHA_TUNE
     assert tune["licenses"] == [{"expression": "MIT AND LicenseRef-llama3", "acknowledgement": "concluded"}]
     assert tune["purl"] == f"pkg:huggingface/acme-research/llama3-legal-qa@{SHA_TUNE}"
+    assert tune["bom-ref"] == tune["purl"]
+    assert tune["supplier"]["name"] == tune["manufacturer"]["name"] == "acme-research"
+    bert = components["google-bert/bert-base-uncased"]
+    assert bert["licenses"] == [
+        {"license": {"acknowledgement": "concluded", "id": "Apache-2.0"}},
+        {"license": {"acknowledgement": "declared", "id": "Apache-2.0"}},
+    ]
     properties = {(p["name"], p["value"]) for p in tune["properties"]}
     assert ("auditor:verdict", "needs-review") in properties
     assert ("auditor:license.declared", "mit") in properties
@@ -528,7 +549,10 @@ def test_cyclonedx_components_are_ml_models_with_licenses_verdicts_and_ancestors
         ("meta-llama", "Meta-Llama-3-8B-Instruct", SHA_BASE_INSTRUCT),
         ("meta-llama", "Meta-Llama-3-8B", SHA_BASE),
     }
-    assert "licenses" not in components["acme/does-not-exist"]
+    # Unknown is said, not left out: a license consumer must see it as unknown.
+    assert components["acme/does-not-exist"]["licenses"] == [
+        {"license": {"acknowledgement": "concluded", "name": "NOASSERTION"}}
+    ]
 
 
 # ---------------------------------------------------------------- notice

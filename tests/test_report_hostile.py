@@ -155,7 +155,10 @@ def test_spdx_and_cyclonedx_do_not_assert_a_license_from_junk() -> None:
     bom = json.loads(text("cyclonedx"))
     evil_component = next(c for c in bom["components"] if c["name"] == "innocent-model")
     # Declared text is recorded as a name (JSON-escaped), never as an SPDX id or expression.
-    assert evil_component["licenses"] == [{"license": {"name": f"other{SCRIPT}", "acknowledgement": "declared"}}]
+    assert evil_component["licenses"] == [
+        {"license": {"name": "NOASSERTION", "acknowledgement": "concluded"}},
+        {"license": {"name": f"other{SCRIPT}", "acknowledgement": "declared"}},
+    ]
 
 
 def test_notice_is_plain_text() -> None:
