@@ -30,6 +30,7 @@ from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
 
 from auditor.licenses import load_knowledge_base
 from auditor.licenses.resolve import RULE_NO_LICENSE
+from auditor.licenses.rights import Grant
 from auditor.models import AuditReport, LineageLink, ModelResult
 from auditor.report.base import Option, resolve_options
 from auditor.report.document import content_digest, findings_of
@@ -242,6 +243,11 @@ def model_card(result: ModelResult, ref: str) -> dict[str, Any]:
         entry = kb.get(key)
         if entry is None:
             continue
+        # What the license withholds (grant 'no'), each with the clause that says so.
+        for right, grant in entry.rights.items():
+            if grant.grant is Grant.NO:
+                line = f"{entry.name} does not permit: {right.description} ({grant.clause})"
+                limitations.append(printable(line, limit=_VALUE_MAX))
         said_about = (("use restrictions", entry.use_restrictions), ("outputs", entry.output_training_restriction))
         for what, said in said_about:
             if said:  # the knowledge base's words, "Unknown…" included: a person must then check
