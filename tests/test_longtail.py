@@ -296,6 +296,12 @@ REPOS: dict[str, dict[str, str | bytes]] = {
         "gpt-oss-120b and gpt-oss-20b, you agree to comply with all applicable law.\n",
     },
     "THUDM/chatglm3-6b": {"README.md": card(license="other"), "MODEL_LICENSE": CHATGLM3},
+    "xverse/XVERSE-13B": {"README.md": card(license="apache-2.0"), "MODEL_LICENSE.pdf": b"%PDF-1.5\n"},
+    "acme/pdf-and-text": {
+        "README.md": card(license="other", license_name="cogvideox-license"),
+        "LICENSE.pdf": b"%PDF-1.5\n",
+        "LICENSE": COGVIDEOX,
+    },
 }  # fmt: skip
 
 
@@ -404,3 +410,28 @@ def test_a_usage_policy_is_not_the_license(scanned: dict[str, dict[str, Any]]) -
     assert model["license"]["ids"] == ["apache-2.0"]
     assert "license-conflict" not in rules_of(model)
     assert model["verdict"] in ("approved", "approved-with-obligations")
+
+
+# ---------------------------------------------------------------- provenance
+
+
+def test_provenance_table_is_in_step_with_the_yaml(kb: KnowledgeBase) -> None:
+    from benchmarks import provenance_table
+
+    document = (ROOT / "rules" / "PROVENANCE.md").read_text(encoding="utf-8")
+    assert provenance_table.with_table(document) == document, "run: python -m benchmarks.provenance_table --write"
+    keys = [row[0] for row in provenance_table.rows()]
+    assert sorted(keys) == sorted(e.key for e in kb)  # every entry of both files, once
+
+
+def test_a_pdf_beside_a_declared_license_needs_review(scanned: dict[str, dict[str, Any]]) -> None:
+    model = scanned["xverse/XVERSE-13B"]
+    assert model["license"]["ids"] == ["apache-2.0"]
+    assert model["verdict"] == "needs-review"  # the unread MODEL_LICENSE.pdf may hold other terms
+    assert any("MODEL_LICENSE.pdf" in f["message"] for f in model["findings"] if f["severity"] == "error")
+
+
+def test_a_pdf_with_its_text_version_is_only_a_note(scanned: dict[str, dict[str, Any]]) -> None:
+    model = scanned["acme/pdf-and-text"]
+    pdf = [f for f in model["findings"] if "LICENSE.pdf" in f["message"]]
+    assert pdf and all(f["severity"] == "info" for f in pdf)
