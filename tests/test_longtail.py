@@ -435,3 +435,16 @@ def test_a_pdf_with_its_text_version_is_only_a_note(scanned: dict[str, dict[str,
     model = scanned["acme/pdf-and-text"]
     pdf = [f for f in model["findings"] if "LICENSE.pdf" in f["message"]]
     assert pdf and all(f["severity"] == "info" for f in pdf)
+
+
+def test_the_held_out_benchmark_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Smoke only: the held-out figures are measured by the script, never asserted (or tuned) here."""
+    from benchmarks import longtail_heldout
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+
+    out = tmp_path / "figures.json"
+    assert longtail_heldout.main(["--json", str(out)]) == 0
+    figures = json.loads(out.read_text())
+    assert {"identified_pct", "commercial_right_pct", "false_approvals", "rows"} <= set(figures)

@@ -176,6 +176,7 @@ class _Resolver:
         self.unsettled = 0  # conflicts and edited license texts: the governing terms are not established
         self.texts: list[tuple[LicenseFile, TextMatch]] = []
         self.pdf_keys: dict[str, str] = {}
+        self.unread_pdfs = 0  # PDF license files with no text version: their terms are unknown
 
     # ------------------------------------------------------------ helpers
 
@@ -309,7 +310,7 @@ class _Resolver:
         own_commercial = _commercial(tree) if tree is not None else Commercial.UNKNOWN
         for key in self.conflict_keys:
             own_commercial = _most_restrictive(own_commercial, self.kb[key].commercial)
-        if self.unsettled:  # contradicted evidence is never better than unknown, even if both say yes
+        if self.unsettled or self.unread_pdfs:  # contradicted or unread terms are never better than unknown
             own_commercial = _most_restrictive(own_commercial, Commercial.UNKNOWN)
         expression = _expression(tree) if tree is not None and not self.unsettled else None
         confidence = _confidence(tree, list_size) if tree is not None else 0.0
@@ -494,6 +495,7 @@ class _Resolver:
         how = "file name of a PDF license; not read" if key else "a PDF license file; not read"
         self.add_evidence(EvidenceSource.LICENSE_FILE, pdf.rsplit("/", 1)[-1], (key,) if key else (), how, pdf)
         text = self.has_text_version(pdf)
+        self.unread_pdfs += not text
         named = f" (named as {key})" if key else ""
         tail = "; the repo has its text, which was read" if text else f"; its terms are unknown{named}"
         self.find(
