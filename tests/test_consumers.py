@@ -169,6 +169,8 @@ def _rule_problems(where: str, rule: dict[str, Any], identities: set[str]) -> li
         for field in ("shortDescription", "fullDescription", "help")
         if not (rule.get(field) or {}).get("text")
     ]
+    if rule.get("name") and not re.fullmatch(r"(?:[A-Z][a-z0-9]+)+", rule["name"]):
+        problems.append(f"SARIF2012 {where}: name {rule['name']!r} is not a Pascal-case friendly name")
     if len((rule.get("shortDescription") or {}).get("text", "")) > 1024:
         problems.append(f"{where}: shortDescription over 1024 characters")
     if len(rule.get("properties", {}).get("tags", [])) > _MAX_TAGS:
