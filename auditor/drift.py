@@ -110,6 +110,8 @@ def build_lock(report: AuditReport) -> LockBuild:
     skipped = []
     for result in report.results:
         key = ref_key(result.ref)
+        if result.ref.is_hosted:
+            continue  # a hosted model has no commit to pin: it is judged by the provider facts on every run
         if result.hub is None:
             skipped.append(result)
             continue
@@ -180,7 +182,7 @@ def check_lock(
     seen: set[str] = set()
     for result in report.results:
         key = ref_key(result.ref)
-        if key in seen:
+        if key in seen or result.ref.is_hosted:
             continue
         seen.add(key)
         findings = by_model.setdefault(key, [])

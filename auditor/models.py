@@ -80,6 +80,19 @@ class Commercial(str, enum.Enum):
 
 # ---------------------------------------------------------------- sources/
 
+HOSTED_PREFIX = "api:"
+"""How a hosted (closed) model is written: `api:PROVIDER/MODEL`, e.g. `api:openai/gpt-4o`."""
+
+
+class DataClass(str, enum.Enum):
+    """What kind of data a model receives; the policy's `data:` rules say where each class may go."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    PERSONAL = "personal"
+    SPECIAL_CATEGORY = "special-category"  # GDPR art. 9: health, biometrics, religion, ...
+
 
 @dataclass(frozen=True)
 class Origin:
@@ -102,10 +115,17 @@ class ModelRef:
     use: str | None = None  # intended use from an inventory; None: the run's --use
     owner: str | None = None
     notes: str | None = None
+    data: tuple[DataClass, ...] = ()  # the data classes the model receives, as the inventory declares them
+    offering: str | None = None  # hosted models: which of the provider's offerings (e.g. `paid`)
 
     @property
     def requested_revision(self) -> str:
         return self.revision or "main"
+
+    @property
+    def is_hosted(self) -> bool:
+        """A closed model behind a provider's API: judged by provider terms, never fetched from the Hub."""
+        return self.repo_id.startswith(HOSTED_PREFIX)
 
     def __str__(self) -> str:
         return self.repo_id if self.revision is None else f"{self.repo_id}@{self.revision}"
@@ -297,6 +317,50 @@ class Verdict:
     waiver: Waiver | None = None
 
 
+# ---------------------------------------------------------------- providers/
+
+
+@dataclass(frozen=True)
+class ProviderFact:
+    """One fact about a provider offering (rules/providers.yaml), with where and when it was confirmed.
+
+    `value` is `unknown` (the string) when the fact could not be confirmed from a primary source; then
+    `note` says what is missing and `source`/`verified` may be empty.
+    """
+
+    name: str  # a `Fact` value: training_on_inputs, retention, ...
+    value: str | tuple[str, ...]
+    source: str | None = None
+    verified: str | None = None  # ISO date the fact was last confirmed
+    quote: str | None = None
+    detail: str | None = None  # e.g. how to opt out, where processing happens
+    note: str | None = None
+    days: int | None = None  # retention in days, when the source gives a number
+    page_date: str | None = None  # the date the source page itself states (effective / updated)
+
+    @property
+    def known(self) -> bool:
+        return self.value != "unknown"
+
+
+@dataclass(frozen=True)
+class HostedTerms:
+    """The provider offering a hosted model was judged against: the evidence, as HubModel is for Hub models."""
+
+    provider: str  # key in rules/providers.yaml
+    provider_name: str
+    offering: str  # offering key
+    offering_name: str
+    kind: str  # api | consumer-app | resale | ...
+    model: str  # the MODEL part of api:PROVIDER/MODEL
+    facts: tuple[ProviderFact, ...] = ()
+    resells: str | None = None  # the model maker whose models a resale offering serves
+    source: str = ""  # the providers file it was read from
+
+    def fact(self, name: str) -> ProviderFact | None:
+        return next((f for f in self.facts if f.name == name), None)
+
+
 # ---------------------------------------------------------------- report/
 
 
@@ -307,6 +371,7 @@ class ModelResult:
     hub: HubModel | None = None
     fetch_error: FetchError | None = None
     resolution: LicenseResolution | None = None
+    hosted: HostedTerms | None = None  # hosted models: the provider terms found (None when unknown)
 
     @property
     def sha(self) -> str | None:

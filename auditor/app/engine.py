@@ -33,6 +33,9 @@ from auditor.models import (
     Verdict,
 )
 from auditor.policy import Policy, evaluate, policy_findings, resolve_use
+from auditor.policy.data_rules import apply_self_hosted, evaluate_hosted
+from auditor.providers import ProviderKnowledge, load_provider_knowledge
+from auditor.sources.refs import parse_hosted_id
 
 DEFAULT_JOBS = 8
 DEFAULT_MAX_DEPTH = MAX_LINEAGE_DEPTH
@@ -127,6 +130,31 @@ def _on_done(
     finished.put((index, future))
 
 
+def audit_hosted(
+    ref: ModelRef, *, providers: ProviderKnowledge, policy: Policy, use: str, now: datetime
+) -> ModelResult:
+    """A hosted model: judged by its provider offering's terms and the data it receives; never fetched."""
+    provider, model = parse_hosted_id(ref.repo_id)
+    match = providers.match(provider, model, ref.offering)
+    verdict = evaluate_hosted(ref=ref, match=match, policy=policy, use=use, today=now.date())
+    terms = match.offering.terms(model, providers.path) if match.offering is not None else None
+    return ModelResult(ref=ref, verdict=verdict, hosted=terms)
+
+
+def explain_hosted(
+    ref: ModelRef, *, policy: Policy, use: str | None, now: datetime, providers: ProviderKnowledge | None = None
+) -> str:
+    """`explain api:PROVIDER/MODEL`: the offering's facts with their sources, then the data rule for each class."""
+    from auditor.policy.data_rules import explain_data_rules
+    from auditor.providers.explain import explain_match
+
+    providers = providers or load_provider_knowledge()
+    provider, model = parse_hosted_id(ref.repo_id)
+    match = providers.match(provider, model, ref.offering)
+    run_use = resolve_use(policy, use)
+    return "\n\n".join((explain_match(match, model), explain_data_rules(ref, match, policy, run_use, now.date())))
+
+
 def audit_one(
     ref: ModelRef,
     *,
@@ -136,10 +164,14 @@ def audit_one(
     policy: Policy,
     use: str,
     now: datetime,
+    providers: ProviderKnowledge | None = None,
 ) -> ModelResult:
+    if ref.is_hosted:
+        return audit_hosted(ref, providers=providers or load_provider_knowledge(), policy=policy, use=use, now=now)
     fetched = source.fetch(ref.repo_id, ref.revision)
     resolution = lineage.resolve(fetched) if isinstance(fetched, HubModel) else None
     verdict = evaluate(ref=ref, fetched=fetched, resolution=resolution, policy=policy, kb=kb, use=use, today=now.date())
+    verdict = apply_self_hosted(verdict, ref, policy)
     return ModelResult(
         ref=ref,
         verdict=verdict,
@@ -158,8 +190,11 @@ def run_audit(
     now: datetime,
     settings: AuditSettings = AuditSettings(),
     progress: Progress | None = None,
+    providers: ProviderKnowledge | None = None,
 ) -> AuditReport:
     """Audit every reference; results keep the input order. Ctrl-C yields a report marked incomplete."""
+    if providers is None and any(ref.is_hosted for ref in refs):
+        providers = load_provider_knowledge()
     run_use = resolve_use(policy, settings.use)
     uses = [_use_of(policy, ref, run_use) for ref in refs]  # bad uses fail up front
     lineage = _Lineage(source, kb, settings.max_depth)
@@ -172,7 +207,15 @@ def run_audit(
     try:
         for index, ref in enumerate(refs):
             future = pool.submit(
-                _audit_one_safely, ref, source=source, lineage=lineage, kb=kb, policy=policy, use=uses[index], now=now
+                _audit_one_safely,
+                ref,
+                source=source,
+                lineage=lineage,
+                kb=kb,
+                policy=policy,
+                use=uses[index],
+                now=now,
+                providers=providers,
             )
             future.add_done_callback(functools.partial(_on_done, finished, index))
         remaining = len(refs)

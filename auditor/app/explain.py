@@ -8,17 +8,26 @@ from typing import TYPE_CHECKING, Any
 from auditor.app.run import audit, collect_refs
 from auditor.app.settings import Settings
 from auditor.errors import UsageError
+from auditor.sources import is_hosted_id
 
 if TYPE_CHECKING:
     from auditor.policy import Policy
 
 
 def explain(target: str, settings: Settings) -> list[str]:
-    """A license from the knowledge base, or one model's resolution and verdict: sections of text."""
+    """A license from the knowledge base, one model's resolution and verdict, or a hosted model's provider
+    facts and data rules (`api:PROVIDER/MODEL`): sections of text."""
     from auditor.licenses import explain_license, explain_resolution, load_knowledge_base
     from auditor.policy import explain_verdict, load_policy
 
     kb = load_knowledge_base()
+    if is_hosted_id(target):
+        from auditor.app.engine import explain_hosted
+        from auditor.app.run import run_clock
+
+        (ref,) = collect_refs([target], [])
+        policy = load_policy(settings.policy_path, kb)
+        return [explain_hosted(ref, policy=policy, use=settings.use, now=run_clock())]
     entry = kb.get(target) or kb.by_hub_id(target) or kb.by_spdx(target)
     if entry is None and "/" not in target:
         matches = kb.match_name(target)

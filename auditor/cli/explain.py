@@ -11,7 +11,7 @@ from auditor.cli.common import handle_errors, hub_options, hub_settings, output_
 
 
 @click.command("explain")
-@click.argument("target", metavar="LICENSE|ORG/NAME[@REV]")
+@click.argument("target", metavar="LICENSE|ORG/NAME[@REV]|api:PROVIDER/MODEL")
 @policy_options
 @hub_options
 @output_options
@@ -23,6 +23,7 @@ def explain_command(target: str, **opts: Any) -> None:
     Examples:
       auditor explain llama3.1          # what the Llama 3.1 license allows and requires
       auditor explain Qwen/Qwen-7B --use saas
+      auditor explain api:openai/gpt-4o --use saas   # provider facts and the data rule per data class
     """
     show_settings(opts)
     settings = Settings(hub=hub_settings(opts), policy_path=opts.get("policy_path"), use=opts.get("use"))

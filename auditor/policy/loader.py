@@ -22,6 +22,8 @@ import yaml
 from auditor.errors import InputFileError, PolicyError, PolicyErrors
 from auditor.licenses.entry import CATEGORIES, LicenseEntry
 from auditor.models import Waiver
+from auditor.policy.data_model import DataRules
+from auditor.policy.data_rules import read_data_rules
 from auditor.policy.model import (
     Action,
     Company,
@@ -69,7 +71,7 @@ CONDITION_ACTIONS: dict[str, tuple[Action, ...]] = {
     "unverifiable": _FAIL_CLOSED,
 }
 
-TOP_KEYS = ("name", "version", "company", "default_use", "uses", "rules", "waivers")
+TOP_KEYS = ("name", "version", "company", "default_use", "uses", "rules", "waivers", "data")
 COMPANY_KEYS = ("monthly_active_users", "annual_revenue_usd", "territories")
 USE_KEYS = ("description", "commercial", "distributes", "modifies", "categories", "licenses")
 RULE_KEYS = (*RULE_ACTIONS, "low_confidence", "orgs", "conditions")
@@ -340,6 +342,11 @@ class _Reader:
             if "waivers" in root
             else ()
         )
+        data = (
+            self.attempt(lambda: read_data_rules(self, root["data"], root.line_of("data")), DataRules())
+            if root.get("data") is not None
+            else DataRules()
+        )
         if self.errors:
             raise PolicyErrors(self.errors)
         assert default_use is not None
@@ -353,6 +360,7 @@ class _Reader:
             waivers=waivers,
             name=name,
             version=version,
+            data=data,
         )
 
     def company(self, value: Any, line: int) -> Company:
@@ -496,8 +504,11 @@ class _Reader:
         self.keys(node, WAIVER_KEYS, where)
         model = self.text(node, "model", where, required=True) or ""
         where = f"waiver for {model}"
-        if not REPO_ID.match(model):
-            raise self.fail(node.line_of("model"), f"waiver model {model!r} is not a Hub repo id like org/name")
+        if not (REPO_ID.match(model) or _hosted_id_ok(model)):
+            raise self.fail(
+                node.line_of("model"),
+                f"waiver model {model!r} is not a Hub repo id like org/name or a hosted model like api:PROVIDER/MODEL",
+            )
         revision = self.text(node, "revision", where)
         if revision is not None and not SHA_PREFIX.match(revision):
             raise self.fail(
@@ -546,6 +557,18 @@ class _Reader:
                 raise self.fail(line, f"{where}: {key} {value!r} is not a real date ({exc})") from None
         shown = repr(value) if isinstance(value, str) else _type_name(value)
         raise self.fail(line, f"{where}: {key} must be a date written YYYY-MM-DD, not {shown}")
+
+
+def _hosted_id_ok(model: str) -> bool:
+    from auditor.sources.refs import is_hosted_id, parse_hosted_id
+
+    if not is_hosted_id(model):
+        return False
+    try:
+        parse_hosted_id(model)
+    except ValueError:
+        return False
+    return True
 
 
 def _frozen(items: Mapping[str, T]) -> Mapping[str, T]:

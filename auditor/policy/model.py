@@ -14,6 +14,7 @@ from typing import Protocol
 from auditor.errors import UsageError, did_you_mean
 from auditor.licenses.entry import LicenseEntry
 from auditor.models import PolicyInfo, Status, Waiver
+from auditor.policy.data_model import DataRules
 
 
 class KnowledgeLookup(Protocol):
@@ -136,6 +137,7 @@ class Policy:
     waivers: tuple[Waiver, ...] = ()
     name: str | None = None
     version: str | None = None
+    data: DataRules = field(default_factory=DataRules)  # where each data class may go (hosted; self-hosted if it says)
 
     @property
     def use_names(self) -> tuple[str, ...]:

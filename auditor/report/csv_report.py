@@ -12,7 +12,7 @@ from typing import Any
 
 from auditor.models import AuditReport, ModelResult
 from auditor.report.base import Option, resolve_options
-from auditor.report.document import findings_of
+from auditor.report.document import findings_of, terms_label
 from auditor.report.text import printable
 
 COLUMNS = (
@@ -28,6 +28,7 @@ COLUMNS = (
     "origin",
     "use",
     "owner",
+    "data",
 )
 # Formula triggers, including the full-width forms some spreadsheets also accept.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -51,10 +52,10 @@ def row(result: ModelResult) -> list[str]:
         safe_cell(v)
         for v in (
             result.ref.repo_id,
-            result.ref.requested_revision,
+            "" if result.ref.is_hosted else result.ref.requested_revision,
             result.sha or "",
             result.verdict.status.value,
-            (resolution.expression if resolution else None) or "unknown",
+            terms_label(result),
             resolution.commercial.value if resolution else "unknown",
             f"{resolution.confidence:.2f}" if resolution else "0.00",
             "; ".join(result.verdict.obligations),
@@ -62,6 +63,7 @@ def row(result: ModelResult) -> list[str]:
             str(result.ref.origin) if result.ref.origin else "",
             result.verdict.use,
             result.ref.owner or "",
+            " ".join(c.value for c in result.ref.data),
         )
     ]
 

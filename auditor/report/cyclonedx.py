@@ -1,4 +1,4 @@
-"""`cyclonedx`: a CycloneDX 1.6 JSON ML-BOM of `machine-learning-model` components.
+"""`cyclonedx`: a CycloneDX 1.6 JSON ML-BOM of `machine-learning-model` components (hosted models as services).
 
 Each audited model is a component identified by its purl at the audited commit (also its bom-ref, so
 references survive reordering), with the repo owner as supplier and manufacturer, the card's declared
@@ -34,6 +34,7 @@ from auditor.licenses.rights import Grant
 from auditor.models import AuditReport, LineageLink, ModelResult
 from auditor.report.base import Option, resolve_options
 from auditor.report.document import content_digest, findings_of
+from auditor.report.hosted import hosted_service
 from auditor.report.sbom import card_list, card_value, copyright_notices, owner, purl
 from auditor.report.spdx import created_at, declared_expression, to_spdx
 from auditor.report.text import HUB_URL, file_url, printable, repo_url, valid_repo_id, valid_sha
@@ -287,7 +288,10 @@ class CycloneDxRenderer:
         bom = Bom(
             serial_number=uuid.uuid5(_NAMESPACE, content_digest(report)),
             metadata=metadata,
-            components=[_component(r, ref) for r, ref in zip(report.results, refs, strict=True)],
+            components=[
+                _component(r, ref) for r, ref in zip(report.results, refs, strict=True) if not r.ref.is_hosted
+            ],
+            services=[hosted_service(i, r) for i, r in enumerate(report.results, start=1) if r.ref.is_hosted],
         )
         document = json.loads(JsonV1Dot6(bom).output_as_string())
         cards = {ref: model_card(r, ref) for r, ref in zip(report.results, refs, strict=True)}

@@ -15,6 +15,7 @@ from auditor.models import (
     AuditReport,
     Evidence,
     Finding,
+    HostedTerms,
     LicenseResolution,
     LineageLink,
     ModelResult,
@@ -106,6 +107,46 @@ def license_dict(resolution: LicenseResolution | None) -> dict[str, Any]:
     }
 
 
+def terms_label(result: ModelResult) -> str:
+    """What governs the model, in a few words: its license, or for a hosted model the provider offering."""
+    if result.ref.is_hosted:
+        hosted = result.hosted
+        return f"terms: {hosted.provider}/{hosted.offering}" if hosted else "terms unknown"
+    resolution = result.resolution
+    return (resolution.expression if resolution else None) or "unknown"
+
+
+def hosted_dict(terms: HostedTerms | None) -> dict[str, Any] | None:
+    """The provider offering a hosted model was judged under, with every fact's source and date."""
+    if terms is None:
+        return None
+    return {
+        "provider": terms.provider,
+        "provider_name": terms.provider_name,
+        "offering": terms.offering,
+        "offering_name": terms.offering_name,
+        "kind": terms.kind,
+        "model": terms.model,
+        "resells": terms.resells,
+        "source": terms.source,
+        "facts": [
+            {
+                "name": f.name,
+                "value": list(f.value) if isinstance(f.value, tuple) else f.value,
+                "known": f.known,
+                "source": f.source,
+                "verified": f.verified,
+                "page_date": f.page_date,
+                "quote": f.quote,
+                "detail": f.detail,
+                "days": f.days,
+                "note": f.note,
+            }
+            for f in terms.facts
+        ],
+    }
+
+
 def waiver_dict(waiver: Waiver | None) -> dict[str, Any] | None:
     if waiver is None:
         return None
@@ -128,7 +169,7 @@ def model_dict(result: ModelResult) -> dict[str, Any]:
         error = {"kind": result.fetch_error.kind.value, "message": result.fetch_error.message}
     return {
         "id": ref.repo_id,
-        "requested_revision": ref.requested_revision,
+        "requested_revision": "" if ref.is_hosted else ref.requested_revision,
         "sha": hub.sha if hub else None,
         "origin": origin_dict(ref.origin),
         "use": verdict.use,
@@ -153,6 +194,10 @@ def model_dict(result: ModelResult) -> dict[str, Any]:
             {"path": p.path, "kind": p.kind, "message": p.message} for p in (hub.file_problems if hub else ())
         ],
         "card_error": hub.card_error if hub else None,
+        "kind": "hosted" if ref.is_hosted else "hub",
+        "data": [c.value for c in ref.data],
+        "offering": ref.offering,
+        "hosted": hosted_dict(result.hosted),
     }
 
 

@@ -127,8 +127,11 @@ class NoticeRenderer:
         opts = resolve_options(self.name, self.options, options)
         include_all: bool = opts["include_all"]
         knowledge: Knowledge = opts["knowledge"] or _bundled_knowledge()
-        shipped = [r for r in report.results if include_all or r.verdict.status in _CLEARED]
-        held = [r for r in report.results if r not in shipped]
+        # Hosted models are used through a provider's API: nothing of theirs ships, so no notice is owed.
+        models = [r for r in report.results if not r.ref.is_hosted]
+        hosted = len(report.results) - len(models)
+        shipped = [r for r in models if include_all or r.verdict.status in _CLEARED]
+        held = [r for r in models if r not in shipped]
         out = [
             "THIRD-PARTY MODEL NOTICES",
             "=========================",
@@ -146,6 +149,8 @@ class NoticeRenderer:
         ]
         if not report.complete:
             out.append("INCOMPLETE: the audit was interrupted; this notice may not list every model.")
+        if hosted:
+            out.append(f"Not listed: {hosted} hosted model(s) used through a provider's API; none of them ships.")
         out.append("")
         if not shipped:
             out += [_RULE, "No model in this audit is cleared for the release."]

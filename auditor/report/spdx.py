@@ -32,6 +32,7 @@ from auditor.licenses.resolve import RULE_NO_LICENSE
 from auditor.models import AuditReport, EvidenceSource, LicenseResolution, LineageLink, ModelResult, Relation
 from auditor.report.base import Option, resolve_options
 from auditor.report.document import content_digest
+from auditor.report.hosted import hosted_comment, hosted_supplier
 from auditor.report.sbom import CARD_SOURCES, NO_VERSION, copyright_notices, owner, purl
 from auditor.report.text import file_url, printable, repo_url, valid_sha
 
@@ -305,6 +306,10 @@ class SpdxRenderer:
             comment += " Obligations: " + " ".join(f"({i}) {o}" for i, o in enumerate(verdict.obligations, 1))
         if result.fetch_error is not None:
             comment += f" Could not be fetched ({result.fetch_error.kind.value}): {result.fetch_error.message}"
+        name_of_provider = hosted_supplier(result) if result.ref.is_hosted else None
+        provider = Actor(ActorType.ORGANIZATION, printable(name_of_provider, limit=300)) if name_of_provider else None
+        if result.ref.is_hosted:
+            comment += hosted_comment(result)
         license_comment = None
         if resolution is not None:
             license_comment = f"Concluded by auditor with confidence {resolution.confidence:.2f}"
@@ -313,10 +318,10 @@ class SpdxRenderer:
         return Package(
             spdx_id=spdx_id,
             name=printable(repo_id, limit=300),
-            download_location=url or SpdxNoAssertion(),
+            download_location=url or (SpdxNone() if result.ref.is_hosted else SpdxNoAssertion()),
             version=sha if valid_sha(sha) else NO_VERSION,
-            supplier=supplier(repo_id),
-            originator=supplier(repo_id),
+            supplier=provider or supplier(repo_id),
+            originator=provider or supplier(repo_id),
             files_analyzed=False,
             license_concluded=concluded,
             license_declared=declared,

@@ -11,6 +11,7 @@ from typing import Any
 
 from auditor.models import AuditReport, ModelResult, Status
 from auditor.report.base import Option, resolve_options
+from auditor.report.document import terms_label
 from auditor.report.text import display_width, fit, printable
 
 _COLOURS = {
@@ -37,6 +38,8 @@ def model_label(result: ModelResult) -> str:
 def license_label(result: ModelResult) -> str:
     """The expression, or for licenses off the SPDX list their knowledge-base keys: `llama3.1` reads
     better in a table than `LicenseRef-scancode-llama-3.1-license-2024`."""
+    if result.ref.is_hosted:
+        return terms_label(result)
     resolution = result.resolution
     expression = resolution.expression if resolution else None
     single_ref = expression is not None and expression.startswith("LicenseRef-") and " " not in expression

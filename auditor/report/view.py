@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.models import AuditReport, ModelResult, Status
-from auditor.report.document import findings_of, worst_first
+from auditor.report.document import findings_of, terms_label, worst_first
 from auditor.report.svg import COMMERCIAL_COLOURS, VERDICT_COLOURS, lineage_graph, verdict_chart
 from auditor.report.text import file_url, printable, repo_url, short_sha, truncate, valid_sha
 
@@ -80,6 +80,41 @@ def _lineage(result: ModelResult, index: int) -> dict[str, Any]:
             + f"  [{_cap(link.expression or 'license unknown', 80)}; commercial: {link.commercial.value}]"
         )
     return {"rows": rows, "svg": graph, "tree": Block("\n".join([_cap(result.ref.repo_id, 120), *tree]))}
+
+
+def _fact_value(value: str | tuple[str, ...]) -> str:
+    return ", ".join(value) if isinstance(value, tuple) else value
+
+
+def _hosted(result: ModelResult) -> dict[str, Any] | None:
+    """A hosted model's provider offering and every fact with its source, for the evidence section."""
+    terms = result.hosted
+    if terms is None:
+        return None
+    from auditor.providers.knowledge import Fact
+
+    labels = {f.value: f.label for f in Fact}
+    return {
+        "provider": _cap(terms.provider_name, FIELD_MAX),
+        "offering": _cap(terms.offering_name, FIELD_MAX),
+        "key": _cap(f"{terms.provider}/{terms.offering}", FIELD_MAX),
+        "kind": _cap(terms.kind, 40),
+        "resells": _cap(terms.resells, 80) if terms.resells else None,
+        "source": _cap(terms.source, FIELD_MAX),
+        "facts": [
+            {
+                "label": labels.get(f.name, f.name),
+                "value": _cap(_fact_value(f.value), MESSAGE_MAX),
+                "known": f.known,
+                "detail": _cap(f.detail, MESSAGE_MAX) if f.detail else None,
+                "note": _cap(f.note, MESSAGE_MAX) if f.note else None,
+                "source": _cap(f.source, FIELD_MAX) if f.source else None,
+                "verified": _cap(f.verified, 20) if f.verified else None,
+                "quote": _cap(f.quote, MESSAGE_MAX) if f.quote else None,
+            }
+            for f in terms.facts
+        ],
+    }
 
 
 def model_view(result: ModelResult, index: int) -> dict[str, Any]:
@@ -179,6 +214,10 @@ def model_view(result: ModelResult, index: int) -> dict[str, Any]:
         "source": _cap(hub.source, FIELD_MAX) if hub and hub.source else None,
         "card_error": _cap(hub.card_error, MESSAGE_MAX) if hub and hub.card_error else None,
         "error": error,
+        "hosted": ref.is_hosted,
+        "terms": _hosted(result),
+        "license_label": _cap(terms_label(result), FIELD_MAX),
+        "data": [c.value for c in ref.data],
     }
 
 
@@ -201,9 +240,7 @@ def report_view(report: AuditReport) -> dict[str, Any]:
         "cleared": cleared,
         # An inventory audits each model under its own use: say so rather than name the run's default.
         "cleared_for": (
-            _cap(report.use, 80)
-            if all(r.verdict.use == report.use for r in report.results)
-            else "their intended uses"
+            _cap(report.use, 80) if all(r.verdict.use == report.use for r in report.results) else "their intended uses"
         ),
         "summary": [
             {

@@ -1,4 +1,4 @@
-"""Model ids as people write them: `org/name`, `org/name@revision`, one per line in list files."""
+"""Model ids as people write them: `org/name`, `org/name@revision`, `api:PROVIDER/MODEL`; one a line in list files."""
 
 from __future__ import annotations
 
@@ -8,13 +8,18 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from auditor.errors import InputFileError, UsageError
-from auditor.models import ModelRef, Origin
+from auditor.models import HOSTED_PREFIX, ModelRef, Origin
 
 # The Hub's repo name rules: letters, digits, '-', '_', '.'; no '--' or '..'; at most 96 characters.
 # Legacy ids without an owner (`gpt2`) still resolve on the Hub, so the owner is optional.
 _PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
 _ID_RE = re.compile(rf"^(?:{_PART}/)?{_PART}$")
 _REV_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$")
+# Hosted models: `api:PROVIDER/MODEL`. Providers spell model ids their own way (Bedrock
+# `anthropic.claude-3-5-sonnet-20240620-v1:0`, Vertex `claude-sonnet-4@20250514`), so the model part
+# allows ':' and '@'; it is an identifier, never a path or URL that anything follows.
+_PROVIDER_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_HOSTED_MODEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+/-]{0,199}$")
 
 
 def id_problem(repo_id: str) -> str | None:
@@ -60,14 +65,43 @@ def parse_model_id(text: str) -> tuple[str, str | None]:
     return repo_id, (revision if sep else None)
 
 
+def is_hosted_id(text: str) -> bool:
+    return text.strip().startswith(HOSTED_PREFIX)
+
+
+def parse_hosted_id(text: str) -> tuple[str, str]:
+    """Split `api:PROVIDER/MODEL` into (provider, model); raise ValueError with a readable message."""
+    text = text.strip()
+    body = text[len(HOSTED_PREFIX) :] if text.startswith(HOSTED_PREFIX) else text
+    provider, sep, model = body.partition("/")
+    if not sep or not model:
+        raise ValueError(f"not a hosted model id: {text!r} (expected api:PROVIDER/MODEL, e.g. api:openai/gpt-4o)")
+    if not _PROVIDER_RE.match(provider):
+        raise ValueError(f"not a provider name: {provider!r} in {text!r} (lower-case letters, digits and '-')")
+    if not _HOSTED_MODEL_RE.match(model) or ".." in model:
+        raise ValueError(f"not a hosted model name: {model!r} in {text!r}")
+    return provider, model
+
+
+def hosted_id(provider: str, model: str) -> str:
+    return f"{HOSTED_PREFIX}{provider}/{model}"
+
+
+def parse_ref(text: str, origin: Origin | None = None) -> ModelRef:
+    """One reference as a person writes it: `org/name[@revision]` or `api:PROVIDER/MODEL`."""
+    if is_hosted_id(text):
+        return ModelRef(hosted_id(*parse_hosted_id(text)), origin=origin)
+    repo_id, revision = parse_model_id(text)
+    return ModelRef(repo_id, revision, origin=origin)
+
+
 def refs_from_args(values: Iterable[str]) -> list[ModelRef]:
     refs = []
     for value in values:
         try:
-            repo_id, revision = parse_model_id(value)
+            refs.append(parse_ref(value))
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-        refs.append(ModelRef(repo_id, revision, origin=None))
     return refs
 
 
@@ -86,10 +120,9 @@ def read_list_file(path: Path | str) -> list[ModelRef]:
         if not line:
             continue
         try:
-            repo_id, revision = parse_model_id(line)
+            refs.append(parse_ref(line, Origin(name, number)))
         except ValueError as exc:
             raise InputFileError(name, number, str(exc)) from None
-        refs.append(ModelRef(repo_id, revision, origin=Origin(name, number)))
     return refs
 
 

@@ -1,0 +1,81 @@
+"""The policy's `data:` rules as loaded: per data class, what a destination must offer.
+
+Kept apart from model.py so the data rules (issue 16) and the license rules evolve without touching
+each other; Policy holds one DataRules.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from auditor.models import DataClass, Status
+
+DEFAULT_MAX_FACT_AGE_DAYS = 365
+
+
+class Destination(str, enum.Enum):
+    """What a data class rule says about sending that class to a kind of destination."""
+
+    ALLOW = "allow"  # allowed, when the destination offers what `requires` lists
+    REVIEW = "review"  # a person decides
+    DENY = "deny"  # not allowed
+
+    @property
+    def status(self) -> Status:
+        return {
+            Destination.ALLOW: Status.APPROVED,
+            Destination.REVIEW: Status.NEEDS_REVIEW,
+            Destination.DENY: Status.BLOCKED,
+        }[self]
+
+
+class Requirement(str, enum.Enum):
+    """What a hosted destination must offer for a data class; each is checked against provider facts."""
+
+    NO_TRAINING = "no-training-on-inputs"
+    ZERO_DATA_RETENTION = "zero-data-retention"
+    DPA = "dpa"
+    EU_RESIDENCY = "eu-residency"  # for a company in the EU: processing in the EU
+    EU_RESIDENCY_OR_TRANSFER_BASIS = "eu-residency-or-transfer-basis"  # ... or a transfer basis the policy documents
+
+
+@dataclass(frozen=True)
+class ClassRule:
+    data_class: DataClass
+    hosted: Destination = Destination.REVIEW
+    requires: tuple[Requirement, ...] = ()
+    self_hosted: Destination = Destination.ALLOW  # self-hosted weights: unrestricted unless the policy says so
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class TransferBasis:
+    """A documented basis for transferring personal data to a provider outside the EU (e.g. SCCs in its DPA)."""
+
+    provider: str
+    basis: str
+    ticket: str | None = None
+    line: int | None = None
+
+
+def _no_classes() -> Mapping[DataClass, ClassRule]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class DataRules:
+    """Without a `data:` section every hosted model needs review: the policy says nothing about where data may go."""
+
+    classes: Mapping[DataClass, ClassRule] = field(default_factory=_no_classes)
+    max_fact_age_days: int = DEFAULT_MAX_FACT_AGE_DAYS
+    transfer_bases: tuple[TransferBasis, ...] = ()
+    line: int | None = None
+
+    def rule(self, data_class: DataClass) -> ClassRule | None:
+        return self.classes.get(data_class)
+
+    def transfer_basis(self, provider: str) -> TransferBasis | None:
+        return next((t for t in self.transfer_bases if t.provider == provider), None)
