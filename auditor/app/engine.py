@@ -34,7 +34,7 @@ from auditor.models import (
 )
 from auditor.policy import Policy, evaluate, policy_findings, resolve_use
 from auditor.policy.data_rules import apply_self_hosted, evaluate_hosted
-from auditor.providers import ProviderKnowledge, load_provider_knowledge
+from auditor.providers import Match, ProviderKnowledge, load_provider_knowledge
 from auditor.sources.refs import parse_hosted_id
 
 DEFAULT_JOBS = 8
@@ -152,7 +152,12 @@ def explain_hosted(
     provider, model = parse_hosted_id(ref.repo_id)
     match = providers.match(provider, model, ref.offering)
     run_use = resolve_use(policy, use)
-    return "\n\n".join((explain_match(match, model), explain_data_rules(ref, match, policy, run_use, now.date())))
+    # An entry that must name its offering (free vs paid tier): show the rules under each candidate.
+    matches = [match]
+    if match.offering is None and match.provider is not None and match.candidates:
+        matches = [Match(match.provider, o) for o in match.provider.offerings if o.key in match.candidates]
+    rules = [explain_data_rules(ref, m, policy, run_use, now.date()) for m in matches]
+    return "\n\n".join((explain_match(match, model), *rules))
 
 
 def audit_one(

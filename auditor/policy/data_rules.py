@@ -517,7 +517,8 @@ def apply_self_hosted(verdict: Verdict, ref: ModelRef, policy: Policy) -> Verdic
 
 def explain_data_rules(ref: ModelRef, match: Match, policy: Policy, use: str, today: datetime.date) -> str:
     """The policy's rule for every data class and what it gives for this hosted model."""
-    lines = [f"Data rules of {policy.path} for {ref.repo_id} (use: {use}):"]
+    under = f" under {match.offering.name}" if match.offering is not None else ""
+    lines = [f"Data rules of {policy.path} for {ref.repo_id}{under} (use: {use}):"]
     if policy.data.line is None:
         lines.append("  the policy has no `data:` section: every hosted model needs review")
     for data_class in DataClass:
