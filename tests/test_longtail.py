@@ -448,3 +448,78 @@ def test_the_held_out_benchmark_runs(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert longtail_heldout.main(["--json", str(out)]) == 0
     figures = json.loads(out.read_text())
     assert {"identified_pct", "commercial_right_pct", "false_approvals", "rows"} <= set(figures)
+
+
+# ---------------------------------------------------------------- every other family by its title line or name
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("The ChatGLM2-6B License\n\n“Licensor” means the ChatGLM2-6B Model Team that distributes its Software.",
+         "chatglm2-6b-license"),
+        ("The ChatGLM-6B License\n\n“Licensor” means the ChatGLM-6B Model Team that distributes its Software.",
+         "chatglm-6b-license"),
+        ("The CodeGeeX License\n\nroyalty-free copyright license to use the Software solely for your non-commercial "
+         "research purposes.", "codegeex-license"),
+        ("bilibili Index-1.9B 模型许可协议\n版本 1.0，2024 年 6 月 11 日\n", "bilibili-index-model-license"),
+        ("MICROSOFT RESEARCH LICENSE TERMS\n\nuse the Materials solely for non-commercial, non-revenue generating, "
+         "research purposes", "microsoft-research-license"),
+        ("MICROSOFT RESEARCH LICENSE TERMS\nLicense Grant. You may use, copy, modify, creative derivative works, and "
+         "distribute the Software for non-commercial purposes, subject to the restrictions in this MSR-LA.", "msr-la"),
+        ("NVIDIA Source Code License for StyleGAN3\n3.3 Use Limitation. The Work and any derivative works thereof "
+         "only may be used or intended for use non-commercially.", "nvidia-source-code-license-nc"),
+        ("AI2 ImpACT License – Low Risk Artifacts\n### Version 2.0\nThis AI2 ImpACT License for Low Risk Artifacts "
+         "(“LR Agreement”) is between The Allen Institute", "ai2-impact-lr"),
+        ("Playground v2.5 Community License\n", "playground-v2.5-community"),
+        ("LTXV Open Weights License\nVersion Release date: May 5, 2025\n", "ltxv-open-weights"),
+        ("We aim for our tools to be used safely. By using OpenAI gpt-oss-120b and gpt-oss-20b, you agree to comply "
+         "with all applicable law.", "gpt-oss-usage-policy"),
+        ("Skywork Community License\nLicensor makes no claims to any rights regarding your use of the Skywork "
+         "Model's output", "skywork-community"),
+    ],
+)  # fmt: skip
+def test_family_title_lines(kb: KnowledgeBase, text: str, key: str) -> None:
+    assert detect_text(text, kb).key == key
+
+
+@pytest.mark.parametrize(
+    ("name", "keys"),
+    [
+        ("yi-license", {"yi-license-1.0", "yi-community-2.1"}),  # shared by two versions: the text decides
+        ("exaone", {"exaone-1.1-nc", "exaone-1.2-nc"}),
+        ("minimax-model-license", {"minimax-model-license-2025-01", "minimax-model-license-2025-02"}),
+        ("databricks-open-model-license", {"databricks-open-model-license"}),
+        ("skywork-community-license", {"skywork-community"}),
+        ("xverse-license", {"xverse-model-license"}),
+        ("jamba-open-model-license", {"jamba-open-model-license"}),
+        ("ltxv-open-weights-license", {"ltxv-open-weights"}),
+        ("kolors-license", {"kolors-model-license"}),
+        ("baichuan2-community-license", {"baichuan2-community"}),
+        ("Community License for Baichuan 2 Model", {"baichuan2-community"}),
+        ("aquila_license", {"baai-aquila"}),
+        ("internlm-license", {"internlm-license"}),
+        ("c4ai-cc-by-nc-license", {"c4ai-cc-by-nc-4.0-aup"}),
+        ("nvidia-oneway-noncommercial-license", {"nvidia-oneway-noncommercial"}),
+        ("ai2-impact-license-high-risk", {"ai2-impact-hr"}),
+    ],
+)
+def test_card_names_and_pdf_file_names(kb: KnowledgeBase, name: str, keys: set[str]) -> None:
+    assert {e.key for e in kb.match_name(name)} == keys
+
+
+def test_every_longtail_entry_has_a_marker_no_other_entry_has(kb: KnowledgeBase) -> None:
+    from auditor.licenses.detect import normalise
+
+    longtail = [e for e in kb if e.licenseref and any(e.key == key for key in _longtail_keys())]
+    for entry in longtail:
+        others = {normalise(m) for e in kb if e.key != entry.key for m in e.markers}
+        own = [m for m in entry.markers if normalise(m) not in others and not any(normalise(m) in o for o in others)]
+        assert own, f"{entry.key}: every marker is shared with another entry"
+
+
+def _longtail_keys() -> list[str]:
+    import yaml
+
+    data = yaml.safe_load((ROOT / "rules" / "licenses-longtail.yaml").read_text(encoding="utf-8"))
+    return [item["key"] for item in data["licenses"]]
