@@ -341,11 +341,15 @@ def test_cyclonedx_model_cards_say_what_the_cards_say(every_model: dict[str, Pat
     llama = components["meta-llama/Meta-Llama-3-8B-Instruct"]["modelCard"]["considerations"]
     assert any("Acceptable Use Policy" in line for line in llama["technicalLimitations"])
     assert any("improve any other large language model" in line for line in llama["technicalLimitations"])
+    for component in bom["components"]:  # every model and every base says what is concluded, unknown included
+        for part in [component, *component.get("pedigree", {}).get("ancestors", [])]:
+            assert part["licenses"], part["bom-ref"]
     # Lineage stays pedigree: the adapter's base, scoped to it.
     adapter = components["FinGPT/fingpt-forecaster_dow30_llama2-7b_lora"]
     (ancestor,) = adapter["pedigree"]["ancestors"]
     assert ancestor["name"] == "Llama-2-7b-chat-hf"
     assert ancestor["bom-ref"].endswith("#ancestor-of:" + adapter["bom-ref"])
+    assert ancestor["licenses"] == [{"license": {"acknowledgement": "concluded", "name": "NOASSERTION"}}]
     # No license at all, or not established: said, never left out.
     assert components["iflytek/Spark-Chemistry-X1-13B"]["licenses"] == [
         {"license": {"acknowledgement": "concluded", "name": "NONE"}}

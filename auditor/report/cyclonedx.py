@@ -153,7 +153,11 @@ def _ancestor(link: LineageLink, child: str) -> Component:
         group=org,
         name=name,
         version=link.sha if valid_sha(link.sha) else None,
-        licenses=[_entry(concluded, LicenseAcknowledgement.CONCLUDED)] if concluded else [],
+        licenses=[
+            _entry(concluded, LicenseAcknowledgement.CONCLUDED)
+            if concluded
+            else DisjunctiveLicense(name=NOT_ASSERTED, acknowledgement=LicenseAcknowledgement.CONCLUDED)
+        ],
         purl=_purl(link.repo_id, link.sha),
         external_references=_refs(link.repo_id, link.sha, []),
         properties=properties,
