@@ -298,15 +298,16 @@ def _import_jsonschema() -> Any:
     return jsonschema
 
 
-@functools.lru_cache(maxsize=1)
-def _schema() -> dict[str, Any]:
+@functools.lru_cache(maxsize=4)
+def _schema(file: str = SCHEMA_FILE) -> dict[str, Any]:
+    """A JSON Schema under rules/ (this knowledge base's, or another knowledge file's), checked once."""
     jsonschema = _import_jsonschema()
 
-    source = rules_file(SCHEMA_FILE)
+    source = rules_file(file)
     try:
         schema: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise KnowledgeBaseError(str(source), None, f"cannot read the knowledge-base schema: {exc}") from None
+        raise KnowledgeBaseError(str(source), None, f"cannot read the schema {file}: {exc}") from None
     jsonschema.validators.validator_for(schema).check_schema(schema)
     return schema
 
@@ -389,12 +390,14 @@ def _remember_valid(stamp: Path | None) -> None:
         stamp.touch()
 
 
-def _validate_schema(data: Any, name: str) -> None:
+def _validate_schema(data: Any, name: str, *, schema_file: str = SCHEMA_FILE, instance: Any = None) -> None:
+    """Raise the first schema error at its line in `data`; `instance` is what is validated when the
+    schema needs another shape of the same document (dates as text)."""
     jsonschema = _import_jsonschema()
 
-    schema = _schema()
+    schema = _schema(schema_file)
     validator = jsonschema.validators.validator_for(schema)(schema)
-    errors = list(validator.iter_errors(data))
+    errors = list(validator.iter_errors(data if instance is None else instance))
     if not errors:
         return
     located = sorted(((_line_at(data, e.absolute_path), e) for e in errors), key=lambda le: le[0] or 0)

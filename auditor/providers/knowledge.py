@@ -11,14 +11,13 @@ import datetime
 import enum
 import fnmatch
 import functools
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputFileError, KnowledgeBaseError
-from auditor.licenses.knowledge import _import_jsonschema, _line_at, _path_text, _read
+from auditor.licenses.knowledge import _read, _validate_schema
 from auditor.models import HostedTerms, ProviderFact
 from auditor.resources import rules_file
 from auditor.yamlfile import LinedDict, LinedList, parse_yaml
@@ -203,18 +202,6 @@ def _bundled() -> ProviderKnowledge:
     return knowledge
 
 
-@functools.lru_cache(maxsize=1)
-def _schema() -> dict[str, Any]:
-    jsonschema = _import_jsonschema()
-    source = rules_file(SCHEMA_FILE)
-    try:
-        schema: dict[str, Any] = json.loads(source.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise KnowledgeBaseError(str(source), None, f"cannot read the providers schema: {exc}") from None
-    jsonschema.validators.validator_for(schema).check_schema(schema)
-    return schema
-
-
 def _load(text: str, name: str) -> ProviderKnowledge:
     try:
         data = parse_yaml(text, name)
@@ -238,19 +225,7 @@ def _plain(value: Any) -> Any:
 
 
 def _validate(data: Any, name: str) -> None:
-    jsonschema = _import_jsonschema()
-    schema = _schema()
-    validator = jsonschema.validators.validator_for(schema)(schema)
-    errors = list(validator.iter_errors(_plain(data)))
-    if not errors:
-        return
-    # The deepest error is the most specific one (an if/then failure reports the fact, not the whole file).
-    located = sorted(((_line_at(data, e.absolute_path), e) for e in errors), key=lambda le: le[0] or 0)
-    line, first = located[0]
-    where = _path_text(first.absolute_path)
-    more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-    message = first.message if len(first.message) <= 300 else first.message[:299] + "…"
-    raise KnowledgeBaseError(name, line, f"{where}: {message}{more}" if where else f"{message}{more}")
+    _validate_schema(data, name, schema_file=SCHEMA_FILE, instance=_plain(data))
 
 
 def _text(value: Any) -> str | None:
