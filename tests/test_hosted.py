@@ -98,6 +98,7 @@ def test_inventory_mixes_hub_and_hosted_entries_with_data(tmp_path: Path) -> Non
         ("  - id: org/name\n    offering: paid\n", 3, "hosted ('api:') models only"),
         ("  - api: OpenAI/gpt-4o\n", 2, "not a provider name"),
         ("  - api: openai/gpt-4o\n    data: [public, 3]\n", 3, "data class int"),
+        ("  - api: openai/gpt-4o\n    offering: '<script>'\n", 3, "not an offering name"),
     ],
 )
 def test_inventory_errors_name_the_line(tmp_path: Path, entry: str, line: int, words: str) -> None:
@@ -638,3 +639,15 @@ def test_lock_pins_hub_models_only_and_check_does_not_ask_to_lock_hosted_ones(tm
     assert "api:" not in lock.read_text() and "not locked" not in locked.stderr
     checked = run("check", "--hub-dir", "examples/hub", "-r", str(inventory), "--lock", str(lock), "--no-cache")
     assert "lock: no drift" in checked.stderr + checked.stdout
+
+
+def test_the_example_policies_say_where_each_data_class_may_go() -> None:
+    from auditor.policy import load_policy
+
+    for path in sorted((ROOT / "rules" / "examples").glob("*.yaml")):
+        assert len(load_policy(path, KB).data.classes) == 5, path.name
+    eu = load_policy(ROOT / "rules" / "examples" / "eu-saas-startup.yaml", KB)
+    ref = ModelRef("api:google/gemini-2.5-pro", data=(DataClass.PERSONAL,), offering="paid")
+    match = BUNDLED.match("google", "gemini-2.5-pro", "paid")
+    verdict = evaluate_hosted(ref=ref, match=match, policy=eu, use="saas", today=TODAY)
+    assert verdict.status is Status.BLOCKED and "no-eu-residency" in rules(verdict)  # Gemini API: no residency choice

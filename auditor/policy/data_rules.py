@@ -428,7 +428,8 @@ def evaluate_hosted(
         out.note(
             "provider-terms-unconfirmed",
             Severity.WARNING,
-            f"the use restrictions in {offering.name}'s terms are not confirmed: {restrictions.note or 'no source'}",
+            f"the use restrictions in the terms of {offering.name} are not confirmed: "
+            f"{restrictions.note or 'no source'}",
             "read the provider's terms (e.g. limits on training other models with outputs) before relying on them",
         )
     elif isinstance(restrictions.value, tuple):
@@ -515,6 +516,10 @@ def apply_self_hosted(verdict: Verdict, ref: ModelRef, policy: Policy) -> Verdic
 # ---------------------------------------------------------------- explain
 
 
+# About the offering, not a data class: said once after the per-class lines.
+_ONCE = ("stale-provider-facts", "provider-terms-unconfirmed", "provider-use-restrictions")
+
+
 def explain_data_rules(ref: ModelRef, match: Match, policy: Policy, use: str, today: datetime.date) -> str:
     """The policy's rule for every data class and what it gives for this hosted model."""
     under = f" under {match.offering.name}" if match.offering is not None else ""
@@ -532,11 +537,11 @@ def explain_data_rules(ref: ModelRef, match: Match, policy: Policy, use: str, to
             f"  {data_class.value:<17} hosted: {rule.hosted.value}{needs} (line {rule.line}) -> {verdict.status.value}"
         )
         for finding in verdict.findings:
-            if finding.rule in ("data-allowed", "stale-provider-facts", "provider-use-restrictions", "requirement-met"):
+            if finding.rule in _ONCE or finding.rule in ("data-allowed", "requirement-met"):
                 continue
             lines.append(f"      {finding.severity.value}: {finding.message}")
-    stale = evaluate_hosted(ref=ref, match=match, policy=policy, use=use, today=today, data=())
-    for finding in stale.findings:
-        if finding.rule == "stale-provider-facts":
-            lines.append(f"  warning: {finding.message}")
+    general = evaluate_hosted(ref=ref, match=match, policy=policy, use=use, today=today, data=())
+    for finding in general.findings:
+        if finding.rule in _ONCE:
+            lines.append(f"  {finding.severity.value}: {finding.message}")
     return "\n".join(lines)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from auditor.errors import InputFileError
 from auditor.models import DataClass, ModelRef, Origin
-from auditor.sources.refs import hosted_id, parse_hosted_id, parse_model_id
+from auditor.sources.refs import hosted_id, is_key, parse_hosted_id, parse_model_id
 from auditor.yamlfile import LinedDict, LinedList, load_yaml
 
 _TEXT_KEYS = {"id", "api", "revision", "use", "owner", "notes", "offering"}
@@ -75,11 +75,11 @@ def _entry(name: str, item: object, line: int) -> ModelRef:
             provider, model = parse_hosted_id(item["api"])
         except ValueError as exc:
             raise InputFileError(name, item.line_of("api"), str(exc)) from None
+        offering = item.get("offering") or None
+        if offering is not None and not is_key(offering):
+            raise InputFileError(name, item.line_of("offering"), f"not an offering name: {offering[:80]!r}")
         return replace(
-            ref,
-            repo_id=hosted_id(provider, model),
-            origin=Origin(name, item.line_of("api")),
-            offering=item.get("offering") or None,
+            ref, repo_id=hosted_id(provider, model), origin=Origin(name, item.line_of("api")), offering=offering
         )
     if not item.get("id"):
         raise InputFileError(name, line, "model entry without 'id' (a Hub model) or 'api' (a hosted model)")

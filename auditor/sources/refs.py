@@ -83,6 +83,11 @@ def parse_hosted_id(text: str) -> tuple[str, str]:
     return provider, model
 
 
+def is_key(text: str) -> bool:
+    """A provider or offering name as rules/providers.yaml spells them."""
+    return bool(_PROVIDER_RE.match(text))
+
+
 def hosted_id(provider: str, model: str) -> str:
     return f"{HOSTED_PREFIX}{provider}/{model}"
 
