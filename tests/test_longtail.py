@@ -472,6 +472,7 @@ def test_the_held_out_benchmark_runs(tmp_path: Path, monkeypatch: pytest.MonkeyP
         ("AI2 ImpACT License – Low Risk Artifacts\n### Version 2.0\nThis AI2 ImpACT License for Low Risk Artifacts "
          "(“LR Agreement”) is between The Allen Institute", "ai2-impact-lr"),
         ("Playground v2.5 Community License\n", "playground-v2.5-community"),
+        ("源2.0模型许可协议\n日期:2023年11月26日\n点击或浏览或使用或分发源2.0材料的任何部分", "yuan2-model-license"),
         ("LTXV Open Weights License\nVersion Release date: May 5, 2025\n", "ltxv-open-weights"),
         ("We aim for our tools to be used safely. By using OpenAI gpt-oss-120b and gpt-oss-20b, you agree to comply "
          "with all applicable law.", "gpt-oss-usage-policy"),
