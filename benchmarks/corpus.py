@@ -153,16 +153,19 @@ class _Plan:
     readme: bool = True
 
 
-def generate(root: Path, count: int, texts_dir: Path, *, seed: int = SEED, prefix: str = "") -> Corpus:
+def generate(
+    root: Path, count: int, texts_dir: Path, *, seed: int = SEED, prefix: str = "", org: str | None = None
+) -> Corpus:
     """Write `count` repos under `root` (as `<org>/<name>/`, the stand-in's layout) and describe them.
 
-    `prefix` is prepended to org names, so several corpora can share one root.
+    `prefix` is prepended to org names, so several corpora can share one root; `org` puts every repo
+    (bases included) in that one organisation, as an org-wide audit (`--author`) meets it.
     """
     if count < 1:
         raise ValueError("count must be at least 1")
     rng = random.Random(seed)
     texts = _load_texts(texts_dir)
-    plans = _plan(rng, count, prefix, texts)
+    plans = _plan(rng, count, prefix, texts, org)
     for i, plan in enumerate(plans):
         _write(root, plan, rng, texts, mtime=_EPOCH_2024 + i * 977)
     used_bases = {p.base for p in plans if p.base is not None}
@@ -183,8 +186,8 @@ def _load_texts(texts_dir: Path) -> dict[str, str]:
     return found
 
 
-def _plan(rng: random.Random, count: int, prefix: str, texts: Mapping[str, str]) -> list[_Plan]:
-    names = _unique_names(rng, count, prefix)
+def _plan(rng: random.Random, count: int, prefix: str, texts: Mapping[str, str], org: str | None) -> list[_Plan]:
+    names = _unique_names(rng, count, prefix, org)
     weights = [p.weight for p in PROFILES]
     plans: list[_Plan] = []
     for name in names:
@@ -226,10 +229,12 @@ def _plan(rng: random.Random, count: int, prefix: str, texts: Mapping[str, str])
     return plans
 
 
-def _unique_names(rng: random.Random, count: int, prefix: str) -> list[str]:
+def _unique_names(rng: random.Random, count: int, prefix: str, single_org: str | None = None) -> list[str]:
     out: list[str] = []
     for i in range(count):
         org = prefix + _ORGS[rng.randrange(len(_ORGS))]
+        if single_org is not None:
+            org = single_org
         stem = rng.choice(("Nova", "Atlas", "Orca", "Falcon", "Lynx", "Sage", "Pico", "Vega", "Zephyr", "Koala"))
         name = f"{stem}-{i:05d}-{rng.choice(_SIZES)}{rng.choice(_SUFFIXES)}"
         out.append(f"{org}/{name}")

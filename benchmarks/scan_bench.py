@@ -59,8 +59,19 @@ TARGET_FLOOR_RATIO = 1.5
 TARGET_REQUESTS_PER_MODEL = 1.3
 TARGET_WARM_SECONDS_PER_1000 = 2.0
 TARGET_RSS_MB = 300.0
+# Targets (issue 15): under anonymous quotas a cold 1,000 (+20 bases) run takes <= 1.5 windows with 0
+# errors and the verdicts of an unthrottled run; --author on a 1,000-model org costs <= 0.05 API-bucket
+# requests per model and fits in 1 window; <= 2 ms of CPU per model in the cold run, start-up included.
+TARGET_QUOTA_WINDOWS = 1.5
+TARGET_AUTHOR_API_PER_MODEL = 0.05
+TARGET_AUTHOR_WINDOWS = 1.0
+TARGET_CPU_MS_PER_MODEL = 2.0
+AUTHOR_ORG = "bench-org1000"
 
-PHASES = ("naive", "cold-naive-set", "cold", "warm", "warm-pinned", "offline", "startup", "big")
+PHASES = (
+    "naive", "cold-naive-set", "cold", "warm", "warm-pinned", "offline", "startup",
+    "quota-anon", "quota-free", "evidence", "author", "big",
+)  # fmt: skip
 # They read the cache (and the shas) the cold run leaves.
 _NEED_COLD = ("warm", "warm-pinned", "offline", "startup")
 
@@ -84,6 +95,13 @@ class Run:
     load_before: float = 0.0  # 1-minute load average when the run started: the machine may be shared
     cpu_s: float = 0.0  # CPU time (user + system) of the measured process
     hub_cpu_s: float = 0.0  # CPU time the stand-in spent serving it (another process, same cores)
+    by_bucket: dict[str, int] = field(default_factory=dict)  # requests per Hub rate-limit bucket
+    refused_429: int = 0  # answers 429 (quota or fault)
+    window_s: float = 0.0  # the stand-in's time-scaled quota window during this run; 0: no quotas
+
+    @property
+    def windows(self) -> float:
+        return self.wall_s / self.window_s if self.window_s else 0.0
 
     @property
     def requests_per_model(self) -> float:
@@ -195,6 +213,7 @@ class Bench:
         self.hub = hub
         self.runs: list[Run] = []
         self.latency_ms: float = args.latency_ms
+        self.window_s: float = 0.0
         self.reports: dict[str, dict[str, Any]] = {}
         self.base_env = _clean_env(work / "hf-home-auditor")
         self.base_env["HF_TOKEN"] = ACCESS_TOKEN
@@ -214,14 +233,26 @@ class Bench:
             run.note = "no summary printed"
         return run
 
-    def scan(self, name: str, model_list: Path, count: int, cache: Path, *extra: str, note: str = "") -> Run:
+    def scan(
+        self,
+        name: str,
+        model_list: Path | None,
+        count: int,
+        cache: Path,
+        *extra: str,
+        note: str = "",
+        anonymous: bool = False,
+    ) -> Run:
         report = self.work / f"{name}.json"
         cmd = [
-            *self.auditor, "scan", "-r", str(model_list), "--endpoint", self.hub.url,
-            "--cache-dir", str(cache), "--jobs", str(self.args.jobs), "--format", "json", "-o", str(report),
-            "--exit-zero", "--no-progress", "--stats", *extra,
+            *self.auditor, "scan", *(["-r", str(model_list)] if model_list is not None else []),
+            "--endpoint", self.hub.url, "--cache-dir", str(cache), "--jobs", str(self.args.jobs),
+            "--format", "json", "-o", str(report), "--exit-zero", "--no-progress", "--stats", *extra,
         ]  # fmt: skip
-        run = self._run(name, count, cmd, self.base_env)
+        env = self.base_env
+        if anonymous:
+            env = {k: v for k, v in env.items() if k != "HF_TOKEN"}
+        run = self._run(name, count, cmd, env)
         run.note = note
         run.auditor_stats = _parse_stats((self.work / f"{name}.err").read_text(encoding="utf-8", errors="replace"))
         try:
@@ -244,13 +275,24 @@ class Bench:
         m = measure(cmd, env, self.work / f"{name}.out", self.work / f"{name}.err")
         after = self.hub.stats()
         total, routes = _delta(before, after)
+        buckets = Counter(after.get("by_bucket", {}))
+        buckets.subtract(before.get("by_bucket", {}))
+        refused = int(after.get("by_status", {}).get("429", 0)) - int(before.get("by_status", {}).get("429", 0))
         run = Run(name=name, models=count, wall_s=m.wall_s, requests=total, peak_rss_mb=m.peak_rss_mb,
                   exit_code=m.exit_code, latency_ms=self.latency_ms, by_route=routes, load_before=load,
-                  cpu_s=m.cpu_s, hub_cpu_s=self.hub.cpu_seconds() - hub_cpu)  # fmt: skip
+                  cpu_s=m.cpu_s, hub_cpu_s=self.hub.cpu_seconds() - hub_cpu,
+                  by_bucket={k: v for k, v in sorted(buckets.items()) if v}, refused_429=refused,
+                  window_s=self.window_s)  # fmt: skip
         self.runs.append(run)
         _say(f"  {name:<16} {count:>6} models  {m.wall_s:8.2f} s  {total:>6} requests  {m.peak_rss_mb:7.1f} MB"
-             f"  cpu {m.cpu_s:6.2f} s  exit {m.exit_code}  (load {load:.2f})")  # fmt: skip
+             f"  cpu {m.cpu_s:6.2f} s  exit {m.exit_code}  (load {load:.2f})"
+             f"  {run.by_bucket}, {refused} 429s")  # fmt: skip
         return run
+
+    def quotas(self, window_s: float) -> None:
+        """Enforce the Hub's buckets over time-scaled windows (0: off); each call starts fresh windows."""
+        self.hub.configure(quota_window_s=window_s)
+        self.window_s = window_s
 
 
 def _clean_env(hf_home: Path) -> dict[str, str]:
@@ -301,13 +343,68 @@ class Target:
     name: str
     measured: str
     goal: str
-    status: str  # PASS | FAIL | SKIP
+    status: str  # PASS | FAIL | SKIP | INFO
 
     def line(self) -> str:
         return f"{self.status:<4}  {self.name}: {self.measured} (target {self.goal})"
 
 
-def evaluate_targets(runs: Mapping[str, Run], args: argparse.Namespace) -> list[Target]:
+def quota_targets(runs: Mapping[str, Run], reports: Mapping[str, Mapping[str, Any]]) -> list[Target]:
+    out: list[Target] = []
+    quota, free = runs.get("quota-anon"), runs.get("quota-free")
+    if quota is not None:
+        differ = verdict_changes(reports.get("cold-anon", {}), reports.get("quota-anon", {}))
+        ok = quota.windows <= TARGET_QUOTA_WINDOWS and quota.errors == 0 and differ == 0 and "cold-anon" in reports
+        out.append(
+            Target(
+                f"cold {quota.models} under anonymous quotas",
+                f"{quota.windows:.2f} windows ({quota.wall_s:.1f} s / {quota.window_s:g} s), {quota.errors} errors, "
+                f"{differ} verdicts differ from unthrottled, {quota.refused_429} 429s, buckets {quota.by_bucket}",
+                f"<= {TARGET_QUOTA_WINDOWS:g} windows, 0 errors, 0 differ",
+                _status(ok),
+            )
+        )
+    if free is not None:
+        out.append(
+            Target(
+                f"cold {free.models} under free-account quotas (token)",
+                f"{free.windows:.2f} windows, {free.errors} errors, {free.refused_429} 429s, buckets {free.by_bucket}",
+                "reported (no target)",
+                "INFO",
+            )
+        )
+    author = runs.get("author")
+    if author is not None:
+        api = author.by_bucket.get("api", 0)
+        per = api / author.models if author.models else 0.0
+        differ = verdict_changes(reports.get("author-list", {}), reports.get("author", {}))
+        ok = per <= TARGET_AUTHOR_API_PER_MODEL and author.windows <= TARGET_AUTHOR_WINDOWS and differ == 0
+        out.append(
+            Target(
+                f"--author on an org of {author.models}",
+                f"{per:.4f} API requests/model ({api}), {author.windows:.2f} windows, {differ} verdicts differ "
+                "from the same list",
+                f"<= {TARGET_AUTHOR_API_PER_MODEL:g}/model, <= {TARGET_AUTHOR_WINDOWS:g} window, 0 differ",
+                _status(ok and "author-list" in reports and author.errors == 0),
+            )
+        )
+    cold = runs.get("cold")
+    if cold is not None and cold.models >= 100:
+        ms = cold.cpu_s * 1000.0 / cold.models
+        out.append(
+            Target(
+                f"CPU per model, cold {cold.models} (start-up included)",
+                f"{ms:.2f} ms ({cold.cpu_s:.2f} s)",
+                f"<= {TARGET_CPU_MS_PER_MODEL:g} ms",
+                _status(ms <= TARGET_CPU_MS_PER_MODEL),
+            )
+        )
+    return out
+
+
+def evaluate_targets(
+    runs: Mapping[str, Run], args: argparse.Namespace, reports: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[Target]:
     out: list[Target] = []
     naive, cold_small = runs.get("naive"), runs.get("cold-naive-set")
     if naive and cold_small and cold_small.wall_s > 0:
@@ -357,6 +454,7 @@ def evaluate_targets(runs: Mapping[str, Run], args: argparse.Namespace) -> list[
                 _status(ok),
             )
         )
+    out.extend(quota_targets(runs, reports or {}))
     big = [r for r in runs.values() if r.name.startswith("big-") and r.peak_rss_mb is not None]
     if big:
         worst = max(big, key=lambda r: r.peak_rss_mb or 0.0)
@@ -461,6 +559,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="CMD",
         help="command that runs auditor (default: this Python -m auditor); to compare a candidate fix (A/B)",
     )
+    p.add_argument(
+        "--quota-window",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="the stand-in's quota window in the quota and author phases: the Hub's 300 s, time-scaled (default 30)",
+    )
     p.add_argument("--json", type=Path, help="also save every figure to FILE")
     p.add_argument("--workdir", type=Path, help="keep repos, lists, reports and logs in DIR (default: a temp dir)")
     args = p.parse_args(argv)
@@ -499,6 +604,10 @@ def run_all(args: argparse.Namespace, work: Path) -> int:
     if "big" in args.phases:
         say(f"generating {args.big} repos for the peak-RSS run")
         big = generate(root, args.big, TEXTS_DIR, seed=7, prefix="big-")
+    org: Corpus | None = None
+    if "author" in args.phases:
+        say(f"generating an organisation of {args.models} repos ({AUTHOR_ORG})")
+        org = generate(root, args.models, TEXTS_DIR, seed=11, org=AUTHOR_ORG)
     naive_ids = list(corpus.ids[: args.naive])
     lists = {
         "naive": write_list(work / "models-naive.txt", naive_ids),
@@ -509,11 +618,11 @@ def run_all(args: argparse.Namespace, work: Path) -> int:
         try:
             say(f"stand-in at {hub.url}, latency {args.latency_ms:g} ms; jobs {args.jobs}")
             bench = Bench(args, work, hub)
-            run_phases(bench, corpus, big, lists)
+            run_phases(bench, corpus, big, lists, org)
         finally:
             hub.stop()
     runs = {r.name: r for r in bench.runs}
-    targets = evaluate_targets(runs, args)
+    targets = evaluate_targets(runs, args, bench.reports)
     checks = consistency(bench)
     info = machine()
     elapsed = time.perf_counter() - started
@@ -563,7 +672,9 @@ def run_all(args: argparse.Namespace, work: Path) -> int:
     return 0
 
 
-def run_phases(bench: Bench, corpus: Corpus, big: Corpus | None, lists: Mapping[str, Path]) -> None:
+def run_phases(
+    bench: Bench, corpus: Corpus, big: Corpus | None, lists: Mapping[str, Path], org: Corpus | None = None
+) -> None:
     args, work = bench.args, bench.work
     n, n_naive = len(corpus.ids), min(args.naive, len(corpus.ids))
     phases = args.phases
@@ -588,6 +699,7 @@ def run_phases(bench: Bench, corpus: Corpus, big: Corpus | None, lists: Mapping[
         # The fixed cost of one run (interpreter, imports, knowledge base, policy): part of every figure above.
         one = write_list(work / "models-one.txt", pinned_one)
         bench.scan("startup", one, 1, cache, note="1 pinned model from the cache: the fixed cost of a run")
+    quota_phases(bench, corpus, lists, org)
     if big is None:
         return
     bench.hub.configure(latency_ms=0)  # keeps the 10,000-model run short; RSS does not depend on latency
@@ -599,6 +711,38 @@ def run_phases(bench: Bench, corpus: Corpus, big: Corpus | None, lists: Mapping[
         bench.scan("big-warm", big_list, len(big.ids), big_cache, note="latency 0, warm cache")
     bench.hub.configure(latency_ms=args.latency_ms)
     bench.latency_ms = args.latency_ms
+
+
+def quota_phases(bench: Bench, corpus: Corpus, lists: Mapping[str, Path], org: Corpus | None) -> None:
+    """Issue 15: the Hub's quotas over time-scaled windows, anonymous and with a (free-account) token,
+    what card-first reading leaves out, and a whole organisation through the listing."""
+    args, work, phases = bench.args, bench.work, bench.args.phases
+    n, window = len(corpus.ids), args.quota_window
+    if "quota-anon" in phases or "evidence" in phases:
+        bench.scan("cold-anon", lists["all"], n, work / "cache-anon", anonymous=True, note="anonymous, no quotas")
+    if "quota-anon" in phases:
+        bench.quotas(window)
+        bench.scan("quota-anon", lists["all"], n, work / "cache-quota-anon", anonymous=True,
+                   note=f"anonymous quotas, {window:g} s windows")  # fmt: skip
+        bench.quotas(0)
+    if "quota-free" in phases:
+        if "cold" not in bench.reports:
+            bench.scan("cold", lists["all"], n, work / "cache", note="empty cache")
+        bench.quotas(window)
+        bench.scan("quota-free", lists["all"], n, work / "cache-quota-free",
+                   note=f"free-account (token) quotas, {window:g} s windows")  # fmt: skip
+        bench.quotas(0)
+    if "evidence" in phases:
+        bench.scan("evidence-full", lists["all"], n, work / "cache-evidence", "--full-evidence", anonymous=True,
+                   note="anonymous, model_info for every model")  # fmt: skip
+    if "author" in phases and org is not None:
+        bench.quotas(window)
+        bench.scan("author", None, len(org.ids), work / "cache-author", "--author", AUTHOR_ORG, anonymous=True,
+                   note=f"--author {AUTHOR_ORG}, anonymous quotas, {window:g} s windows")  # fmt: skip
+        bench.quotas(0)
+        org_list = write_list(work / "models-org.txt", org.ids)
+        bench.scan("author-list", org_list, len(org.ids), work / "cache-author-list", anonymous=True,
+                   note="the same models from a list, no quotas")  # fmt: skip
 
 
 def consistency(bench: Bench) -> list[str]:
@@ -615,6 +759,12 @@ def consistency(bench: Bench) -> list[str]:
             continue
         changed = verdict_changes(cold, other)
         out.append(f"consistency: {name} vs cold: {changed} verdicts differ")
+    for name, reference in (
+        ("quota-anon", "cold-anon"), ("quota-free", "cold"), ("evidence-full", "cold-anon"), ("author", "author-list"),
+    ):  # fmt: skip
+        if name in bench.reports and reference in bench.reports:
+            changed = verdict_changes(bench.reports[reference], bench.reports[name])
+            out.append(f"consistency: {name} vs {reference}: {changed} verdicts differ")
     run = next((r for r in bench.runs if r.name == "cold"), None)
     if run is not None:
         mix = ", ".join(f"{k} {v}" for k, v in sorted(run.verdicts.items(), key=lambda kv: -kv[1]))

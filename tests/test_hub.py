@@ -64,6 +64,7 @@ class FakeTime:
 
 def client(hub: HubStandIn, token: str | None = None, t: FakeTime | None = None, **kwargs: object) -> HfHubSource:
     t = t or FakeTime()
+    kwargs.setdefault("card_first", False)  # the model_info path (as with a token); card-first has its own tests
     return HfHubSource(hub.url, token, sleep=t.sleep, clock=t.clock, rng=random.Random(0), **kwargs)  # type: ignore[arg-type]
 
 
@@ -110,8 +111,8 @@ def test_corpus_model_pinned_to_its_sha_with_license_file(hub_standin: HubStandI
     assert got.fetched_at.endswith("Z")
     assert got.last_modified
     # One model_info, one GET of the license at the pinned commit, nothing else.
-    assert routes(hub_standin) == {"model_info": 1, "raw": 1}
-    assert any(r.path.endswith(f"/raw/{got.sha}/LICENSE") for r in hub_standin.requests)
+    assert routes(hub_standin) == {"model_info": 1, "resolve": 1, "resolve_cache": 1}
+    assert any(r.path.endswith(f"/resolve/{got.sha}/LICENSE") for r in hub_standin.requests)
     assert src.stats()["requests"] == 2
     assert src.stats()["requests_model_info"] == 1
     assert src.stats()["requests_file"] == 1
@@ -279,7 +280,8 @@ def test_card_without_card_data_falls_back_to_readme(make_hub: MakeHub) -> None:
     assert broken.card_error is not None
     assert "not valid YAML" in broken.card_error
     assert [f.path for f in broken.license_files] == ["LICENSE"]
-    assert routes(hub) == {"model_info": 1, "raw": 2}  # README only because the Hub gave no card data
+    # README only because the Hub gave no card data
+    assert routes(hub) == {"model_info": 1, "resolve": 2, "resolve_cache": 2}
     bare = model(src.fetch("org/bare", None))
     assert bare.card_error is None  # no metadata is not broken metadata: nothing is declared
     assert bare.card_data == {}
@@ -411,7 +413,7 @@ def test_memo_fetches_a_shared_base_once_under_concurrency(make_hub: MakeHub) ->
     with ThreadPoolExecutor(max_workers=16) as pool:
         results = list(pool.map(lambda _: memo.fetch("org/base", None), range(50)))
     assert all(r == results[0] for r in results)
-    assert routes(hub) == {"model_info": 1, "raw": 1}
+    assert routes(hub) == {"model_info": 1, "resolve": 1, "resolve_cache": 1}
     stats = memo.stats()
     assert stats["memo_hits"] == 49
     assert stats["requests"] == 2
@@ -469,7 +471,7 @@ def test_cache_branch_ttl_then_revalidates_with_one_request(make_hub: MakeHub, t
     changed = model(cached(hub, tmp_path, t, max_age=3600).fetch("org/a", None))
     assert changed.sha != first.sha
     assert changed.license_files[0].text == "Changed terms"
-    assert routes(hub) == {"model_info": 1, "raw": 1}
+    assert routes(hub) == {"model_info": 1, "resolve": 1, "resolve_cache": 1}
 
 
 def test_cache_offline_serves_what_it_has_and_names_the_rest(make_hub: MakeHub, tmp_path: Path) -> None:
@@ -502,7 +504,7 @@ def test_corrupted_cache_entries_are_refetched(make_hub: MakeHub, tmp_path: Path
         source = cached(hub, tmp_path, t)
         again = model(source.fetch("org/a", sha))
         assert again.license_files == good.license_files
-        assert routes(hub) == {"model_info_rev": 1, "raw": 1}
+        assert routes(hub) == {"model_info_rev": 1, "resolve": 1, "resolve_cache": 1}
         assert source.stats()["cache_corrupt"] == 1
     # An entry moved under another repo's key is not trusted either.
     assert not list(tmp_path.rglob(".tmp-*"))  # atomic writes leave no temp files behind

@@ -82,7 +82,7 @@ def check(settings: Settings, *, warn: Warn = _ignore, progress: Progress | None
     found = gathered.found
     if found is not None and found.unresolved:
         notes.append(_plural(len(found.unresolved), "unresolved reference"))
-    if not gathered.refs:
+    if not gathered.refs and not settings.inputs.listing.wanted:
         return CheckResult(None, found, tuple(notes))
     report = audit(gathered.refs, settings, progress)
     raise_if_unavailable(report)

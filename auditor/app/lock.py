@@ -46,8 +46,8 @@ def lock(settings: Settings, *, warn: Warn = _ignore, progress: Progress | None 
     path = lock_path_of(settings)
     existing = read_lock(path) if path.exists() else None
     gathered = gather_or_locked(settings.inputs, existing, warn)
-    if not gathered.refs:
-        raise UsageError("no models given: pass MODEL_ID arguments, -r FILE or --discover PATH")
+    if not gathered.refs and not settings.inputs.listing.wanted:
+        raise UsageError("no models given: pass MODEL_ID arguments, -r FILE, --discover PATH or --author ORG")
     report = audit(gathered.refs, settings, progress)
     if not report.complete:
         return LockResult(path, report, None)

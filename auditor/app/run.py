@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from auditor.licenses import KnowledgeBase
     from auditor.policy import Policy
     from auditor.sources.discover import Discovery
+    from auditor.sources.listing import Listing
 
 Progress = Callable[[ModelResult, int], None]  # one finished model, and how many the run has
 Warn = Callable[[str], None]  # a warning for the person running auditor, e.g. an unresolved reference
@@ -61,6 +62,7 @@ def open_hub(hub: HubSettings, *, no_cache: bool | None = None) -> ComposedSourc
         max_age=DEFAULT_MAX_AGE if hub.max_age is None else hub.max_age,
         timeout=hub.timeout,
         retries=hub.retries,
+        card_first=False if hub.full_evidence else None,
     )
 
 
@@ -133,6 +135,19 @@ def once_each(refs: Sequence[ModelRef]) -> tuple[list[ModelRef], tuple[str, ...]
     return list(first.values()), tuple(notes)
 
 
+def with_listed(refs: Sequence[ModelRef], source: ComposedSource, listing: Listing) -> list[ModelRef]:
+    """`refs`, then the models the Hub lists for `listing` that are not already there on their default branch."""
+    from auditor.sources.listing import listed_refs
+
+    if not listing.wanted:
+        return list(refs)
+    given = {ref.repo_id.casefold() for ref in refs if ref.revision is None}
+    added = [ref for ref in listed_refs(source, listing) if ref.repo_id.casefold() not in given]
+    if not refs and not added:
+        raise UsageError("the Hub lists no models for --author/--search")
+    return [*refs, *added]
+
+
 def load_rules(settings: Settings) -> tuple[KnowledgeBase, Policy]:
     """The knowledge base and the company policy, each loaded once per run."""
     from auditor.licenses import load_knowledge_base
@@ -148,12 +163,17 @@ def audit(
     progress: Progress | None = None,
     rules: tuple[KnowledgeBase, Policy] | None = None,
 ) -> AuditReport:
-    """Audit `refs` with the run's knowledge, policy and Hub source."""
+    """Audit `refs`, and the models `settings.inputs.listing` names, with the run's knowledge, policy and
+    Hub source. A progress display with `show_quota_wait` is told how to see waits for a Hub quota."""
     from auditor.app.engine import AuditSettings, run_audit
 
     kb, policy = rules or load_rules(settings)
     source = open_hub(settings.hub)
     try:
+        refs = with_listed(refs, source, settings.inputs.listing)
+        show_wait = getattr(progress, "show_quota_wait", None)
+        if show_wait is not None:
+            show_wait(source.quota_wait)
         return run_audit(
             refs,
             source=source,

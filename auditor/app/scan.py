@@ -41,7 +41,7 @@ def diff_text(base: dict[str, BaseModel] | None, report: AuditReport, path: Path
 def scan(settings: Settings, *, warn: Warn = _ignore, progress: Progress | None = None) -> ScanResult:
     """Audit the models `settings.inputs` names. Raises `UsageError` when it names none."""
     gathered = gather(settings.inputs, warn)
-    if not gathered.refs:
+    if not gathered.refs and not settings.inputs.listing.wanted:
         if settings.inputs.discover_paths:
             raise UsageError("no model references found under the --discover paths, and no models given")
         raise UsageError("no models given: pass MODEL_ID arguments or -r FILE (see auditor scan --help)")

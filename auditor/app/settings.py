@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.models import Status
+from auditor.sources.listing import Listing
 
 DEFAULT_JOBS = 8
 DEFAULT_MAX_AGE = 3600
@@ -34,6 +35,7 @@ class HubSettings:
     jobs: int = DEFAULT_JOBS
     timeout: float = DEFAULT_TIMEOUT
     retries: int = DEFAULT_RETRIES
+    full_evidence: bool = False  # model_info for every model, even anonymous (see HfHubSource card_first)
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,11 @@ class Inputs:
     ref_files: tuple[Path, ...] = ()
     discover_paths: tuple[Path, ...] = ()
     discover_exclude: tuple[str, ...] = ()
+    listing: Listing = field(default_factory=Listing)  # --author/--search: listed once the Hub source is open
 
     @property
     def given(self) -> bool:
-        return bool(self.model_ids or self.ref_files or self.discover_paths)
+        return bool(self.model_ids or self.ref_files or self.discover_paths or self.listing.wanted)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ import functools
 import os
 import shutil
 import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -22,8 +24,10 @@ from auditor.app.settings import (
 )
 from auditor.errors import EXIT_INTERRUPTED, AuditorError, UsageError, did_you_mean, error_lines
 from auditor.fileio import write_atomic
+from auditor.hub.ratelimit import Wait
 from auditor.models import AuditReport, ModelResult, Status
 from auditor.report.text import printable
+from auditor.sources.listing import Listing
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -238,6 +242,12 @@ def hub_options(func: F) -> F:
                 help="Seconds per request.",
             ),
             click.option(
+                "--full-evidence",
+                is_flag=True,
+                help="Ask the Hub API for every model's file list and gating, even without a token (one "
+                "API-bucket request per model; benchmarks/README.md says what the default leaves out).",
+            ),
+            click.option(
                 "--retries",
                 type=click.IntRange(0, 10),
                 envvar="AUDITOR_RETRIES",
@@ -250,7 +260,17 @@ def hub_options(func: F) -> F:
 
 
 def model_options(func: F) -> F:
-    """The models to audit: ids on the command line and list or inventory files."""
+    """The models to audit: ids on the command line, list or inventory files, whole organisations."""
+    func = click.option(
+        "--search", metavar="TEXT", help="Also audit every model whose id contains TEXT (with --author: its)."
+    )(func)
+    func = click.option(
+        "--author",
+        "authors",
+        multiple=True,
+        metavar="ORG",
+        help="Also audit every model ORG publishes, listed by the Hub (one API request per 1,000). Repeatable.",
+    )(func)
     func = click.option(
         "-r",
         "--requirements",
@@ -350,6 +370,7 @@ def hub_settings(opts: dict[str, Any]) -> HubSettings:
         jobs=opts.get("jobs", DEFAULT_JOBS),
         timeout=opts.get("timeout", DEFAULT_TIMEOUT),
         retries=opts.get("retries", DEFAULT_RETRIES),
+        full_evidence=bool(opts.get("full_evidence")),
     )
 
 
@@ -359,6 +380,7 @@ def inputs_of(model_ids: Sequence[str], ref_files: Sequence[Path], opts: dict[st
         ref_files=tuple(ref_files),
         discover_paths=tuple(opts.get("discover_paths") or ()),
         discover_exclude=tuple(opts.get("discover_exclude") or ()),
+        listing=Listing(tuple(opts.get("authors") or ()), opts.get("search")),
     )
 
 
@@ -386,28 +408,71 @@ def lock_file_option(help_text: str, default: Path | None) -> Callable[[F], F]:
 
 
 class ProgressBar:
-    """A one-line progress display on stderr, only on a terminal and only for runs of some length."""
+    """A one-line progress display on stderr, only on a terminal and only for runs of some length.
+
+    While requests wait for a Hub rate-limit quota, it says so, with the time left and an estimate
+    of the run's end, and redraws every second so a long wait is never a frozen screen.
+    """
 
     def __init__(self, enabled: bool) -> None:
         self.done = 0
         self.errors = 0
+        self.total = 0
         self.enabled = enabled and sys.stderr.isatty() and not quiet()
+        self._waiting: Callable[[], Wait | None] | None = None
+        self._started = time.monotonic()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
 
     def __call__(self, result: ModelResult, total: int) -> None:
-        self.done += 1
-        if result.verdict.status is Status.ERROR:
-            self.errors += 1
-        if self.enabled and total > 1:
-            width = 30
-            filled = width * self.done // max(1, total)
-            bar = "#" * filled + "-" * (width - filled)
-            sys.stderr.write(f"\r[{bar}] {self.done}/{total} models, {self.errors} errors")
-            sys.stderr.flush()
+        with self._lock:
+            self.done += 1
+            self.total = total
+            if result.verdict.status is Status.ERROR:
+                self.errors += 1
+        self._draw()
+
+    def show_quota_wait(self, waiting: Callable[[], Wait | None]) -> None:
+        """Called by the application layer with the Hub source's view of quota waits."""
+        self._waiting = waiting
+        if self.enabled:
+            threading.Thread(target=self._tick, name="auditor-progress", daemon=True).start()
+
+    def line(self, now: float | None = None) -> str:
+        """The text shown: the bar, counts, and the quota wait with an ETA when there is one."""
+        width, total = 30, max(1, self.total)
+        filled = width * self.done // total
+        text = f"[{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total} models, {self.errors} errors"
+        wait = self._waiting() if self._waiting is not None else None
+        if wait is not None:
+            left = max(0.0, wait.until - (time.time() if now is None else now))
+            elapsed = time.monotonic() - self._started
+            rate = self.done / elapsed if self.done and elapsed > 0 else 0.0
+            eta = f", ETA {_duration(left + (self.total - self.done) / rate)}" if rate else ""
+            text += f"; waiting {_duration(left)} for the Hub's {wait.bucket.value} quota{eta}"
+        return text
+
+    def _draw(self) -> None:
+        if self.enabled and self.total > 1:
+            with self._lock:
+                sys.stderr.write("\r" + self.line().ljust(72))
+                sys.stderr.flush()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(1.0):
+            if self._waiting is not None and self._waiting() is not None:
+                self._draw()
 
     def close(self) -> None:
+        self._stop.set()
         if self.enabled and self.done:
-            sys.stderr.write("\r" + " " * 72 + "\r")
+            sys.stderr.write("\r" + " " * 120 + "\r")
             sys.stderr.flush()
+
+
+def _duration(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60}m{whole % 60:02d}s" if whole >= 60 else f"{whole}s"
 
 
 # ---------------------------------------------------------------- output

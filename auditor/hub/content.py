@@ -36,6 +36,11 @@ MAX_CARD_DEPTH = 32
 
 HUB_HOSTS = ("huggingface.co", "hf.co")
 
+PROBED_FILES = ("LICENSE",)
+"""Read by name when the file list is not asked for: the one license file name most repos use."""
+
+_UNSETTLED_LICENSES = frozenset({"", "other", "unknown"})
+
 _SHA_RE = re.compile(r"[0-9a-f]{40}")
 _FRONT_MATTER_RE = re.compile(r"\A\ufeff?\s*---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*$", re.DOTALL | re.MULTILINE)
 _LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
@@ -155,6 +160,18 @@ def _safe_repo_path(path: str) -> str | None:
     if normal in (".", "") or normal.startswith("../") or normal == ".." or "/../" in normal:
         return None
     return normal
+
+
+def card_settles_license(card_data: Mapping[str, Any]) -> bool:
+    """Does the card name its license outright, so that no file it does not name must be found first?
+
+    `other`, `unknown`, a missing or non-text license, or a `license_name` all send the reader to the
+    repo's files: then the full file list is needed to find them.
+    """
+    value = card_data.get("license")
+    if not isinstance(value, str) or value.strip().lower() in _UNSETTLED_LICENSES:
+        return False
+    return card_data.get("license_name") is None
 
 
 def wanted_files(

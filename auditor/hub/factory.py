@@ -28,6 +28,7 @@ from auditor.hub.cache import DEFAULT_MAX_AGE, CachedSource
 from auditor.hub.dirsource import DirSource
 from auditor.hub.hfclient import DEFAULT_ENDPOINT, DEFAULT_RETRIES, DEFAULT_TIMEOUT, HfHubSource
 from auditor.hub.memo import MemoSource
+from auditor.hub.ratelimit import Wait
 from auditor.hub.snapshot import SnapshotRecorder, SnapshotSource
 from auditor.models import FetchResult
 
@@ -42,9 +43,15 @@ class ComposedSource:
     """
 
     def __init__(
-        self, top: HubSource, recorder: SnapshotRecorder | None = None, client: HfHubSource | None = None
+        self,
+        top: HubSource,
+        recorder: SnapshotRecorder | None = None,
+        client: HfHubSource | None = None,
+        *,
+        offline: bool = False,
     ) -> None:
         self._top = top
+        self._offline = offline
         self._recorder = recorder
         self._client = client
         self._closed = False
@@ -57,6 +64,17 @@ class ComposedSource:
 
     def stats(self) -> Mapping[str, int]:
         return self._top.stats()
+
+    def list_models(self, *, author: str | None = None, search: str | None = None) -> tuple[str, ...]:
+        """The Hub's paged listing (see `HfHubSource.list_models`); the models it lists are then fetched
+        from what it said, with no model_info call each. A mirror, a snapshot or `--offline` has none."""
+        if self._client is None or self._offline:
+            raise UsageError("--author and --search list models on the Hub: not with --hub-dir, --snapshot, --offline")
+        return self._client.list_models(author=author, search=search)
+
+    def quota_wait(self) -> Wait | None:
+        """The wait for a Hub rate-limit bucket in progress, for the progress display; None if none."""
+        return self._client.quota_wait() if self._client is not None else None
 
     def close(self) -> None:
         if self._closed:
@@ -110,10 +128,12 @@ def open_source(
     retries: int = DEFAULT_RETRIES,
     sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] = time.time,
+    card_first: bool | None = None,
 ) -> ComposedSource:
     """The source for one run. Raises `UsageError` for contradictory choices, `InputFileError` for a
     snapshot that cannot be read. Call `close()` at the end: it saves `save_snapshot` and makes
-    requests still backing off give up (so Ctrl-C is not held up by a long Retry-After)."""
+    requests still backing off give up (so Ctrl-C is not held up by a long Retry-After).
+    `card_first`: see `HfHubSource` (None: when anonymous; False: model_info for every model)."""
     if snapshot is not None and hub_dir is not None:
         raise UsageError("--snapshot and --hub-dir both say where models come from: choose one")
     if offline and no_cache and snapshot is None and hub_dir is None:
@@ -143,6 +163,7 @@ def open_source(
             retries=retries,
             sleep=sleep,
             clock=clock,
+            card_first=card_first,
         )
         if no_cache:
             base = client
@@ -156,4 +177,4 @@ def open_source(
             )
 
     recorder = SnapshotRecorder(base, save_snapshot, clock=clock) if save_snapshot is not None else None
-    return ComposedSource(MemoSource(recorder if recorder is not None else base), recorder, client)
+    return ComposedSource(MemoSource(recorder if recorder is not None else base), recorder, client, offline=offline)

@@ -1,51 +1,46 @@
-"""The real Hub client: `huggingface_hub.HfApi` for model info, the client's own HTTP plumbing for
-license files, and the behaviours the client lacks (timeouts, retries, honest errors).
+"""The real Hub client: huggingface_hub's HTTP session, `ModelInfo` and paged `list_models`, and the
+behaviours the client lacks (timeouts, retries, pacing per rate-limit bucket, honest errors).
 
 huggingface_hub 2.x sends `model_info` with no timeout and no retry, and `hf_hub_download` quietly
 serves an older cached copy when the Hub answers with an error. So this module times out every
-request, retries transient failures with capped exponential backoff and full jitter (honouring
-`Retry-After`), reads each license file with exactly one GET of `/raw/<sha>/<path>` pinned to the
-commit, and turns every failure into a value: a `FetchError` for the model, or a `FileProblem` for a
-file that is gated, missing or too large.
+request, retries transient failures with capped exponential backoff and full jitter, holds requests
+back while their rate-limit bucket is known to be empty (see ratelimit.py; a 429 waits for the reset
+the Hub names), reads files through `/resolve/<sha>/<path>` (the Resolvers bucket, never `/raw/` or
+`/blob/`, which count as Pages at a twentieth of the quota), and turns every failure into a value: a
+`FetchError` for the model, or a `FileProblem` for a file that is gated, missing or too large.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import email.utils
 import hashlib
-import json
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx2
-from huggingface_hub import HfApi, get_session, hf_raise_for_status
+from huggingface_hub import HfApi, ModelInfo, get_session, hf_raise_for_status
 from huggingface_hub.errors import (
-    DisabledRepoError,
-    GatedRepoError,
-    HfHubHTTPError,
     HFValidationError,
-    OfflineModeIsEnabled,
     RemoteEntryNotFoundError,
-    RepositoryNotFoundError,
-    RevisionNotFoundError,
 )
+from huggingface_hub.hf_api import ExpandModelProperty_T
 from huggingface_hub.utils import (  # type: ignore[attr-defined]  # public, documented; not re-exported for mypy
     build_hf_headers,
-    parse_ratelimit_headers,
     validate_repo_id,
 )
 
 from auditor import __version__
 from auditor.hub.content import (
     MAX_FILE_BYTES,
+    PROBED_FILES,
     CardError,
+    card_settles_license,
     decode_file,
+    derived_tags,
     is_full_sha,
     iso_datetime,
     iso_utc,
@@ -55,6 +50,17 @@ from auditor.hub.content import (
     printable,
     wanted_files,
 )
+from auditor.hub.failures import (
+    BadBody,
+    Cancelled,
+    Failed,
+    Failure,
+    FileAnswer,
+    classify,
+    git_blob_sha1,
+    int_or_none,
+)
+from auditor.hub.ratelimit import Bucket, Pacer, Wait, bucket_of
 from auditor.hub.stats import Counters
 from auditor.models import FetchError, FetchErrorKind, FetchResult, FileProblem, HubModel, LicenseFile
 
@@ -62,39 +68,23 @@ DEFAULT_ENDPOINT = "https://huggingface.co"
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_RETRIES = 4
 
-_RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+_MAX_REDIRECTS = 3
+# What the org listing is asked for: all that model_info would have told per model.
+_LISTED: tuple[ExpandModelProperty_T, ...] = (
+    "cardData", "sha", "siblings", "gated", "tags", "private", "lastModified",
+)  # fmt: skip
 _T = TypeVar("_T")
-
-
-class _BadBody(Exception):
-    """A response body that is cut short or does not match its ETag: worth another try."""
-
-
-@dataclass(frozen=True)
-class _Failure:
-    kind: FetchErrorKind
-    detail: str
-    retry: bool = False
-    retry_after: float | None = None
-    connect: bool = False  # the connection itself was refused: the Hub may be down
-    status: int | None = None
-    error: BaseException | None = None
-
-
-class _Failed(Exception):
-    """Raised out of the retry loop once a request has failed for good."""
-
-    def __init__(self, failure: _Failure, attempts: int) -> None:
-        super().__init__(failure.detail)
-        self.failure = failure
-        self.attempts = attempts
 
 
 class HfHubSource:
     """Fetches from a Hub (or any Hub-compatible server) through huggingface_hub.
 
-    Requests per repo: one `model_info`, one GET per license file the siblings list (or the card's
-    `license_link` names), and README.md only when the Hub returned no card data. The token is
+    Requests per repo, with a token: one `model_info` (API bucket), then one resolve (two hops,
+    Resolvers bucket) per license file the siblings list or the card's `license_link` names, and
+    README.md only when the Hub returned no card data. Anonymous (`card_first`): README.md through
+    the Resolvers bucket gives the card and, in `X-Repo-Commit`, the commit; model_info is asked only
+    when the card does not name its license outright or the README is gated or missing. Models an
+    org listing returned (`list_models`) need no model_info at all. The token is
     sent only to the endpoint and never appears in a message; `token=None` means anonymous (no
     token saved on the machine is picked up: `open_source` decides, from `--token` or `HF_TOKEN`).
     """
@@ -113,6 +103,7 @@ class HfHubSource:
         backoff_max: float = 20.0,
         max_retry_after: float = 60.0,
         max_file_bytes: int = MAX_FILE_BYTES,
+        card_first: bool | None = None,
     ) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
@@ -141,9 +132,16 @@ class HfHubSource:
         self._max_file_bytes = max_file_bytes
         self._host = (urlsplit(self.endpoint).hostname or "").lower()
         self._state_lock = threading.Lock()
-        self._pause_until = 0.0
         self._unreachable = False
-        self._counters = Counters(["requests", "requests_model_info", "requests_file", "retries", "failures"])
+        # Anonymous: a README readable without a token proves the repo public and not gated, so the card
+        # can come through the Resolvers bucket. With a token only model_info can tell gating.
+        self._card_first = (not self.has_token) if card_first is None else card_first
+        self._listed: dict[str, ModelInfo] = {}
+        self._pacer = Pacer(clock=clock, sleep=self._sleep, cancelled=self._cancelled.is_set)
+        self._counters = Counters(
+            ["requests", "requests_model_info", "requests_file", "requests_api", "requests_resolvers", "retries",
+             "rate_limited", "failures"]
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ HubSource
 
@@ -151,7 +149,7 @@ class HfHubSource:
         return self.endpoint
 
     def stats(self) -> Mapping[str, int]:
-        return self._counters.snapshot()
+        return {**self._counters.snapshot(), "quota_wait_s": round(self._pacer.waited_seconds())}
 
     @property
     def has_token(self) -> bool:
@@ -181,7 +179,7 @@ class HfHubSource:
             return self._error(repo_id, requested, FetchErrorKind.REVISION_NOT_FOUND, "invalid revision")
         try:
             return self._fetch(repo_id, revision, requested, reuse)
-        except _Failed as failed:
+        except Failed as failed:
             return self._error(repo_id, requested, failed.failure.kind, self._message(repo_id, requested, failed))
         except Exception as exc:  # a bug or an unforeseen answer must not end the run: fail closed
             return self._error(
@@ -197,9 +195,95 @@ class HfHubSource:
         requested: str,
         reuse: Callable[[str], HubModel | None] | None,
     ) -> FetchResult:
-        info = self._with_retries(
-            "model_info", lambda: self._api.model_info(repo_id, revision=revision, timeout=self._timeout)
+        listed = self._listed.get(repo_id) if revision in (None, "main") else None
+        if listed is not None:  # the org listing already said what model_info would (see list_models)
+            return self._from_info(listed, repo_id, requested, reuse)
+        if self._card_first:
+            lean = self._fetch_card_first(repo_id, revision, requested, reuse)
+            if isinstance(lean, (HubModel, FetchError)):
+                return lean
+            revision = lean or revision  # the card did not settle it: ask model_info, at the commit just seen
+        info = self._with_retries("model_info", lambda: self._model_info(repo_id, revision))
+        return self._from_info(info, repo_id, requested, reuse)
+
+    def _model_info(self, repo_id: str, revision: str | None) -> ModelInfo:
+        """`HfApi.model_info`'s one GET, sent through the pacer so its RateLimit headers are read."""
+        path = f"/api/models/{quote(repo_id, safe='/')}"
+        if revision is not None:
+            path += f"/revision/{quote(revision, safe='')}"
+        self._counters.add("requests_api")
+        response = self._send(Bucket.API, "GET", self.endpoint + path, stream=False)
+        hf_raise_for_status(response)
+        return ModelInfo(**response.json())  # type: ignore[no-untyped-call]  # the client's own parser
+
+    def _fetch_card_first(
+        self,
+        repo_id: str,
+        revision: str | None,
+        requested: str,
+        reuse: Callable[[str], HubModel | None] | None,
+    ) -> FetchResult | str | None:
+        """The card and the commit through the Resolvers bucket; model_info only when they do not settle it.
+
+        Returns a result, or the sha to ask model_info about (None: the commit is not known yet).
+        A README that anonymous callers can read proves the repo is public and not gated. When the card
+        names its license outright (no `other`, no `license_name`), the repo's `LICENSE` is read too (a
+        probe: its absence is no problem) and its in-repo `license_link`, but the full file list, which
+        only model_info gives, is not asked for. benchmarks/README.md weighs what that leaves out.
+        """
+        try:
+            head, _size, _truncated, headers = self._with_retries(
+                "file", lambda: self._get(self._file_url(repo_id, revision or "main", "README.md"))
+            )
+        except Failed as failed:
+            if failed.failure.retry:
+                raise
+            return None  # no README, gated, missing repo: model_info says which, and lists the files
+        sha = (headers.get("x-repo-commit") or "").strip()
+        if not is_full_sha(sha) or (is_full_sha(revision) and sha != revision):
+            return None
+        known = reuse(sha) if reuse is not None else None
+        if known is not None:
+            return dataclasses.replace(
+                known, repo_id=repo_id, requested_revision=requested, fetched_at=iso_utc(self._clock())
+            )
+        try:
+            card = parse_front_matter(head.decode("utf-8", errors="replace"))
+        except CardError:
+            return sha  # the Hub's own reading of a broken card, as the full path reports it
+        if not card_settles_license(card):
+            return sha
+        names, problems = wanted_files(None, card, repo_id, [self._host])
+        files, found = self._read_files(repo_id, sha, names, problems)
+        probe = next((n for n in PROBED_FILES if n not in names), None)
+        if probe is not None:
+            try:
+                body, size, truncated, _headers = self._get_file(repo_id, sha, probe)
+            except FileAnswer as answer:
+                if answer.problem.kind != "missing":
+                    problems.append(answer.problem)
+            else:
+                lic, problem = decode_file(probe, body, size, truncated)
+                files += [lic] if lic is not None else []
+                problems += [problem] if problem is not None else []
+                found.append(probe)
+        siblings = ("README.md", *found)
+        return HubModel(
+            repo_id=repo_id,
+            requested_revision=requested,
+            sha=sha,
+            card_data=card,
+            tags=derived_tags(card, siblings),
+            siblings=siblings,
+            license_files=tuple(files),
+            file_problems=tuple(problems),
+            fetched_at=iso_utc(self._clock()),
+            source=self.endpoint,
         )
+
+    def _from_info(
+        self, info: ModelInfo, repo_id: str, requested: str, reuse: Callable[[str], HubModel | None] | None
+    ) -> FetchResult:
         fetched_at = iso_utc(self._clock())
         sha = info.sha
         if not isinstance(sha, str) or not is_full_sha(sha):
@@ -250,13 +334,7 @@ class HfHubSource:
             card_data, card_error = self._read_card(repo_id, sha)
 
         names, problems = wanted_files(siblings, card_data, repo_id, [self._host])
-        files: list[LicenseFile] = []
-        for name in names:
-            lic, problem = self._read_license(repo_id, sha, name)
-            if lic is not None:
-                files.append(lic)
-            if problem is not None:
-                problems.append(problem)
+        files, _found = self._read_files(repo_id, sha, names, problems)
         return dataclasses.replace(
             base,
             card_data=card_data,
@@ -265,11 +343,27 @@ class HfHubSource:
             card_error=card_error,
         )
 
+    def _read_files(
+        self, repo_id: str, sha: str, names: list[str], problems: list[FileProblem]
+    ) -> tuple[list[LicenseFile], list[str]]:
+        """Each named file at the commit; problems are appended to `problems`. Returns the texts and the names found."""
+        files: list[LicenseFile] = []
+        found: list[str] = []
+        for name in names:
+            lic, problem = self._read_license(repo_id, sha, name)
+            if lic is not None:
+                files.append(lic)
+            if problem is None or problem.kind not in ("missing", "gated"):
+                found.append(name)
+            if problem is not None:
+                problems.append(problem)
+        return files, found
+
     def _read_card(self, repo_id: str, sha: str) -> tuple[dict[str, Any], str | None]:
         """README.md front matter, read only when the Hub gave no card data (it may be invalid)."""
         try:
-            head, _size, _truncated = self._get_file(repo_id, sha, "README.md")
-        except _FileAnswer as answer:
+            head, _size, _truncated, _headers = self._get_file(repo_id, sha, "README.md")
+        except FileAnswer as answer:
             return {}, f"README.md could not be read ({answer.problem.kind})"
         try:
             return parse_front_matter(head.decode("utf-8", errors="replace")), None
@@ -278,21 +372,25 @@ class HfHubSource:
 
     def _read_license(self, repo_id: str, sha: str, path: str) -> tuple[LicenseFile | None, FileProblem | None]:
         try:
-            head, size, truncated = self._get_file(repo_id, sha, path)
-        except _FileAnswer as answer:
+            head, size, truncated, _headers = self._get_file(repo_id, sha, path)
+        except FileAnswer as answer:
             return None, answer.problem
         return decode_file(path, head, size, truncated)
 
-    def _get_file(self, repo_id: str, sha: str, path: str) -> tuple[bytes, int | None, bool]:
-        """One GET of the file at the pinned commit; the head up to the cap, its size, truncated?
+    def _file_url(self, repo_id: str, revision: str, path: str) -> str:
+        """`/resolve/`, the Resolvers bucket (the Hub's highest quota); never `/raw/` or `/blob/` (Pages)."""
+        return f"{self.endpoint}/{quote(repo_id, safe='/')}/resolve/{quote(revision, safe='')}/{quote(path, safe='/')}"
 
-        Gated, missing and refused files raise `_FileAnswer` (a fact about the repo); failures that
-        outlive the retries raise `_Failed` and fail the model (its evidence would be incomplete).
+    def _get_file(self, repo_id: str, sha: str, path: str) -> tuple[bytes, int | None, bool, Mapping[str, str]]:
+        """One read of the file at the pinned commit; the head up to the cap, its size, truncated?, headers.
+
+        Gated, missing and refused files raise `FileAnswer` (a fact about the repo); failures that
+        outlive the retries raise `Failed` and fail the model (its evidence would be incomplete).
         """
-        url = f"{self.endpoint}/{quote(repo_id, safe='/')}/raw/{sha}/{quote(path, safe='/')}"
+        url = self._file_url(repo_id, sha, path)
         try:
-            return self._with_retries("file", lambda: self._download(url))
-        except _Failed as failed:
+            return self._with_retries("file", lambda: self._get(url))
+        except Failed as failed:
             failure = failed.failure
             if failure.retry:
                 raise
@@ -302,38 +400,82 @@ class HfHubSource:
                     if self.has_token
                     else "gated: a token with access to this repo is needed to read it"
                 )
-                raise _FileAnswer(FileProblem(path, "gated", why)) from None
+                raise FileAnswer(FileProblem(path, "gated", why)) from None
             if failure.status == 404 or isinstance(failure.error, RemoteEntryNotFoundError):
-                raise _FileAnswer(FileProblem(path, "missing", "the repo has no such file at this commit")) from None
-            raise _FileAnswer(FileProblem(path, "error", self._message(repo_id, sha, failed))) from None
+                raise FileAnswer(FileProblem(path, "missing", "the repo has no such file at this commit")) from None
+            raise FileAnswer(FileProblem(path, "error", self._message(repo_id, sha, failed))) from None
 
-    def _download(self, url: str) -> tuple[bytes, int | None, bool]:
+    def _send(self, bucket: Bucket, method: str, url: str, *, stream: bool) -> httpx2.Response:
+        """One request, paced: held back while its bucket is known to be empty, its headers recorded."""
+        if not self._pacer.acquire(bucket):
+            raise Cancelled()
+        self._counters.add(f"requests_{bucket.value}")
+        answered = False
+        try:
+            session = get_session()
+            request = session.build_request(method, url, headers=self._headers_for(url), timeout=self._timeout)
+            response = session.send(request, stream=stream, follow_redirects=False)
+            answered = True
+            self._pacer.observe(bucket, response.headers, status=response.status_code)
+            return response
+        finally:
+            if not answered:
+                self._pacer.release(bucket)
+
+    def _headers_for(self, url: str) -> Mapping[str, str]:
+        """The token goes to the endpoint only: an LFS file redirects to a CDN on another origin."""
+        if (urlsplit(url).hostname or "").lower() == self._host:
+            return self._headers
+        return {k: v for k, v in self._headers.items() if k.lower() != "authorization"}
+
+    def _get(self, url: str) -> tuple[bytes, int | None, bool, Mapping[str, str]]:
+        """GET a file, following the resolver's redirects hop by hop (each hop is paced in its bucket)."""
         cap = self._max_file_bytes
         deadline = time.monotonic() + self._timeout  # real time: a server dripping bytes must not stall a run
-        with get_session().stream("GET", url, headers=self._headers, timeout=self._timeout) as response:
-            if response.status_code >= 400:
-                response.read()
-            hf_raise_for_status(response)
-            buffer = bytearray()
-            truncated = False
-            for chunk in response.iter_bytes():
-                buffer += chunk
-                if len(buffer) > cap:
-                    truncated = True
-                    break
-                if time.monotonic() > deadline:
-                    raise httpx2.ReadTimeout("file body not received in time")
-            encoded = "content-encoding" in response.headers
-            declared = _int_or_none(response.headers.get("content-length")) if not encoded else None
-            etag = (response.headers.get("etag") or "").strip('"')
-        body = bytes(buffer[:cap])
-        if truncated:
-            return body, declared, True
-        if declared is not None and declared != len(body):
-            raise _BadBody(f"body is {len(body)} bytes, Content-Length says {declared}")
-        if is_full_sha(etag) and etag not in (_git_blob_sha1(body), hashlib.sha1(body).hexdigest()):  # noqa: S324
-            raise _BadBody("body does not match its ETag (cut short?)")
-        return body, len(body), False
+        for _hop in range(_MAX_REDIRECTS + 1):
+            same_origin = (urlsplit(url).hostname or "").lower() == self._host
+            bucket = bucket_of(urlsplit(url).path) if same_origin else None
+            response = (
+                self._send(bucket, "GET", url, stream=True)
+                if bucket is not None
+                else get_session().send(
+                    get_session().build_request("GET", url, headers=self._headers_for(url), timeout=self._timeout),
+                    stream=True,
+                    follow_redirects=False,
+                )
+            )
+            try:
+                location = response.headers.get("location")
+                if response.is_redirect and location:
+                    url = urljoin(url, location)
+                    continue
+                if response.status_code >= 400:
+                    response.read()
+                hf_raise_for_status(response)
+                buffer = bytearray()
+                truncated = False
+                for chunk in response.iter_bytes():
+                    buffer += chunk
+                    if len(buffer) > cap:
+                        truncated = True
+                        break
+                    if time.monotonic() > deadline:
+                        raise httpx2.ReadTimeout("file body not received in time")
+                headers = response.headers
+            finally:
+                response.close()
+            encoded = "content-encoding" in headers
+            declared = int_or_none(headers.get("content-length")) if not encoded else None
+            etag = (headers.get("etag") or "").strip('"')
+            body = bytes(buffer[:cap])
+            if truncated:
+                return body, declared, True, headers
+            if declared is not None and declared != len(body):
+                raise BadBody(f"body is {len(body)} bytes, Content-Length says {declared}")
+            if is_full_sha(etag) and etag not in (git_blob_sha1(body), hashlib.sha1(body).hexdigest()):  # noqa: S324
+                raise BadBody("body does not match its ETag (cut short?)")
+            return body, len(body), False, headers
+        raise BadBody(f"more than {_MAX_REDIRECTS} redirects")
 
     # ------------------------------------------------------------------ retries
 
@@ -341,12 +483,13 @@ class HfHubSource:
         attempt = 0
         while True:
             if self._cancelled.is_set():
-                raise _Failed(_Failure(FetchErrorKind.NETWORK, "cancelled: the run is stopping"), attempt)
-            self._await_pause()
+                raise Failed(Failure(FetchErrorKind.NETWORK, "cancelled: the run is stopping"), attempt)
             self._counters.add("requests")
             self._counters.add(f"requests_{kind}")
             try:
                 result = operation()
+            except Cancelled:
+                raise Failed(Failure(FetchErrorKind.NETWORK, "cancelled: the run is stopping"), attempt) from None
             except Exception as exc:
                 failure = self._classify(exc)
                 with self._state_lock:
@@ -355,12 +498,14 @@ class HfHubSource:
                     if failure.connect:
                         with self._state_lock:
                             self._unreachable = True
-                    raise _Failed(failure, attempt + 1) from None
-                delay = self._delay(attempt, failure.retry_after)
-                if failure.retry_after is not None:
-                    self._pause_all(delay)
+                    raise Failed(failure, attempt + 1) from None
                 self._counters.add("retries")
-                self._sleep(delay)
+                if failure.status == 429:
+                    # The pacer now holds the bucket empty until the Hub's reset (Retry-After, or the
+                    # RateLimit header): the retry waits for it there, and so does every other request.
+                    self._counters.add("rate_limited")
+                else:
+                    self._sleep(self._delay(attempt, failure.retry_after))
                 attempt += 1
             else:
                 with self._state_lock:
@@ -374,103 +519,35 @@ class HfHubSource:
                 return min(retry_after, self._max_retry_after) + self._rng.uniform(0, 0.25)
             return self._rng.uniform(0, min(self._backoff_max, self._backoff_base * 2**attempt))
 
-    def _pause_all(self, delay: float) -> None:
-        """After a 429 every thread waits, not just the one told to: hammering on would be rude and futile."""
-        with self._state_lock:
-            self._pause_until = max(self._pause_until, self._clock() + delay)
+    # ------------------------------------------------------------------ listing
 
-    def _await_pause(self) -> None:
-        with self._state_lock:
-            wait = self._pause_until - self._clock()
-        if wait > 0:
-            self._sleep(min(wait, self._max_retry_after))
+    def list_models(self, *, author: str | None = None, search: str | None = None) -> tuple[str, ...]:
+        """The ids of the models an author publishes (or whose id contains `search`), through the Hub's
+        paged listing: about one API request per 1,000 models, with the card data, sha, file list and
+        gating of each, which `fetch` then uses instead of a model_info call per model."""
+        if not self._pacer.acquire(Bucket.API):
+            raise Cancelled()
+        self._counters.add("listings")
+        ids: list[str] = []
+        try:
+            for info in self._api.list_models(author=author, search=search, expand=list(_LISTED)):
+                if isinstance(info.id, str) and is_full_sha(info.sha):
+                    self._listed[info.id] = info
+                    ids.append(info.id)
+        finally:
+            self._pacer.release(Bucket.API)
+        return tuple(ids)
 
-    def _classify(self, exc: BaseException) -> _Failure:
-        if isinstance(exc, HfHubHTTPError):
-            return self._classify_http(exc)
-        if isinstance(exc, OfflineModeIsEnabled):
-            return _Failure(FetchErrorKind.NETWORK, "HF_HUB_OFFLINE is set: huggingface_hub refuses to connect")
-        if isinstance(exc, httpx2.TimeoutException):
-            return _Failure(FetchErrorKind.NETWORK, f"no answer within {self._timeout:g} s", retry=True)
-        if isinstance(exc, httpx2.ConnectError):
-            return _Failure(
-                FetchErrorKind.NETWORK,
-                f"cannot connect ({self._scrub(str(exc)) or 'refused'})",
-                retry=True,
-                connect=True,
-            )
-        if isinstance(exc, (httpx2.NetworkError, httpx2.RemoteProtocolError, httpx2.ProxyError)):
-            return _Failure(FetchErrorKind.NETWORK, f"connection failed: {self._scrub(str(exc))}", retry=True)
-        if isinstance(exc, (httpx2.DecodingError, _BadBody, json.JSONDecodeError)):
-            return _Failure(FetchErrorKind.INVALID, f"unreadable response: {self._scrub(str(exc))}", retry=True)
-        if isinstance(exc, (httpx2.HTTPError, httpx2.InvalidURL)):
-            return _Failure(FetchErrorKind.NETWORK, f"{type(exc).__name__}: {self._scrub(str(exc))}")
-        if isinstance(exc, OSError):
-            return _Failure(FetchErrorKind.NETWORK, f"{type(exc).__name__}: {self._scrub(str(exc))}", retry=True)
-        return _Failure(FetchErrorKind.INVALID, f"unexpected answer ({type(exc).__name__}: {self._scrub(str(exc))})")
+    def quota_wait(self) -> Wait | None:
+        """The longest wait for a rate-limit bucket in progress (for a progress display), or None."""
+        return self._pacer.waiting()
 
-    def _classify_http(self, exc: HfHubHTTPError) -> _Failure:
-        status = exc.response.status_code if exc.response is not None else None
-        server = self._scrub((exc.server_message or "").strip().splitlines()[0] if exc.server_message else "")
-        said = f": {server}" if server else ""
-        if isinstance(exc, GatedRepoError):
-            return _Failure(FetchErrorKind.GATED, f"gated (HTTP {status})", status=status, error=exc)
-        if isinstance(exc, RevisionNotFoundError):
-            return _Failure(FetchErrorKind.REVISION_NOT_FOUND, "revision not found", status=status, error=exc)
-        if isinstance(exc, RemoteEntryNotFoundError):
-            return _Failure(FetchErrorKind.NOT_FOUND, "no such file", status=404, error=exc)
-        if isinstance(exc, RepositoryNotFoundError):
-            return _Failure(FetchErrorKind.NOT_FOUND, "repo not found", status=status, error=exc)
-        if isinstance(exc, DisabledRepoError):
-            return _Failure(FetchErrorKind.DISABLED, "access to this repo is disabled", status=status, error=exc)
-        if status in (401, 403):
-            if status == 401 and not self.has_token:
-                return _Failure(FetchErrorKind.NOT_FOUND, "repo not found", status=status, error=exc)
-            return _Failure(FetchErrorKind.AUTH, f"HTTP {status}{said}", status=status, error=exc)
-        if status == 404:
-            return _Failure(FetchErrorKind.NOT_FOUND, f"HTTP 404{said}", status=status, error=exc)
-        if status == 429:
-            return _Failure(
-                FetchErrorKind.RATE_LIMITED,
-                f"HTTP 429 Too Many Requests{said}",
-                retry=True,
-                retry_after=self._retry_after(exc.response.headers),
-                status=status,
-                error=exc,
-            )
-        if status is not None and status >= 500:
-            return _Failure(
-                FetchErrorKind.SERVER,
-                f"HTTP {status}{said}",
-                retry=status in _RETRY_STATUS,
-                retry_after=self._retry_after(exc.response.headers),  # e.g. 503 during maintenance
-                status=status,
-                error=exc,
-            )
-        if status in _RETRY_STATUS:
-            return _Failure(FetchErrorKind.NETWORK, f"HTTP {status}{said}", retry=True, status=status, error=exc)
-        return _Failure(FetchErrorKind.INVALID, f"HTTP {status}{said}", status=status, error=exc)
-
-    def _retry_after(self, headers: Mapping[str, str]) -> float | None:
-        value = (headers.get("retry-after") or "").strip()
-        if value:
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                try:
-                    when = email.utils.parsedate_to_datetime(value)
-                except (TypeError, ValueError):
-                    when = None
-                if when is not None and when.tzinfo is not None:
-                    return max(0.0, when.timestamp() - self._clock())
-        info = parse_ratelimit_headers(headers)
-        if info is not None and info.remaining == 0:
-            return float(info.reset_in_seconds)
-        return None
+    def _classify(self, exc: BaseException) -> Failure:
+        return classify(exc, timeout=self._timeout, has_token=self.has_token, scrub=self._scrub, clock=self._clock)
 
     # ------------------------------------------------------------------ messages
 
-    def _message(self, repo_id: str, revision: str, failed: _Failed) -> str:
+    def _message(self, repo_id: str, revision: str, failed: Failed) -> str:
         failure = failed.failure
         tries = f" (after {failed.attempts} attempts)" if failed.attempts > 1 else ""
         kind = failure.kind
@@ -507,20 +584,3 @@ class HfHubSource:
         return FetchError(repo_id=repo_id, requested_revision=requested, kind=kind, message=self._scrub(message))
 
 
-class _FileAnswer(Exception):
-    """Not a failure: the file is gated, missing or refused, which is a fact about the repo."""
-
-    def __init__(self, problem: FileProblem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _git_blob_sha1(body: bytes) -> str:
-    return hashlib.sha1(b"blob %d\x00" % len(body) + body).hexdigest()  # noqa: S324 - git's object id

@@ -38,6 +38,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--fail-first-n", type=int, default=0)
     g.add_argument("--fail-status", type=int, default=503)
     g.add_argument("--fail-mode", choices=("status", "drop", "truncate"), default="status")
+    g.add_argument(
+        "--quota-window", type=float, default=0.0, metavar="SECONDS",
+        help="enforce the Hub's rate-limit buckets over fixed windows this long (300 on the Hub; 0: off)",
+    )  # fmt: skip
     return p
 
 
@@ -58,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         fail_first_n=args.fail_first_n,
         fail_status=args.fail_status,
         fail_mode=args.fail_mode,
+        quota_window_s=args.quota_window,
     )
     try:
         faults.validate()

@@ -53,6 +53,8 @@ from urllib.parse import parse_qs, quote, unquote, urlencode
 
 import yaml
 
+from .quota import HUB_QUOTAS, Quotas, bucket_of
+
 __all__ = [
     "CONTROL_PREFIX",
     "DEFAULT_ACCESS_TOKENS",
@@ -232,6 +234,7 @@ class FaultConfig:
     fail_first_n: int = 0
     fail_status: int = 503
     fail_mode: Literal["status", "drop", "truncate"] = "status"
+    quota_window_s: float = 0.0  # > 0: enforce the Hub's rate-limit buckets over windows this long (quota.py)
 
     def update(self, values: Mapping[str, Any]) -> None:
         """Set fields from a JSON-like mapping, checking names and types."""
@@ -248,15 +251,15 @@ class FaultConfig:
 
     def validate(self) -> None:
         """Normalise types; raise ValueError on bad values."""
-        for name in ("latency_ms", "error_rate", "rate_limit_rate", "drop_rate", "truncate_rate"):
+        for name in ("latency_ms", "error_rate", "rate_limit_rate", "drop_rate", "truncate_rate", "quota_window_s"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f"{name} must be a number")
             setattr(self, name, float(value))
-            if name != "latency_ms" and not 0.0 <= float(value) <= 1.0:
+            if name not in ("latency_ms", "quota_window_s") and not 0.0 <= float(value) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
-        if self.latency_ms < 0:
-            raise ValueError("latency_ms must be >= 0")
+        if self.latency_ms < 0 or self.quota_window_s < 0:
+            raise ValueError("latency_ms and quota_window_s must be >= 0")
         for name in ("retry_after", "fail_first_n", "fail_status"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -849,6 +852,7 @@ class HubStandIn:
         tree_page_size: int = _MAX_PAGE,
         warn_anonymous: bool = True,
         max_logged_requests: int = 100_000,
+        quotas: Mapping[str, tuple[int, int]] | None = None,
     ) -> None:
         self.root = Path(root)
         self.access_tokens = frozenset(access_tokens)
@@ -877,6 +881,7 @@ class HubStandIn:
         self._by_status: collections.Counter[int] = collections.Counter()
         self._by_fault: collections.Counter[str] = collections.Counter()
         self._by_auth: collections.Counter[str] = collections.Counter()
+        self._by_bucket: collections.Counter[str] = collections.Counter()
         # faults
         self._fault_lock = threading.Lock()
         self._rng = random.Random()
@@ -884,6 +889,8 @@ class HubStandIn:
         self._rng_seeded = False
         self._path_counts: dict[str, int] = {}
         self._counted_fail_first_n = self._faults.fail_first_n
+        self._quota_override = quotas
+        self._quotas: Quotas | None = None
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -975,10 +982,13 @@ class HubStandIn:
             self._counted_fail_first_n = self._faults.fail_first_n
             if "seed" in values:
                 self._rng_seeded = False
+            if "quota_window_s" in values:
+                self._quotas = None  # fresh windows
         return self._faults
 
     def stats(self) -> dict[str, Any]:
-        """``{"total", "by_route" ("GET model_info": n), "by_status" (int: n), "by_fault", "by_auth"}``."""
+        """``{"total", "by_route" ("GET model_info": n), "by_status" (int: n), "by_fault", "by_auth", "by_bucket"}``
+        (``by_bucket``: requests per rate-limit bucket, refused ones included)."""
         with self._stats_lock:
             return {
                 "total": self._total,
@@ -986,6 +996,7 @@ class HubStandIn:
                 "by_status": dict(self._by_status),
                 "by_fault": dict(self._by_fault),
                 "by_auth": dict(self._by_auth),
+                "by_bucket": dict(self._by_bucket),
             }
 
     def reset_stats(self) -> None:
@@ -997,9 +1008,11 @@ class HubStandIn:
             self._by_status.clear()
             self._by_fault.clear()
             self._by_auth.clear()
+            self._by_bucket.clear()
         with self._fault_lock:
             self._path_counts.clear()
             self._rng_seeded = False
+            self._quotas = None  # fresh windows
 
     def reset(self) -> None:
         """:meth:`reset_stats` and restore the default :class:`FaultConfig`."""
@@ -1042,12 +1055,19 @@ class HubStandIn:
         if active and faults.latency_ms > 0:
             time.sleep(faults.latency_ms / 1000.0)
         fault = self._decide_fault(method, raw_path, faults) if active else None
+        quota = self._quota(faults).check(self._caller(h, auth), auth in ("access", "user"), raw_path) if (
+            faults.quota_window_s > 0 and not is_cdn
+        ) else None
 
         resp: _Response | None
-        if fault == "drop":
+        if quota is not None and not quota.allowed:
+            fault = "quota"
+            resp = self._error(429, "You have exceeded our rate limits. Please retry later.")
+            resp.headers.append(("Retry-After", str(quota.retry_after)))
+        elif fault == "drop":
             resp = None
         elif fault is not None and fault.startswith("status:"):
-            resp = self._fault_response(int(fault[7:]), faults)
+            resp = self._fault_response(int(fault[7:]), faults, bucket_of(raw_path))
         else:
             try:
                 params = parse_qs(query, keep_blank_values=True)
@@ -1062,11 +1082,27 @@ class HubStandIn:
         if resp is not None:
             if not is_cdn:
                 self._add_common_headers(resp, h, auth)
+            if quota is not None:
+                resp.headers.extend(quota.headers)
             self._write(h, method, resp, truncate=fault == "truncate")
         else:
             h.close_connection = True
         elapsed = (time.perf_counter() - started) * 1000.0
         self._record(method, raw_path, query, route.kind, resp.status if resp else 0, auth, fault, elapsed)
+
+    def _quota(self, faults: FaultConfig) -> Quotas:
+        """The quota windows, restarted whenever the window length changes."""
+        with self._fault_lock:
+            if self._quotas is None or self._quotas.window_s != faults.quota_window_s:
+                self._quotas = Quotas(faults.quota_window_s, self._quota_override)
+            return self._quotas
+
+    @staticmethod
+    def _caller(h: _Handler, auth: AuthKind) -> str:
+        """Quotas are per token, or per client address for anonymous callers (as on the Hub)."""
+        if auth in ("access", "user"):
+            return "token:" + (h.headers.get("Authorization") or "")
+        return "address:" + str(h.client_address[0])
 
     @staticmethod
     def _read_body(h: _Handler) -> bytes:
@@ -1123,13 +1159,13 @@ class HubStandIn:
                 return "truncate"
             return None
 
-    def _fault_response(self, status: int, f: FaultConfig) -> _Response:
+    def _fault_response(self, status: int, f: FaultConfig, bucket: str) -> _Response:
         if status == 429:
             resp = self._error(429, "You have exceeded our rate limits. Please retry later (stand-in fault).")
             resp.headers += [
                 ("Retry-After", str(f.retry_after)),
-                ("RateLimit", f'"api";r=0;t={f.retry_after}'),
-                ("RateLimit-Policy", '"fixed window";"api";q=500;w=300'),
+                ("RateLimit", f'"{bucket}";r=0;t={f.retry_after}'),
+                ("RateLimit-Policy", f'"fixed window";"{bucket}";q={HUB_QUOTAS[bucket][0]};w=300'),
             ]
             return resp
         reason = _REASONS.get(status, "Error")
@@ -1146,6 +1182,8 @@ class HubStandIn:
         with self._stats_lock:
             self._log.append(record)
             self._total += 1
+            if not route.startswith("cdn"):
+                self._by_bucket[bucket_of(path)] += 1
             self._by_route[f"{method} {route}"] += 1
             self._by_status[status] += 1
             self._by_auth[auth] += 1
