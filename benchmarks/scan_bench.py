@@ -52,11 +52,14 @@ RUN_TIMEOUT = 900.0
 ACCESS_TOKEN = "hf_access_token"  # the stand-in's public test token, not a secret
 
 # Targets (issue 7): cold >= 20x faster than the naive loop; cold wall <= 1.5x the latency floor
-# (requests x latency / jobs); <= 1.3 requests per model cold; a warm pinned run makes no request
+# (requests x latency / jobs); <= 1.6 requests per model cold (see below); a warm pinned run makes no request
 # and 1000 models take < 2 s; peak RSS < 300 MB for 10,000 models.
 TARGET_SPEEDUP = 20.0
 TARGET_FLOOR_RATIO = 1.5
-TARGET_REQUESTS_PER_MODEL = 1.3
+# Issue 7 set 1.3 (one model_info + 0.3 LICENSE files of one /raw/ GET). Issue 15 moved files to
+# /resolve/ (the Resolvers bucket, 30x the quota of /raw/'s Pages bucket), which answers with a 307 to
+# the file: two requests per file, so the same evidence now costs 1 + 2 x 0.3 = 1.6.
+TARGET_REQUESTS_PER_MODEL = 1.6
 TARGET_WARM_SECONDS_PER_1000 = 2.0
 TARGET_RSS_MB = 300.0
 # Targets (issue 15): under anonymous quotas a cold 1,000 (+20 bases) run takes <= 1.5 windows with 0

@@ -38,15 +38,17 @@ def test_targets_pass_and_fail_on_the_numbers() -> None:
     runs = {
         "naive": Run("naive", 200, 60.0, 720, 40.0, 0),
         "cold-naive-set": Run("cold-naive-set", 200, 2.0, 270, 90.0, 0),
-        "cold": Run("cold", 1000, 9.0, 1300, 120.0, 0, latency_ms=50.0),
+        "cold": Run("cold", 1000, 9.0, 1600, 120.0, 0, latency_ms=50.0, cpu_s=2.0),
         "warm-pinned": Run("warm-pinned", 1000, 1.5, 0, 110.0, 0),
         "big-warm": Run("big-warm", 10_000, 20.0, 0, 310.0, 0),
     }
     statuses = [t.status for t in evaluate_targets(runs, args)]
-    # 30x faster; 9 s vs a floor of 8.125 s; exactly 1.3 requests per model; pinned: 0 requests in 1.5 s; 310 MB
-    assert statuses == ["PASS", "PASS", "PASS", "PASS", "FAIL"]
-    runs["cold"] = Run("cold", 1000, 9.0, 1301, 120.0, 0, latency_ms=50.0)
-    assert [t.status for t in evaluate_targets(runs, args) if t.name.startswith("requests")] == ["FAIL"]
+    # 30x faster; 9 s vs a floor of 10 s; exactly 1.6 requests per model; pinned: 0 requests in 1.5 s;
+    # 2.0 ms CPU per model; 310 MB
+    assert statuses == ["PASS", "PASS", "PASS", "PASS", "PASS", "FAIL"]
+    runs["cold"] = Run("cold", 1000, 9.0, 1601, 120.0, 0, latency_ms=50.0, cpu_s=2.1)
+    failing = [t.name.split(",")[0] for t in evaluate_targets(runs, args) if t.status == "FAIL"]
+    assert failing == ["requests per model", "CPU per model", "peak RSS for 10000 models"]
 
 
 def test_phases_are_checked() -> None:
@@ -68,7 +70,8 @@ def test_benchmark_script_runs_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "figures.json"
     proc = subprocess.run(
         [sys.executable, str(REPO_ROOT / "benchmarks" / "scan_bench.py"), "--models", "20", "--latency-ms", "0",
-         "--naive", "5", "--phases", "naive,cold,warm-pinned", "--json", str(out),
+         "--naive", "5", "--phases", "naive,cold,warm-pinned,quota-anon,author", "--quota-window", "2",
+         "--json", str(out),
          "--workdir", str(tmp_path / "work")],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )  # fmt: skip
@@ -77,11 +80,13 @@ def test_benchmark_script_runs_end_to_end(tmp_path: Path) -> None:
     data = json.loads(out.read_text(encoding="utf-8"))
     runs = {r["name"]: r for r in data["runs"]}
     # The other phases run the same code (Bench.scan) with other lists and flags; each run costs an auditor start.
-    assert list(runs) == ["naive", "cold", "warm-pinned"]
+    assert list(runs) == ["naive", "cold", "warm-pinned", "cold-anon", "quota-anon", "author", "author-list"]
+    assert runs["author"]["by_bucket"].get("api", 0) == 1  # one page of the listing, no model_info
+    assert runs["quota-anon"]["window_s"] == 2
     assert all(r["errors"] == 0 and r["peak_rss_mb"] > 0 for r in runs.values())
     assert runs["cold"]["models"] == 20
     assert runs["cold"]["requests"] >= 20  # the stand-in counted them: one model_info per repo at least
     assert runs["warm-pinned"]["requests"] == 0
     assert data["corpus"]["with_license_file"] == 6
     assert all("0 verdicts differ" in line for line in data["consistency"] if line.startswith("consistency"))
-    assert {t["status"] for t in data["targets"]} <= {"PASS", "FAIL", "SKIP"}
+    assert {t["status"] for t in data["targets"]} <= {"PASS", "FAIL", "SKIP", "INFO"}
