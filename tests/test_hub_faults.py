@@ -160,7 +160,7 @@ def test_1000_models_under_20_percent_faults_all_end_as_values(make_hub: MakeHub
     stats = source.stats()
     assert stats["retries"] > 100  # the faults did happen
     assert stats["requests_model_info"] <= 1000 * 5
-    assert elapsed < 20
+    assert elapsed < 60  # no real sleeping (sleep is injected): only the requests, ~3.5 per model card-first
 
 
 def test_close_cuts_a_long_retry_after_short(make_hub: MakeHub) -> None:
