@@ -12,6 +12,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -218,8 +219,6 @@ def test_pre_commit_changed_files_hook_looks_at_those_files_only(
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_action_writes_the_exit_code_when_the_real_auditor_fails(tmp_path: Path) -> None:
     """The real auditor, failing on findings and on bad input, under GitHub's `bash -e -o pipefail`."""
-    import sys
-
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     wrapper = bin_dir / "auditor"
@@ -268,3 +267,39 @@ def test_action_pins_third_party_actions_by_sha_and_installs_pinned_hashes() -> 
     assert any("steps.keys.outputs.requirements" in s["with"]["key"] for s in caches)  # pip, on the pins
     upload = _step("Upload SARIF to code scanning")
     assert upload["with"]["category"] == "${{ inputs.sarif-category }}"
+
+
+def _tool(name: str) -> str:
+    return shutil.which(name) or str(Path(sys.executable).parent / name)
+
+
+def test_action_and_the_readme_workflow_pass_the_schemas_github_tools_use(tmp_path: Path) -> None:
+    """SchemaStore's github-action and github-workflow schemas (via check-jsonschema), and the README's
+    workflow uses only inputs the action declares."""
+    checker = _tool("check-jsonschema")
+    proc = subprocess.run(
+        [checker, "--builtin-schema", "vendor.github-actions", str(ROOT / "action.yml")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    readme = (ROOT / "README.md").read_text()
+    (workflow,) = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if ".github/workflows/" in b]
+    (tmp_path / "workflow.yml").write_text(workflow)
+    proc = subprocess.run(
+        [checker, "--builtin-schema", "vendor.github-workflows", str(tmp_path / "workflow.yml")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    steps = yaml.safe_load(workflow)["jobs"]["auditor"]["steps"]
+    ours = [s for s in steps if s["uses"].startswith("auditor-project/auditor@")]
+    assert ours and set(ours[0]["with"]) <= set(ACTION["inputs"])
+    others = [s["uses"] for s in steps if s not in ours]
+    assert all(re.search(r"@[0-9a-f]{40}$", uses) for uses in others), others
+
+
+def test_pre_commit_accepts_the_hooks_manifest() -> None:
+    proc = subprocess.run(
+        [_tool("pre-commit"), "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
