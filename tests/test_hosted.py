@@ -651,3 +651,14 @@ def test_the_example_policies_say_where_each_data_class_may_go() -> None:
     match = BUNDLED.match("google", "gemini-2.5-pro", "paid")
     verdict = evaluate_hosted(ref=ref, match=match, policy=eu, use="saas", today=TODAY)
     assert verdict.status is Status.BLOCKED and "no-eu-residency" in rules(verdict)  # Gemini API: no residency choice
+
+
+def test_providers_lists_every_offering_and_how_many_facts_are_confirmed() -> None:
+    table = run("providers")
+    assert table.returncode == 0, table.stderr
+    assert "openai/api *" in table.stdout and "deepseek/api *" in table.stdout and "0/8" in table.stdout
+    rows = json.loads(run("providers", "--format", "json").stdout)
+    by_id = {r["id"]: r for r in rows}
+    assert set(by_id) == {f"{p.key}/{o.key}" for p in BUNDLED for o in p.offerings}
+    assert by_id["google/free"]["facts"]["training_on_inputs"]["value"] == "yes"
+    assert "dpa" in by_id["openai/api"]["unknown"]

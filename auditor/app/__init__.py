@@ -10,7 +10,7 @@ hands the result to renderers and decides nothing else but how to print it. Exit
 """
 
 from auditor.app.check import CheckResult, check
-from auditor.app.explain import check_policy, explain, license_rows
+from auditor.app.explain import check_policy, explain, license_rows, provider_rows
 from auditor.app.lock import LockResult, lock
 from auditor.app.outcome import exit_code, gate_failed, raise_if_unavailable, unavailable_reason
 from auditor.app.run import Gathered, gather, run_clock
@@ -34,6 +34,7 @@ __all__ = [
     "gather",
     "license_rows",
     "lock",
+    "provider_rows",
     "raise_if_unavailable",
     "run_clock",
     "scan",

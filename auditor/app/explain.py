@@ -52,6 +52,12 @@ def license_rows(category: str | None, commercial: str | None) -> list[dict[str,
     return licenses_table(load_knowledge_base(), category=category, commercial=commercial)
 
 
+def provider_rows() -> list[dict[str, Any]]:
+    from auditor.providers import load_provider_knowledge, offering_rows
+
+    return offering_rows(load_provider_knowledge())
+
+
 def check_policy(path: Path) -> Policy:
     """The policy at `path`, validated; raises `PolicyError` (FILE:LINE) when it is wrong."""
     from auditor.licenses import load_knowledge_base

@@ -22,6 +22,7 @@ from auditor.cli.explain import explain_command
 from auditor.cli.licenses import licenses_command
 from auditor.cli.lock import lock_command
 from auditor.cli.policy import policy_group
+from auditor.cli.providers import providers_command
 from auditor.cli.scan import scan_command
 from auditor.errors import (
     EXIT_INTERRUPTED,
@@ -76,6 +77,7 @@ for _command in (
     scan_command,
     explain_command,
     licenses_command,
+    providers_command,
     policy_group,
     discover_command,
     lock_command,

@@ -14,6 +14,16 @@ from auditor.providers.knowledge import (
     Provider,
     ProviderKnowledge,
     load_provider_knowledge,
+    offering_rows,
 )
 
-__all__ = ["Fact", "Match", "MatchProblem", "Offering", "Provider", "ProviderKnowledge", "load_provider_knowledge"]
+__all__ = [
+    "Fact",
+    "Match",
+    "MatchProblem",
+    "Offering",
+    "Provider",
+    "ProviderKnowledge",
+    "load_provider_knowledge",
+    "offering_rows",
+]

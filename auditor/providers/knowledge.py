@@ -187,6 +187,35 @@ class ProviderKnowledge:
         )
 
 
+def offering_rows(knowledge: ProviderKnowledge) -> list[dict[str, Any]]:
+    """One row per offering for `auditor providers`: what it is and which of its facts are confirmed."""
+    rows = []
+    for provider in knowledge:
+        for offering in provider.offerings:
+            unknown = [f.value for f in Fact if not offering.fact(f).known]
+            rows.append(
+                {
+                    "id": f"{provider.key}/{offering.key}",
+                    "provider": provider.name,
+                    "offering": offering.name,
+                    "kind": offering.kind,
+                    "default": offering.default,
+                    "models": list(offering.models),
+                    "confirmed": f"{len(Fact) - len(unknown)}/{len(Fact)}",
+                    "unknown": unknown,
+                    "facts": {
+                        f.value: {
+                            "value": offering.fact(f).value,
+                            "source": offering.fact(f).source,
+                            "verified": offering.fact(f).verified,
+                        }
+                        for f in Fact
+                    },
+                }
+            )
+    return rows
+
+
 def load_provider_knowledge(path: Path | str | None = None) -> ProviderKnowledge:
     """Load and validate providers.yaml; None means the bundled rules/providers.yaml (loaded once)."""
     if path is None:
