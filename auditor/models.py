@@ -216,6 +216,7 @@ class EvidenceSource(Name):
     CARD_LICENSE_LINK = "card.license_link"
     LICENSE_FILE = "license_file"
     BASE_MODEL = "base_model"
+    MODEL_PROPERTY = "model_property"  # a property some terms depend on (multimodal), and what shows it
 
 
 class Relation(Name):
@@ -271,6 +272,15 @@ class LineageLink:
 
 
 @dataclass(frozen=True)
+class ModelTrait:
+    """A property of the model some license terms depend on (e.g. multimodal), and what shows it."""
+
+    name: str  # a licenses.rights.ModelClass value
+    value: bool | None  # None: nothing in the card, tags or lineage settles it
+    evidence: str  # e.g. "pipeline_tag image-text-to-text", "base meta-llama/Llama-3.2-11B-Vision: tag mllama"
+
+
+@dataclass(frozen=True)
 class LicenseResolution:
     """The license that governs a model, the evidence for it and how sure we are."""
 
@@ -283,6 +293,7 @@ class LicenseResolution:
     lineage: tuple[LineageLink, ...] = ()
     inherited_keys: tuple[str, ...] = ()  # keys that reach the model from its bases
     declared: str | None = None  # the card's license field as written, for SBOM licenseDeclared
+    traits: tuple[ModelTrait, ...] = ()  # model properties terms depend on, own and from the lineage
 
     @property
     def all_keys(self) -> tuple[str, ...]:
@@ -308,6 +319,18 @@ class Waiver:
 
 
 @dataclass(frozen=True)
+class RightCheck:
+    """One right a use needs, checked against one license that governs the model."""
+
+    license: str  # knowledge-base key
+    right: str  # a licenses.rights.Right value
+    grant: str  # yes | no | conditional | unknown, as the license entry says
+    clause: str  # the clause of the primary text (or what is missing)
+    outcome: Status  # what this right alone makes of the verdict
+    note: str = ""  # e.g. "not applicable: company.entity_type is academic", "inherited via X"
+
+
+@dataclass(frozen=True)
 class Verdict:
     status: Status
     use: str
@@ -315,6 +338,7 @@ class Verdict:
     findings: tuple[Finding, ...] = ()
     obligations: tuple[str, ...] = ()
     waiver: Waiver | None = None
+    rights: tuple[RightCheck, ...] = ()  # each right the use needs, per governing license
 
 
 # ---------------------------------------------------------------- providers/

@@ -33,6 +33,7 @@ _SOURCE_NAMES = {
     EvidenceSource.CARD_LICENSE_LINK: "the card's `license_link`",
     EvidenceSource.LICENSE_FILE: "the license file",
     EvidenceSource.BASE_MODEL: "base model",
+    EvidenceSource.MODEL_PROPERTY: "model property",
 }
 
 
@@ -209,6 +210,10 @@ def explain_resolution(hub: HubModel, resolution: LicenseResolution, kb: Knowled
         if f.fix:
             lines.append(textwrap.fill(f"fix: {f.fix}", WIDTH, initial_indent="      ", subsequent_indent="      "))
 
+    if resolution.traits:
+        lines += ["", "Model properties some license terms depend on:"]
+        shown = {True: "yes", False: "no", None: "unknown"}
+        lines += _bullets([f"{t.name}: {shown[t.value]} ({t.evidence})" for t in resolution.traits])
     lines += ["", "Lineage:"]
     if not resolution.lineage:
         lines.append("    (no base model declared)")

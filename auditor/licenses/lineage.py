@@ -8,10 +8,11 @@ not bases; they are reported so a person can fix the card, and never followed.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditor.licenses.text import describe_value, quote
-from auditor.models import Finding, HubModel, Relation, Severity
+from auditor.models import Finding, HubModel, LineageLink, Relation, Severity
 
 RELATIONS = tuple(r.value for r in Relation.known())
 UNKNOWN_RELATION = Relation.UNKNOWN
@@ -154,3 +155,111 @@ def _invalid(message: str) -> Finding:
         fix="Set base_model in the card to the Hub id(s) of the model(s) this one was derived from, "
         "e.g. `base_model: org/name`, and base_model_relation to adapter, merge, quantized or finetune.",
     )
+
+
+# ------------------------------------------------------------------ where inherited terms come from
+
+_RELATION_NOUN = {
+    "adapter": "an adapter on",
+    "merge": "a merge including",
+    "quantized": "a quantization of",
+    "finetune": "a fine-tune of",
+    UNKNOWN_RELATION: "derived from",
+}
+
+
+def path_to(key: str, links: Sequence[LineageLink]) -> tuple[LineageLink, ...]:
+    """The chain of bases from the model down to the nearest base whose own license is `key`.
+
+    `links` is a resolution's lineage (depth 1 = a direct base; `parent` names the model that
+    declared each link). Empty when no base declares `key` itself.
+    """
+    holders = [link for link in links if key in link.keys]
+    if not holders:
+        return ()
+    return chain_to(min(holders, key=lambda link: link.depth), links)
+
+
+def chain_to(target: LineageLink, links: Sequence[LineageLink]) -> tuple[LineageLink, ...]:
+    """The bases from the model's direct base down to `target`, following each link's parent."""
+    chain = [target]
+    while chain[0].depth > 1:
+        up = next(
+            (
+                link
+                for link in links
+                if link.depth == chain[0].depth - 1 and link.repo_id.casefold() == chain[0].parent.casefold()
+            ),
+            None,
+        )
+        if up is None:
+            break
+        chain.insert(0, up)
+    return tuple(chain)
+
+
+def relation_noun(relation: str) -> str:
+    """ "a quantization of", "a fine-tune of", ...: how a model derives from its base."""
+    return _RELATION_NOUN.get(relation, _RELATION_NOUN[UNKNOWN_RELATION])
+
+
+def describe_path(chain: Sequence[LineageLink]) -> str:
+    """ "X, a quantization of meta-llama/Llama-3.1-8B-Instruct": the first base, then each step down."""
+    if not chain:
+        return ""
+    text = chain[0].repo_id
+    for link in chain[1:]:
+        text += f", {relation_noun(link.relation)} {link.repo_id}"
+    return text
+
+
+def inherited_from(key: str, links: Sequence[LineageLink]) -> str:
+    """ " (inherited from base model X)" or " (inherited via X, a fine-tune of Y)", for messages."""
+    chain = path_to(key, links)
+    if not chain:
+        return " (inherited from a base model)"
+    if len(chain) == 1:
+        return f" (inherited from base model {chain[0].repo_id})"
+    return f" (inherited via {describe_path(chain)})"
+
+
+_DEPTH_CAP = re.compile(r"deeper than (\d+)")
+
+
+def is_cycle(error: str) -> bool:
+    return error.startswith(CYCLE_ERROR) or "cycle" in error.casefold()
+
+
+def is_depth_cap(error: str) -> bool:
+    return error.startswith(DEPTH_CAP_ERROR) or "deeper than" in error.casefold()
+
+
+def missing_terms(links: Sequence[LineageLink]) -> LineageLink | None:
+    """The nearest base in a lineage whose terms are not known: not followed (cycle, depth cap), not
+    fetched, or with a license that could not be established."""
+    gaps = [link for link in links if link.error is not None or link.expression is None]
+    return min(gaps, key=lambda link: link.depth) if gaps else None
+
+
+def describe_gap(gap: LineageLink, links: Sequence[LineageLink], offset: int = 0) -> str:
+    """Why the terms at `gap` are unknown, naming the model, its place in the chain and the cause.
+
+    `offset` is how many levels the lineage sits below the model the message is for (1 for the
+    lineage of a direct base), so depths read from that model.
+    """
+    depth = gap.depth + offset
+    path = describe_path(chain_to(gap, links))
+    where = f"{gap.repo_id} (a base of {gap.parent}; chain: {path})" if gap.depth > 1 else gap.repo_id
+    error = gap.error or ""
+    if gap.error is None:
+        return f"the license of {where}, at depth {depth} of the lineage, could not be established"
+    if is_cycle(error):
+        loop = error.split(":", 1)[1].strip() if ":" in error else error
+        return (
+            f"the base_model lineage loops back at {gap.repo_id} ({quote(loop, 300)}), so it was not followed further"
+        )
+    if is_depth_cap(error):
+        found = _DEPTH_CAP.search(error)
+        cap = f" (the audit follows {found.group(1)} levels)" if found else ""
+        return f"the base_model lineage was cut at depth {depth}{cap}: {where} was not followed"
+    return f"base model {where}, at depth {depth} of the lineage, could not be fetched ({quote(error, 200)})"

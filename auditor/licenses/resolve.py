@@ -31,8 +31,20 @@ from auditor.licenses import expression as spdx
 from auditor.licenses.detect import SIMILARITY_MATCH, TextMatch, detect_text
 from auditor.licenses.entry import CATEGORIES, LicenseEntry
 from auditor.licenses.knowledge import KnowledgeBase
-from auditor.licenses.lineage import CYCLE_ERROR, DEPTH_CAP_ERROR, UNKNOWN_RELATION, BaseRef, scan_bases
+from auditor.licenses.lineage import (
+    UNKNOWN_RELATION,
+    BaseRef,
+    describe_gap,
+    describe_path,
+    is_cycle,
+    is_depth_cap,
+    missing_terms,
+    path_to,
+    relation_noun,
+    scan_bases,
+)
 from auditor.licenses.text import MAX_ID_CHARS, describe_value, quote, slug
+from auditor.licenses.traits import model_traits
 from auditor.models import (
     PDF_PROBLEM,
     Commercial,
@@ -319,6 +331,12 @@ class _Resolver:
 
         lineage, inherited, effective = self.lineage(bases, own_keys, own_commercial, expression)
         self.settle_severities(expression is not None)
+        traits = model_traits(hub, ((b.repo_id, b.resolution) for b in bases.values() if b.resolution is not None))
+        for trait in traits:
+            # Evidence where the governing terms depend on it (Llama 3.2: multimodal models in the EU).
+            if self.terms_depend_on(trait.name, (*own_keys, *inherited)):
+                shown = {True: "yes", False: "no", None: "unknown"}[trait.value]
+                self.add_evidence(EvidenceSource.MODEL_PROPERTY, f"{trait.name}: {shown}", detail=trait.evidence)
         return LicenseResolution(
             expression=expression,
             keys=own_keys,
@@ -329,6 +347,7 @@ class _Resolver:
             lineage=lineage,
             inherited_keys=inherited,
             declared=declared,
+            traits=traits,
         )
 
     # ------------------------------------------------------------ evidence gathering
@@ -887,22 +906,36 @@ class _Resolver:
             self.check_base(ref.repo_id, relation, res, own_keys, own_commercial, own_expression)
         return tuple(links), tuple(_distinct(inherited)), effective
 
+    def terms_depend_on(self, model_class: str, keys: tuple[str, ...]) -> bool:
+        entries = (self.kb.get(key) for key in keys)
+        return any(
+            x.model_class.value == model_class
+            for entry in entries
+            if entry is not None
+            for x in entry.conditions.excluded_territories_by_model_class
+        )
+
     def base_unresolved(self, repo_id: str, error: str) -> None:
-        folded = error.casefold()
         if error == NOT_LOOKED_UP:
             why = "it was not looked up"
-        elif error.startswith(CYCLE_ERROR) or "cycle" in folded:
-            why = f"its base_model lineage loops back ({error})"
-        elif error.startswith(DEPTH_CAP_ERROR) or "deeper than" in folded:
-            why = f"it is beyond the lineage depth followed ({error})"
+            fix = "Resolve the model with its base models (auditor scan / check do), or review the base's license."
+        elif is_cycle(error):
+            why = f"its base_model lineage loops back ({quote(error, 300)}); the loop is not followed"
+            fix = "Fix the base_model field of the models in the loop: a model cannot derive from itself."
+        elif is_depth_cap(error):
+            why = f"it is beyond the lineage depth followed ({quote(error, 120)})"
+            fix = "Raise --max-depth to follow the chain further, or review the remaining bases yourself."
         else:
             why = f"it could not be fetched ({quote(error)})"
+            fix = (
+                "Check the base model exists and is readable (a gated base needs a token with access), or "
+                "review its license yourself and record a waiver."
+            )
         self.find(
             RULE_BASE_UNRESOLVED,
             Severity.ERROR,
             f"base model {repo_id} could not be resolved: {why}; its terms may still apply to this model",
-            "Check the base model exists and is readable (a gated base needs a token with access), or "
-            "review its license yourself and record a waiver.",
+            fix,
             subject=repo_id,
         )
 
@@ -916,6 +949,44 @@ class _Resolver:
         own_expression: str | None,
     ) -> None:
         if res.expression is None or res.commercial is Commercial.UNKNOWN:
+            self.base_terms_unknown(repo_id, res)
+        if not own_keys or own_commercial is Commercial.UNKNOWN:
+            return
+        own_rank = _category_rank(self.kb, own_keys)
+        governing = [
+            entry
+            for key in res.all_keys
+            if (entry := self.kb.get(key)) is not None and _stricter(entry, own_commercial, own_rank, self.kb)
+        ]
+        if not governing:
+            return
+        own = own_expression or ", ".join(own_keys)
+        sources = "; ".join(self.bound_by(entry, repo_id, relation, res) for entry in governing)
+        names = " and ".join(f"{entry.name} ({spdx.identifier(entry)})" for entry in governing)
+        self.find(
+            RULE_CONFLICT_WITH_BASE,
+            Severity.ERROR,
+            f"{self.hub.repo_id} declares {own} (commercial: {own_commercial.value}), more permissive than the "
+            f"terms it inherits: {sources}; as a derivative it remains bound by those terms",
+            f"Treat the model as licensed under {names} as well; ask the publisher to correct the card.",
+            subject=repo_id,
+        )
+
+    def bound_by(self, entry: LicenseEntry, repo_id: str, relation: str, res: LicenseResolution) -> str:
+        """ "bound by Llama 3.1 (...) via X, a quantization of meta-llama/...": where the terms come from."""
+        terms = f"bound by {entry.name} ({spdx.identifier(entry)}, commercial: {entry.commercial.value})"
+        noun = relation_noun(relation)
+        if entry.key in res.keys:
+            return f"{terms} from its base model {repo_id} (this model is {noun} it)"
+        chain = path_to(entry.key, res.lineage)
+        if not chain:
+            return f"{terms} via its base model {repo_id}"
+        return f"{terms} via {repo_id}, {relation_noun(chain[0].relation)} {describe_path(chain)}"
+
+    def base_terms_unknown(self, repo_id: str, res: LicenseResolution) -> None:
+        """A base whose terms are not known: blame the model where the chain breaks, not a fine base."""
+        gap = missing_terms(res.lineage) if res.expression is not None else None
+        if gap is None:
             reasons = [f.rule for f in res.findings if f.severity is Severity.ERROR]
             why = f" ({', '.join(dict.fromkeys(reasons))})" if reasons else ""
             self.find(
@@ -926,28 +997,21 @@ class _Resolver:
                 f"Review the base's license (auditor explain {repo_id}) and record the outcome as a waiver.",
                 subject=repo_id,
             )
-        if not own_keys or own_commercial is Commercial.UNKNOWN:
             return
-        base_keys = res.all_keys
-        more_permissive = (
-            res.commercial is not Commercial.UNKNOWN and own_commercial.restrictiveness < res.commercial.restrictiveness
-        )
-        own_rank = _category_rank(self.kb, own_keys)
-        base_rank = _category_rank(self.kb, base_keys)
-        if own_rank is not None and base_rank is not None and own_rank < base_rank:
-            more_permissive = True
-        if not more_permissive:
-            return
-        own = own_expression or ", ".join(own_keys)
-        base = res.expression or ", ".join(base_keys) or "an unknown license"
+        error = gap.error or ""
+        if is_cycle(error):
+            fix = "Fix the base_model field of the models in the loop: a model cannot derive from itself."
+        elif is_depth_cap(error):
+            fix = "Raise --max-depth to follow the chain further, or review the remaining bases yourself."
+        else:
+            fix = f"Review the license of {gap.repo_id} (auditor explain {gap.repo_id}) and record the outcome."
         self.find(
-            RULE_CONFLICT_WITH_BASE,
+            RULE_BASE_UNRESOLVED,
             Severity.ERROR,
-            f"{self.hub.repo_id} declares {own} (commercial: {own_commercial.value}), more permissive than its "
-            f"base model {repo_id} under {base} (commercial: {res.commercial.value}); as a derivative "
-            f"({relation}) it remains bound by the base's terms",
-            f"Treat the model as licensed under {base} as well; ask the publisher to correct the card.",
-            subject=repo_id,
+            f"{describe_gap(gap, res.lineage, offset=1)}; base model {repo_id} itself is under {res.expression}, "
+            "but terms further up its lineage may still apply to this model",
+            fix,
+            subject=gap.repo_id,
         )
 
     def settle_severities(self, resolved: bool) -> None:
@@ -1016,6 +1080,15 @@ def _text_confidence(match: TextMatch | None) -> float:
 
 def _most_restrictive(a: Commercial, b: Commercial) -> Commercial:
     return a if a.restrictiveness >= b.restrictiveness else b
+
+
+def _stricter(entry: LicenseEntry, own: Commercial, own_rank: int | None, kb: KnowledgeBase) -> bool:
+    """Are `entry`'s terms stricter than the model's own (commercial status, else category)? Unknown
+    terms are not compared: they are reported as unknown instead."""
+    if entry.commercial is not Commercial.UNKNOWN and own.restrictiveness < entry.commercial.restrictiveness:
+        return True
+    rank = _category_rank(kb, (entry.key,))
+    return own_rank is not None and rank is not None and own_rank < rank
 
 
 def _category_rank(kb: KnowledgeBase, keys: tuple[str, ...]) -> int | None:

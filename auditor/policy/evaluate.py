@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
-from auditor.escape import line
 from auditor.licenses.entry import LicenseEntry, Obligation
+from auditor.licenses.lineage import inherited_from
 from auditor.licenses.resolve import (
     RULE_BASE_UNRESOLVED,
     RULE_CONFLICT,
@@ -22,6 +22,7 @@ from auditor.licenses.resolve import (
     RULE_PLACEHOLDER,
     RULE_UNRECOGNISED,
 )
+from auditor.licenses.rights import NOT_RECORDED, Grant
 from auditor.models import (
     Commercial,
     FetchError,
@@ -30,14 +31,18 @@ from auditor.models import (
     HubModel,
     LicenseResolution,
     ModelRef,
+    ModelTrait,
+    RightCheck,
     Severity,
     Status,
     Verdict,
     Waiver,
 )
 from auditor.policy import waivers as waiver_rules
+from auditor.policy.conditions import check_class_exclusions, check_terms, check_territories
 from auditor.policy.model import Action, Company, Decision, KnowledgeLookup, Policy, Rules, UseSpec
-from auditor.policy.territories import overlap
+from auditor.policy.rights import check_rights, settle_conditional
+from auditor.policy.steps import SEVERITY, Steps, clip
 
 # Resolution findings (from licenses/) and the metadata rule that decides what they mean here.
 # Findings not listed keep the meaning of their severity: error means needs-review at least.
@@ -66,27 +71,6 @@ FETCH_FIXES = {
 }
 
 _PINNED = re.compile(r"^[0-9a-fA-F]{7,40}$")
-MAX_TEXT = 160
-
-_SEVERITY = {
-    Action.ALLOW: Severity.INFO,
-    Action.WARN: Severity.WARNING,
-    Action.OBLIGATION: Severity.INFO,
-    Action.REVIEW: Severity.WARNING,
-    Action.DENY: Severity.ERROR,
-}
-_STATUS_SEVERITY = {
-    Status.APPROVED: Severity.INFO,
-    Status.APPROVED_WITH_OBLIGATIONS: Severity.INFO,
-    Status.NEEDS_REVIEW: Severity.WARNING,
-    Status.BLOCKED: Severity.ERROR,
-    Status.ERROR: Severity.ERROR,
-}
-
-
-def clip(text: str, limit: int = MAX_TEXT) -> str:
-    """Untrusted text made safe for a one-line message: no control characters, bounded length."""
-    return line(text, limit)
 
 
 def resolve_use(policy: Policy, use: str | None) -> str:
@@ -95,39 +79,6 @@ def resolve_use(policy: Policy, use: str | None) -> str:
         return policy.default_use
     policy.use(use)  # raises UsageError naming the known uses
     return use
-
-
-@dataclass
-class _Steps:
-    """What evaluation found so far: findings with their effect, and the duties collected."""
-
-    spec: UseSpec
-    findings: list[tuple[Finding, Status]] = field(default_factory=list)
-    obligations: dict[str, None] = field(default_factory=dict)
-
-    def add(
-        self,
-        rule: str,
-        effect: Status,
-        message: str,
-        fix: str | None = None,
-        *,
-        severity: Severity | None = None,
-        subject: str | None = None,
-    ) -> None:
-        finding = Finding(rule, severity or _STATUS_SEVERITY[effect], message, fix, subject)
-        self.findings.append((finding, effect))
-
-    def act(self, action: Action, rule: str, message: str, fix: str | None = None) -> None:
-        """Record a metadata rule's outcome; `allow` and `warn` leave the verdict as it is."""
-        self.add(rule, action.status, message, None if action is Action.ALLOW else fix, severity=_SEVERITY[action])
-
-    def oblige(self, text: str) -> None:
-        self.obligations.setdefault(text, None)
-
-    @property
-    def status(self) -> Status:
-        return max((effect for _, effect in self.findings), key=lambda s: s.rank, default=Status.APPROVED)
 
 
 def evaluate(
@@ -155,12 +106,13 @@ def evaluate(
 
     # Substance first (the licenses, their conditions, the evidence), repo hygiene last: among findings of
     # the same weight the first one becomes the verdict's one-line reason.
-    steps = _Steps(spec)
+    steps = Steps(spec)
     rules = policy.rules
     entries = _check_licenses(steps, rules, resolution, kb, spec)
     _check_commercial(steps, resolution, entries, spec)
+    traits = {trait.name: trait for trait in resolution.traits}
     for entry in entries:
-        _check_conditions(steps, rules, policy.company, entry, spec)
+        _check_terms(steps, rules, policy.company, entry, spec, _origin(entry.key, resolution), traits)
     _check_resolution_findings(steps, rules, resolution)
     _check_confidence(steps, rules, resolution)
     _check_orgs(steps, rules, ref, fetched, resolution)
@@ -188,7 +140,7 @@ def evaluate(
             )
             reason = clip(f"waived ({clip(who, 40)}, until {waiver.expires}) from {status.value}: {reason}", 240)
             status = lifted
-    return Verdict(status, use, reason, tuple(findings), obligations, waiver)
+    return Verdict(status, use, reason, tuple(findings), obligations, waiver, tuple(steps.rights))
 
 
 def _fetch_error(error: FetchError, use: str) -> Verdict:
@@ -204,7 +156,7 @@ def _org(repo_id: str) -> str | None:
     return repo_id.split("/", 1)[0].lower() if "/" in repo_id else None
 
 
-def _check_orgs(steps: _Steps, rules: Rules, ref: ModelRef, hub: HubModel, resolution: LicenseResolution) -> None:
+def _check_orgs(steps: Steps, rules: Rules, ref: ModelRef, hub: HubModel, resolution: LicenseResolution) -> None:
     denied = {org.lower() for org in rules.deny_orgs}
     allowed = {org.lower() for org in rules.allow_orgs}
     org = _org(hub.repo_id or ref.repo_id)
@@ -234,7 +186,7 @@ def _check_orgs(steps: _Steps, rules: Rules, ref: ModelRef, hub: HubModel, resol
             )
 
 
-def _check_repo(steps: _Steps, rules: Rules, ref: ModelRef, hub: HubModel) -> None:
+def _check_repo(steps: Steps, rules: Rules, ref: ModelRef, hub: HubModel) -> None:
     if hub.gated:
         action = rules.gated_repo
         steps.act(
@@ -257,7 +209,7 @@ def _check_repo(steps: _Steps, rules: Rules, ref: ModelRef, hub: HubModel) -> No
         )
 
 
-def _check_resolution_findings(steps: _Steps, rules: Rules, resolution: LicenseResolution) -> None:
+def _check_resolution_findings(steps: Steps, rules: Rules, resolution: LicenseResolution) -> None:
     for finding in resolution.findings:
         rule_name = RESOLUTION_RULES.get(finding.rule)
         severity: Severity = finding.severity
@@ -267,7 +219,7 @@ def _check_resolution_findings(steps: _Steps, rules: Rules, resolution: LicenseR
         elif rule_name is not None:
             action: Action = getattr(rules, rule_name)
             effect = action.status
-            severity = max(finding.severity, _SEVERITY[action], key=lambda s: s.rank)
+            severity = max(finding.severity, SEVERITY[action], key=lambda s: s.rank)
         else:
             # Fail closed: evidence the policy has no rule for (an ambiguous or modified text, several
             # licenses declared, an unreadable card) is for a person to weigh.
@@ -295,7 +247,7 @@ def _applies(obligation: Obligation, spec: UseSpec) -> bool:
 
 
 def _check_licenses(
-    steps: _Steps, rules: Rules, resolution: LicenseResolution, kb: KnowledgeLookup, spec: UseSpec
+    steps: Steps, rules: Rules, resolution: LicenseResolution, kb: KnowledgeLookup, spec: UseSpec
 ) -> list[LicenseEntry]:
     """One decision per license that governs the model (its own and its bases'); the known entries."""
     keys = resolution.all_keys
@@ -314,8 +266,7 @@ def _check_licenses(
     entries: list[LicenseEntry] = []
     for key in keys:
         entry = kb.get(key)
-        inherited = key not in resolution.keys
-        origin = " (inherited from a base model)" if inherited else ""
+        origin = _origin(key, resolution)
         if entry is None:
             steps.act(
                 rules.unknown_license,
@@ -369,10 +320,54 @@ def _check_licenses(
     return entries
 
 
-def _check_commercial(steps: _Steps, resolution: LicenseResolution, entries: list[LicenseEntry], spec: UseSpec) -> None:
-    """A commercial use needs a license that permits it: `no` blocks, `unknown` needs review."""
-    if not spec.commercial:
+def _origin(key: str, resolution: LicenseResolution) -> str:
+    """Where a governing license comes from, for messages: "" for the model's own."""
+    return "" if key in resolution.keys else inherited_from(key, resolution.lineage)
+
+
+def _check_terms(
+    steps: Steps,
+    rules: Rules,
+    company: Company,
+    entry: LicenseEntry,
+    spec: UseSpec,
+    origin: str,
+    traits: Mapping[str, ModelTrait],
+) -> None:
+    """The rights the use needs and the conditions they depend on, for one governing license."""
+    check_territories(steps, rules, company, entry)
+    check_class_exclusions(steps, rules, company, entry, traits)
+    if not entry.rights_recorded:
+        # Written before rights were data: judged by its category and commercial status, as before.
+        steps.rights.extend(
+            RightCheck(entry.key, right.value, Grant.UNKNOWN.value, NOT_RECORDED, Status.APPROVED, _UNRECORDED_NOTE)
+            for right in spec.needs
+        )
+        if spec.commercial:
+            conditional = entry.commercial is Commercial.CONDITIONAL
+            allows = f"{entry.name} allows commercial use" if conditional else None
+            check_terms(steps, rules, company, entry, unverifiable=allows)
         return
+    pending = check_rights(steps, rules, company, spec, entry, origin)
+    if pending.needs_terms:
+        mark = len(steps.findings)
+        rights = ", ".join(check.right for check in pending.conditional)
+        check_terms(steps, rules, company, entry, unverifiable=f"{entry.name}{origin} grants {rights}")
+        settle_conditional(steps, pending, mark)
+
+
+_UNRECORDED_NOTE = "the license entry records no rights yet: judged by its category and commercial status"
+
+
+def _check_commercial(steps: Steps, resolution: LicenseResolution, entries: list[LicenseEntry], spec: UseSpec) -> None:
+    """A commercial use needs a license that permits it: `no` blocks, `unknown` needs review.
+
+    For licenses whose rights are recorded, the commercial-use right decides (policy/rights.py); this
+    covers the others, and a model none of whose terms are known.
+    """
+    if not spec.commercial or (entries and all(e.rights_recorded for e in entries)):
+        return
+    entries = [e for e in entries if not e.rights_recorded]
     forbidding = [e for e in entries if e.commercial is Commercial.NO]
     unknown = [e for e in entries if e.commercial is Commercial.UNKNOWN]
     if forbidding or resolution.commercial is Commercial.NO:
@@ -397,135 +392,7 @@ def _check_commercial(steps: _Steps, resolution: LicenseResolution, entries: lis
         )
 
 
-def _fmt(number: int, unit: str) -> str:
-    return f"USD {number:,}" if unit == "usd" else f"{number:,} {unit}"
-
-
-def _check_threshold(
-    steps: _Steps, rules: Rules, entry: LicenseEntry, fact: str, declared: int | None, limit: int, unit: str
-) -> None:
-    """`limit` is a ceiling the company must not exceed; reaching it exactly is still within it."""
-    cap = _fmt(limit, unit)
-    if declared is None:
-        steps.act(
-            rules.undeclared_fact,
-            "condition-fact-undeclared",
-            f"company.{fact} is not declared; {entry.name} requires a separate license above {cap}",
-            f"declare company.{fact} in the policy (the figure for the company and its affiliates)",
-        )
-    elif declared > limit:
-        steps.act(
-            rules.threshold_exceeded,
-            "condition-threshold-exceeded",
-            f"company.{fact} is {_fmt(declared, unit)}, above the {cap} that {entry.name} allows",
-            "obtain a separate license from the licensor and record it as a waiver, or choose another model",
-        )
-    else:
-        steps.add(
-            "condition-met",
-            Status.APPROVED_WITH_OBLIGATIONS,
-            f"company.{fact} ({declared:,}) is within the limit of {cap} in {entry.name}",
-        )
-        steps.oblige(f"Stay at or below {cap} ({entry.name}); above it a separate license is required")
-
-
-def _check_conditions(steps: _Steps, rules: Rules, company: Company, entry: LicenseEntry, spec: UseSpec) -> None:
-    conditions = entry.conditions
-    if conditions.excluded_territories:
-        # Territory exclusions withdraw the whole license there, so they bind every use, not only commercial.
-        excluded = ", ".join(conditions.excluded_territories)
-        if company.territories is None:
-            steps.act(
-                rules.undeclared_fact,
-                "condition-fact-undeclared",
-                f"company.territories is not declared; {entry.name} does not apply in {excluded}",
-                "declare company.territories (ISO codes, EU allowed) in the policy",
-            )
-        else:
-            hit = overlap(company.territories, conditions.excluded_territories)
-            if hit:
-                steps.act(
-                    rules.territory_excluded,
-                    "condition-territory-excluded",
-                    f"{entry.name} does not apply in {excluded}, and the company operates in {', '.join(hit)}",
-                    "choose another model; the license grants no rights in those territories",
-                )
-            else:
-                steps.add(
-                    "condition-met",
-                    Status.APPROVED,
-                    f"{entry.name} does not apply in {excluded}; the company operates only in "
-                    f"{', '.join(company.territories)}",
-                )
-    if not spec.commercial:
-        return  # the remaining conditions are conditions on commercial use
-    if conditions.max_monthly_active_users is not None:
-        _check_threshold(
-            steps,
-            rules,
-            entry,
-            "monthly_active_users",
-            company.monthly_active_users,
-            conditions.max_monthly_active_users,
-            "monthly active users",
-        )
-    if conditions.max_annual_revenue_usd is not None:
-        _check_threshold(
-            steps,
-            rules,
-            entry,
-            "annual_revenue_usd",
-            company.annual_revenue_usd,
-            conditions.max_annual_revenue_usd,
-            "usd",
-        )
-    for fact, limit, unit in (
-        ("daily_active_users", conditions.max_daily_active_users, "daily active users"),
-        ("monthly_visits", conditions.max_monthly_visits, "monthly visits"),
-    ):
-        if limit is not None:  # no company fact answers these yet (issue 10 adds them): a person must check
-            steps.act(
-                rules.undeclared_fact,
-                "condition-fact-undeclared",
-                f"company.{fact} cannot be checked: {entry.name} allows commercial use only up to {limit:,} {unit}",
-                f"have legal confirm the company stays within {limit:,} {unit} and record it as a waiver",
-            )
-    if conditions.registration_required:
-        steps.act(
-            rules.registration_required,
-            "condition-registration-required",
-            f"{entry.name} requires registering with the licensor before commercial use",
-            "register with the licensor and keep the confirmation",
-        )
-        if rules.registration_required is Action.OBLIGATION:
-            steps.oblige(f"Register with the licensor before commercial use ({entry.name})")
-    if entry.commercial is Commercial.CONDITIONAL and not conditions.any:
-        # Commercial use is conditional, but on terms only its prose states: nothing here can confirm them.
-        notes = f": {clip(conditions.notes, 200)}" if conditions.notes else ""
-        steps.act(
-            rules.unverifiable,
-            "condition-unverifiable",
-            f"{entry.name} allows commercial use only under conditions this tool cannot check{notes}",
-            "have legal confirm the company meets the license's conditions and record it as a waiver",
-        )
-    if conditions.not_established:
-        unknown = ", ".join(name.replace("_", " ") for name in conditions.not_established)
-        steps.act(
-            rules.unverifiable,
-            "condition-not-established",
-            f"it is not known whether {entry.name} sets these conditions on commercial use: {unknown}",
-            "have legal read the license text, then record the outcome as a waiver",
-        )
-    if conditions.requires_licensor_approval:
-        steps.act(
-            rules.licensor_approval_required,
-            "condition-licensor-approval",
-            f"{entry.name} requires the licensor's approval for commercial use",
-            "obtain the licensor's written approval and record it as a waiver",
-        )
-
-
-def _check_confidence(steps: _Steps, rules: Rules, resolution: LicenseResolution) -> None:
+def _check_confidence(steps: Steps, rules: Rules, resolution: LicenseResolution) -> None:
     threshold = rules.low_confidence
     if resolution.all_keys and resolution.confidence < threshold.below:
         steps.act(
@@ -537,7 +404,7 @@ def _check_confidence(steps: _Steps, rules: Rules, resolution: LicenseResolution
         )
 
 
-def _reason(steps: _Steps, status: Status) -> str:
+def _reason(steps: Steps, status: Status) -> str:
     """One line for a table: the first finding that set the verdict, and how many others agree."""
     deciding = [f for f, effect in steps.findings if effect is status]
     # The most severe finding explains best (a base that could not be read, rather than its consequence).

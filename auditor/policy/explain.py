@@ -14,12 +14,35 @@ def _facts(company: Company) -> list[str]:
             return "not declared"
         return f"USD {value:,}" if usd else f"{value:,}"
 
-    territories = ", ".join(company.territories) if company.territories else "not declared"
-    return [
-        f"  monthly_active_users: {number(company.monthly_active_users)}",
-        f"  annual_revenue_usd:   {number(company.annual_revenue_usd, usd=True)}",
-        f"  territories:          {territories}",
-    ]
+    def text(value: str | None) -> str:
+        return value if value is not None else "not declared"
+
+    territories = ", ".join(company.territories) if company.territories else None
+    entity = company.entity_type.value if company.entity_type is not None else None
+    provider = None if company.service_provider is None else ("true" if company.service_provider else "false")
+    facts = {
+        "monthly_active_users": number(company.monthly_active_users),
+        "annual_revenue_usd": number(company.annual_revenue_usd, usd=True),
+        "territories": text(territories),
+        "daily_active_users": number(company.daily_active_users),
+        "monthly_visits": number(company.monthly_visits),
+        "principal_place_of_business": text(company.principal_place_of_business),
+        "entity_type": text(entity),
+        "service_provider": text(provider),
+    }
+    return [f"  {(name + ':').ljust(22)}{value}" for name, value in facts.items()]
+
+
+def _rights(verdict: Verdict, use: str) -> list[str]:
+    """Each right the use needs, per governing license: the license's answer, its clause, the outcome."""
+    if not verdict.rights:
+        return [f"Rights {use} needs: none checked"]
+    lines = [f"Rights {use} needs, checked against every license that governs the model:"]
+    for check in verdict.rights:
+        note = f"; {check.note}" if check.note else ""
+        lines.append(f"  - {check.license}: {check.right} = {check.grant} -> {check.outcome.value}{note}")
+        lines.append(f"      clause: {check.clause}")
+    return lines
 
 
 def explain_verdict(verdict: Verdict, policy: Policy, use: str) -> str:
@@ -35,9 +58,12 @@ def explain_verdict(verdict: Verdict, policy: Policy, use: str) -> str:
         f"Use {spec.name}: {spec.description}",
         f"  commercial: {yes_no[spec.commercial]}; made available to others: {yes_no[spec.distributes]}; "
         f"modified: {yes_no[spec.modifies]}",
+        f"  needs: {', '.join(r.value for r in spec.needs) or 'no right'}",
         "",
         "Company facts the license conditions are checked against:",
         *_facts(policy.company),
+        "",
+        *_rights(verdict, use),
         "",
         "How the verdict was reached:",
     ]

@@ -21,6 +21,7 @@ import yaml
 
 from auditor.errors import InputFileError, PolicyError, PolicyErrors
 from auditor.licenses.entry import CATEGORIES, LicenseEntry
+from auditor.licenses.rights import RIGHTS, EntityType, Right
 from auditor.models import Waiver
 from auditor.policy.data_model import DataRules
 from auditor.policy.data_rules import read_data_rules
@@ -72,8 +73,17 @@ CONDITION_ACTIONS: dict[str, tuple[Action, ...]] = {
 }
 
 TOP_KEYS = ("name", "version", "company", "default_use", "uses", "rules", "waivers", "data")
-COMPANY_KEYS = ("monthly_active_users", "annual_revenue_usd", "territories")
-USE_KEYS = ("description", "commercial", "distributes", "modifies", "categories", "licenses")
+COMPANY_KEYS = (
+    "monthly_active_users",
+    "annual_revenue_usd",
+    "territories",
+    "daily_active_users",
+    "monthly_visits",
+    "principal_place_of_business",
+    "entity_type",
+    "service_provider",
+)
+USE_KEYS = ("description", "commercial", "distributes", "modifies", "needs", "categories", "licenses")
 RULE_KEYS = (*RULE_ACTIONS, "low_confidence", "orgs", "conditions")
 LOW_CONFIDENCE_KEYS = ("below", "action")
 ORG_KEYS = ("deny", "allow", "outside_allow_list")
@@ -378,10 +388,28 @@ class _Reader:
             territories = tuple(dict.fromkeys(code for code, _ in items))
             if not territories:
                 raise self.fail(node.line_of("territories"), "company.territories is empty; use ~ when not declared")
+        place = self.text(node, "principal_place_of_business", "company")
+        if place is not None:
+            problem = check_code(place)
+            if problem:
+                raise self.fail(
+                    node.line_of("principal_place_of_business"), f"company.principal_place_of_business: {problem}"
+                )
+        entity = None
+        if node.get("entity_type") is not None:
+            entity = self.choice(node, "entity_type", "company", EntityType, EntityType)
+        provider = None
+        if node.get("service_provider") is not None:
+            provider = self.flag(node, "service_provider", "company")
         return Company(
             monthly_active_users=self.count(node, "monthly_active_users", "company"),
             annual_revenue_usd=self.count(node, "annual_revenue_usd", "company"),
             territories=territories,
+            daily_active_users=self.count(node, "daily_active_users", "company"),
+            monthly_visits=self.count(node, "monthly_visits", "company"),
+            principal_place_of_business=place,
+            entity_type=entity,
+            service_provider=provider,
         )
 
     def use(self, name: str, value: Any, line: int) -> UseSpec:
@@ -409,16 +437,41 @@ class _Reader:
                 if key in licenses:
                     raise self.fail(lics.line_of(written), f"{where}.licenses names {key!r} twice")
                 licenses[key] = self.choice(lics, written, f"{where}.licenses", Decision, Decision)
+        commercial = self.flag(node, "commercial", where)
+        distributes = self.flag(node, "distributes", where)
+        modifies = self.flag(node, "modifies", where)
+        if "needs" in node:
+            needs = self.needs(node, where)
+        else:
+            needs = implied_needs(commercial=commercial, distributes=distributes, modifies=modifies)
         return UseSpec(
             name=name,
             description=self.text(node, "description", where, required=True) or "",
-            commercial=self.flag(node, "commercial", where),
-            distributes=self.flag(node, "distributes", where),
-            modifies=self.flag(node, "modifies", where),
+            commercial=commercial,
+            distributes=distributes,
+            modifies=modifies,
             categories=_frozen(categories),
             licenses=_frozen(licenses),
             line=line,
+            needs=needs,
         )
+
+    def needs(self, node: LinedDict, where: str) -> tuple[Right, ...]:
+        """`needs:` as a list of right keys (empty: the use needs no right checked)."""
+        if node["needs"] is None:
+            return ()
+        items = self.string_list(node, "needs", where)
+        known = [r.value for r in RIGHTS]
+        out: list[Right] = []
+        for written, item_line in items:
+            if written not in known:
+                hint = _suggest(written, known) or f"; known rights: {', '.join(known)}"
+                raise self.fail(item_line, f"{where}.needs: unknown right {written!r}{hint}")
+            right = Right(written)
+            if right in out:
+                raise self.fail(item_line, f"{where}.needs names {written!r} twice")
+            out.append(right)
+        return tuple(out)
 
     def license_key(self, written: str, line: int, where: str) -> str:
         """The knowledge-base key for a license as written: its key, or a unique Hub/SPDX id or alias."""
@@ -569,6 +622,22 @@ def _hosted_id_ok(model: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def implied_needs(*, commercial: bool, distributes: bool, modifies: bool) -> tuple[Right, ...]:
+    """The rights a use written without `needs:` is taken to need, from its three flags.
+
+    `distributes` does not say whether the weights are handed out or a service is hosted, so both
+    rights are needed (fail closed); a policy states exactly which with `needs:`.
+    """
+    needs = [Right.COMPANY_USE]
+    if commercial:
+        needs.append(Right.COMMERCIAL_USE)
+    if modifies:
+        needs.append(Right.MODIFY)
+    if distributes:
+        needs += [Right.SHARE_DERIVATIVES] if modifies else [Right.DISTRIBUTE, Right.HOST_SERVICE]
+    return tuple(needs)
 
 
 def _frozen(items: Mapping[str, T]) -> Mapping[str, T]:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from auditor.errors import UsageError, did_you_mean
 from auditor.licenses.entry import LicenseEntry
+from auditor.licenses.rights import EntityType, Right
 from auditor.models import PolicyInfo, Status, Waiver
 from auditor.policy.data_model import DataRules
 
@@ -69,7 +70,12 @@ class Company:
 
     monthly_active_users: int | None = None
     annual_revenue_usd: int | None = None
-    territories: tuple[str, ...] | None = None  # ISO alpha-2 codes and `EU`, as written
+    territories: tuple[str, ...] | None = None  # where it operates: ISO alpha-2 codes and `EU`, as written
+    daily_active_users: int | None = None
+    monthly_visits: int | None = None
+    principal_place_of_business: str | None = None  # one territory code: where the company is established
+    entity_type: EntityType | None = None
+    service_provider: bool | None = None  # offers software or cloud services to third parties
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class UseSpec:
     categories: Mapping[str, Decision]
     licenses: Mapping[str, Decision]  # by knowledge-base key; overrides the category
     line: int | None = None
+    needs: tuple[Right, ...] = ()  # rights every license governing the model must grant for this use
 
     def decide(self, key: str, category: str) -> tuple[Decision | None, str]:
         """The decision for a license and where it comes from (`license` or `category`)."""
