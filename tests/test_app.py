@@ -128,7 +128,7 @@ HOSTILE = "a\x1b[2Jb\u202ec\u200bd\ne\x00f\u2028g"
 def test_every_context_drops_the_same_dangerous_characters() -> None:
     from auditor.hub.content import printable as hub_printable
     from auditor.licenses.text import quote
-    from auditor.policy.evaluate import clip
+    from auditor.policy.steps import clip
 
     dangerous = {ch for ch in HOSTILE if escape.unsafe(ch) or ch == "\n"}
     assert {"\x1b", "\u202e", "\u200b", "\x00", "\u2028", "\n"} <= dangerous

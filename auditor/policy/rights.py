@@ -83,10 +83,12 @@ def check_rights(
                 f"declare company.{who.fact} in the policy",
             )
         elif stated.grant is Grant.NO:
+            because = f" ({who.note})" if who is not None else ""
             steps.add(
                 "right-denied",
                 Status.BLOCKED,
-                f"{what} does not grant {right.value} ({right.description}), which {spec.name} needs: {clause}",
+                f"{what} does not grant {right.value} ({right.description}), which {spec.name} needs{because}: "
+                f"{clause}",
                 "choose a model whose license grants this right, or obtain a separate license from the licensor "
                 "and record it as a waiver",
                 subject=entry.key,
