@@ -24,8 +24,8 @@ from auditor.policy.data_model import (
     Requirement,
     TransferBasis,
 )
-from auditor.policy.steps import clip
 from auditor.policy.model import Policy
+from auditor.policy.steps import clip
 from auditor.policy.territories import EU_MEMBERS, expand
 from auditor.providers.knowledge import Fact, Match, MatchProblem, Offering
 from auditor.yamlfile import LinedDict, LinedList
