@@ -12,7 +12,15 @@ hands the result to renderers and decides nothing else but how to print it. Exit
 from auditor.app.check import CheckResult, check
 from auditor.app.explain import check_policy, explain, license_rows, provider_rows
 from auditor.app.lock import LockResult, lock
-from auditor.app.outcome import exit_code, gate_failed, raise_if_unavailable, unavailable_reason
+from auditor.app.outcome import (
+    check_exit_code,
+    discover_exit_code,
+    exit_code,
+    gate_failed,
+    lock_exit_code,
+    raise_if_unavailable,
+    unavailable_reason,
+)
 from auditor.app.run import Gathered, gather, run_clock
 from auditor.app.scan import ScanResult, discover, scan
 from auditor.app.settings import HubSettings, Inputs, Settings
@@ -26,14 +34,17 @@ __all__ = [
     "ScanResult",
     "Settings",
     "check",
+    "check_exit_code",
     "check_policy",
     "discover",
+    "discover_exit_code",
     "exit_code",
     "explain",
     "gate_failed",
     "gather",
     "license_rows",
     "lock",
+    "lock_exit_code",
     "provider_rows",
     "raise_if_unavailable",
     "run_clock",

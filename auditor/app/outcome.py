@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from auditor.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK, HubUnavailableError
 from auditor.models import AuditReport, FetchErrorKind, Status, fails_gate
+
+if TYPE_CHECKING:
+    from auditor.app.lock import LockResult
+    from auditor.sources.discover import Discovery
 
 _UNREACHABLE = {FetchErrorKind.NETWORK}
 
@@ -40,3 +46,20 @@ def exit_code(report: AuditReport, fail_on: Status, exit_zero: bool) -> int:
     if gate_failed(report, fail_on) and not exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def lock_exit_code(result: LockResult) -> int:
+    """130 interrupted (nothing written); 1 when some model could not be pinned; else 0."""
+    if result.built is None:
+        return EXIT_INTERRUPTED
+    return EXIT_FINDINGS if result.built.skipped else EXIT_OK
+
+
+def check_exit_code(report: AuditReport | None, fail_on: Status, exit_zero: bool) -> int:
+    """`check` with no model found passes; otherwise as `exit_code`."""
+    return EXIT_OK if report is None else exit_code(report, fail_on, exit_zero)
+
+
+def discover_exit_code(found: Discovery, fail_on_unresolved: bool) -> int:
+    """1 when asked to fail on ids computed at run time and there are some; else 0."""
+    return EXIT_FINDINGS if fail_on_unresolved and found.unresolved else EXIT_OK

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from auditor.app import Settings, check
+from auditor.app import Settings, check, check_exit_code
 from auditor.cli.common import (
     EPILOG_EXIT,
     EXIT_ZERO,
@@ -33,7 +33,7 @@ from auditor.cli.common import (
     warn,
     write_outputs,
 )
-from auditor.errors import EXIT_OK, UsageError
+from auditor.errors import UsageError
 from auditor.models import Status
 
 
@@ -153,7 +153,7 @@ def check_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opt
             lines = annotation_lines((), fail_on=fail_on, unresolved=unresolved, workspace=workspace)
             click.echo("\n".join(lines))
         click.echo("auditor check: no model references found" + "".join(f"; {n}" for n in result.notes) + " — passed")
-        sys.exit(EXIT_OK)
+        sys.exit(check_exit_code(None, fail_on, settings.exit_zero))
     options = {"fail_on": fail_on, "places": places, "category": opts["sarif_category"]}
     for option, fmt in (("sarif_path", "sarif"), ("junit_path", "junit"), ("json_path", "json")):
         if opts.get(option) is not None:

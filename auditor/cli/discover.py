@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from auditor.app import Inputs, discover
+from auditor.app import Inputs, discover, discover_exit_code
 from auditor.cli.common import handle_errors, note, output_options, warn
-from auditor.errors import EXIT_FINDINGS, UsageError
+from auditor.errors import UsageError
 from auditor.fileio import write_atomic
 
 
@@ -64,5 +64,4 @@ def discover_command(
         f"found {models} model{'s' if models != 1 else ''} at {len(found.references)} places in "
         f"{found.files_scanned} files; {len(found.unresolved)} unresolved"
     )
-    if fail_on_unresolved and found.unresolved:
-        sys.exit(EXIT_FINDINGS)
+    sys.exit(discover_exit_code(found, fail_on_unresolved))

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from auditor.app import Settings, lock
+from auditor.app import Settings, lock, lock_exit_code
 from auditor.app.settings import DEFAULT_LOCK_FILE
 from auditor.cli.common import (
     EPILOG_LOCK,
@@ -29,7 +29,6 @@ from auditor.cli.common import (
     show_settings,
     warn,
 )
-from auditor.errors import EXIT_FINDINGS, EXIT_INTERRUPTED, EXIT_OK
 
 
 @click.command("lock", epilog=EPILOG_LOCK)
@@ -70,7 +69,7 @@ def lock_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts
     built = result.built
     if built is None:
         echo_err("auditor: interrupted: the lock file was not written")
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(lock_exit_code(result))
     for entry in sorted(built.lock.entries, key=lambda e: e.key):
         verdicts = ", ".join(f"{status} ({use})" for use, status in entry.verdicts)
         click.echo(f"locked  {entry.key}  {entry.sha[:12]}  {printable(entry.license or 'unresolved')}  {verdicts}")
@@ -78,4 +77,4 @@ def lock_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts
         message = skipped.fetch_error.message if skipped.fetch_error else skipped.verdict.reason
         echo_err(f"auditor: not locked: {skipped.ref}: {printable(message, limit=300)}")
     note(f"wrote {result.path} ({len(built.lock.entries)} models)")
-    sys.exit(EXIT_FINDINGS if built.skipped else EXIT_OK)
+    sys.exit(lock_exit_code(result))
