@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +86,34 @@ def make_hub(tmp_path: Path) -> Iterator[MakeHub]:
     yield factory
     for hub in started:
         hub.stop()
+
+
+@dataclass
+class CliRun:
+    """One in-process run of `auditor`: its exit code and what it printed."""
+
+    code: int
+    out: str
+    err: str
+
+
+CliRunner = Callable[..., CliRun]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> CliRunner:
+    """`cli("scan", "org/m", ...)` runs the real entry point in-process and returns a `CliRun`."""
+    from auditor.cli import main
+
+    def run(*args: str) -> CliRun:
+        capsys.readouterr()
+        try:
+            main(list(args))
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        else:
+            code = 0
+        out, err = capsys.readouterr()
+        return CliRun(code, out, err)
+
+    return run

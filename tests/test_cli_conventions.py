@@ -5,29 +5,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from auditor import __version__
-from auditor.cli import main
-from tests.conftest import MakeHub
+from tests.conftest import CliRunner, MakeHub
 from tests.hubstandin import HubStandIn
 
 APACHE = {"README.md": "---\nlicense: apache-2.0\n---\n# a permissive model\n"}
 NON_COMMERCIAL = {"README.md": "---\nlicense: cc-by-nc-4.0\n---\n# research only\n"}
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-Cli = Callable[..., Run]
 
 
 @pytest.fixture(autouse=True)
@@ -41,22 +28,6 @@ def _clean(monkeypatch: pytest.MonkeyPatch, hf_env: Path, tmp_path: Path) -> Non
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
-    def run(*args: str) -> Run:
-        capsys.readouterr()
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        else:
-            code = 0
-        out, err = capsys.readouterr()
-        return Run(code, out, err)
-
-    return run
-
-
-@pytest.fixture
 def hub(make_hub: MakeHub) -> HubStandIn:
     return make_hub({"org/ok": APACHE, "org/nc": NON_COMMERCIAL})
 
@@ -65,14 +36,14 @@ def hub_args(hub: HubStandIn) -> list[str]:
     return ["--endpoint", hub.url, "--no-cache", "--retries", "0"]
 
 
-def test_version_short_and_long(cli: Cli) -> None:
+def test_version_short_and_long(cli: CliRunner) -> None:
     for flag in ("-V", "--version"):
         run = cli(flag)
         assert run.code == 0
         assert __version__ in run.out
 
 
-def test_quiet_keeps_results_and_drops_notes(cli: Cli, hub: HubStandIn, tmp_path: Path) -> None:
+def test_quiet_keeps_results_and_drops_notes(cli: CliRunner, hub: HubStandIn, tmp_path: Path) -> None:
     target = tmp_path / "r.json"
     loud = cli("scan", "org/ok", "-f", "json", "-o", str(target), *hub_args(hub))
     assert loud.code == 0
@@ -85,7 +56,7 @@ def test_quiet_keeps_results_and_drops_notes(cli: Cli, hub: HubStandIn, tmp_path
 
 
 def test_color_flag_overrides_the_terminal_and_no_color(
-    cli: Cli, hub: HubStandIn, monkeypatch: pytest.MonkeyPatch
+    cli: CliRunner, hub: HubStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert "\x1b[" not in cli("scan", "org/ok", *hub_args(hub)).out, "a pipe gets no colour"
     assert "\x1b[" in cli("scan", "--color", "org/ok", *hub_args(hub)).out
@@ -94,7 +65,7 @@ def test_color_flag_overrides_the_terminal_and_no_color(
     assert "\x1b[" not in cli("scan", "--no-color", "org/ok", *hub_args(hub)).out
 
 
-def test_dash_output_is_stdout(cli: Cli, hub: HubStandIn, tmp_path: Path) -> None:
+def test_dash_output_is_stdout(cli: CliRunner, hub: HubStandIn, tmp_path: Path) -> None:
     run = cli("scan", "org/ok", "-f", "json", "-o", "-", *hub_args(hub))
     assert run.code == 0
     assert json.loads(run.out)["models"][0]["id"] == "org/ok"
@@ -106,7 +77,7 @@ def test_dash_output_is_stdout(cli: Cli, hub: HubStandIn, tmp_path: Path) -> Non
     assert "org/ok" in found.out
 
 
-def test_check_takes_format_and_output_like_scan(cli: Cli, hub: HubStandIn, tmp_path: Path) -> None:
+def test_check_takes_format_and_output_like_scan(cli: CliRunner, hub: HubStandIn, tmp_path: Path) -> None:
     sarif = tmp_path / "a.sarif"
     run = cli("check", "org/nc", "--use", "commercial-product", "-f", "sarif", "-o", str(sarif), *hub_args(hub))
     assert run.code == 1
@@ -121,7 +92,7 @@ def test_check_takes_format_and_output_like_scan(cli: Cli, hub: HubStandIn, tmp_
     assert "auditor check: 1 model" in to_stdout.err
 
 
-def test_one_lock_flag_name_with_the_old_one_kept(cli: Cli, hub: HubStandIn, tmp_path: Path) -> None:
+def test_one_lock_flag_name_with_the_old_one_kept(cli: CliRunner, hub: HubStandIn, tmp_path: Path) -> None:
     lock = tmp_path / "m.lock"
     assert cli("lock", "org/ok", "--lock-file", str(lock), *hub_args(hub)).code == 0
     assert cli("check", "--lock-file", str(lock), *hub_args(hub)).code == 0
@@ -131,19 +102,19 @@ def test_one_lock_flag_name_with_the_old_one_kept(cli: Cli, hub: HubStandIn, tmp
         assert "--lock-file, --lock" in cli(command, "--help").out
 
 
-def test_lock_help_documents_only_its_own_options(cli: Cli) -> None:
+def test_lock_help_documents_only_its_own_options(cli: CliRunner) -> None:
     text = cli("lock", "--help").out
     assert "--fail-on" not in text
     assert "Exit codes: 0 every model locked" in " ".join(text.split())
 
 
-def test_a_refused_token_is_said_once(cli: Cli, hub: HubStandIn) -> None:
+def test_a_refused_token_is_said_once(cli: CliRunner, hub: HubStandIn) -> None:
     run = cli("scan", "org/ok", "--token", "hf_not_a_real_token", *hub_args(hub))
     assert run.code == 3
     assert run.err.count("refused the token") == 1, run.err
 
 
-def test_typos_get_the_nearest_name(cli: Cli, hub: HubStandIn) -> None:
+def test_typos_get_the_nearest_name(cli: CliRunner, hub: HubStandIn) -> None:
     assert "did you mean 'scan'" in cli("scna").err
     assert "Did you mean '--fail-on'" in cli("scan", "--fial-on", "blocked", "org/ok").err
     bad_format = cli("scan", "org/ok", "-f", "jsno", *hub_args(hub))
@@ -161,7 +132,7 @@ def write_config(root: Path, body: str) -> Path:
 
 
 def test_settings_precedence_and_verbose_sources(
-    cli: Cli, hub: HubStandIn, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    cli: CliRunner, hub: HubStandIn, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     project = tmp_path / "project"
     (project / "deep" / "er").mkdir(parents=True)
@@ -181,7 +152,7 @@ def test_settings_precedence_and_verbose_sources(
     assert "token = (not set)" in flag.err
 
 
-def test_config_paths_are_relative_to_the_file(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_paths_are_relative_to_the_file(cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = tmp_path / "project"
     (project / "sub").mkdir(parents=True)
     (project / "mirror" / "org" / "ok").mkdir(parents=True)
@@ -206,7 +177,7 @@ def test_config_paths_are_relative_to_the_file(cli: Cli, tmp_path: Path, monkeyp
     ],
 )
 def test_a_bad_config_is_one_line_with_its_place(
-    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, expected: str
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, expected: str
 ) -> None:
     project = tmp_path / "project"
     project.mkdir()
@@ -219,7 +190,7 @@ def test_a_bad_config_is_one_line_with_its_place(
 
 
 def test_an_oversized_config_is_refused_before_reading(
-    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = tmp_path / "project"
     project.mkdir()

@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from auditor import app
 from auditor.app import Inputs
-from auditor.cli import main
 from auditor.errors import InputFileError, PolicyErrors, UsageError
 from auditor.licenses import load_knowledge_base
 from auditor.policy import check_policy_file
 from auditor.report import render
 from auditor.sources.refs import parse_model_id
-from tests.conftest import MakeHub
+from tests.conftest import CliRunner, MakeHub
 from tests.fixtures.report.sample import sample_report
 from tests.hubstandin import HubStandIn
 
 APACHE = {"README.md": "---\nlicense: apache-2.0\n---\n# a permissive model\n"}
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
 
 
 @pytest.fixture(autouse=True)
@@ -37,22 +27,6 @@ def _clean(monkeypatch: pytest.MonkeyPatch, hf_env: Path, tmp_path: Path) -> Non
         if name.startswith(("AUDITOR_", "GITHUB_")) or name == "HF_ENDPOINT":
             monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
-    def run(*args: str) -> Run:
-        capsys.readouterr()
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        else:
-            code = 0
-        out, err = capsys.readouterr()
-        return Run(code, out, err)
-
-    return run
 
 
 @pytest.fixture
@@ -99,13 +73,13 @@ def test_urls_that_are_not_models_are_refused(text: str, message: str) -> None:
         parse_model_id(text)
 
 
-def test_a_pasted_url_audits_the_model(cli: Callable[..., Run], hub: HubStandIn) -> None:
+def test_a_pasted_url_audits_the_model(cli: CliRunner, hub: HubStandIn) -> None:
     run = cli("scan", "https://huggingface.co/org/ok/", *hub_args(hub))
     assert run.code == 0, run.err
     assert "org/ok" in run.out
 
 
-def test_duplicates_are_audited_once_and_said(cli: Callable[..., Run], hub: HubStandIn, tmp_path: Path) -> None:
+def test_duplicates_are_audited_once_and_said(cli: CliRunner, hub: HubStandIn, tmp_path: Path) -> None:
     listing = tmp_path / "models.txt"
     listing.write_text("org/ok\n# again\norg/ok\n")
     run = cli("scan", "org/ok", "-r", str(listing), "-f", "json", *hub_args(hub))
@@ -122,9 +96,7 @@ def test_same_model_for_two_uses_is_two_audits(tmp_path: Path) -> None:
     assert len(app.gather(Inputs(ref_files=(inventory,))).refs) == 2
 
 
-def test_an_unknown_use_in_an_inventory_names_its_line(
-    cli: Callable[..., Run], hub: HubStandIn, tmp_path: Path
-) -> None:
+def test_an_unknown_use_in_an_inventory_names_its_line(cli: CliRunner, hub: HubStandIn, tmp_path: Path) -> None:
     inventory = tmp_path / "inventory.yaml"
     inventory.write_text("models:\n  - id: org/ok\n    use: saas\n  - id: org/ok\n    use: saaas\n")
     run = cli("scan", "-r", str(inventory), *hub_args(hub))
@@ -135,7 +107,7 @@ def test_an_unknown_use_in_an_inventory_names_its_line(
     assert caught.value.line == 4
 
 
-def test_a_mistyped_use_flag_gets_a_suggestion(cli: Callable[..., Run], hub: HubStandIn) -> None:
+def test_a_mistyped_use_flag_gets_a_suggestion(cli: CliRunner, hub: HubStandIn) -> None:
     run = cli("scan", "org/ok", "--use", "saaas", *hub_args(hub))
     assert run.code == 2
     assert "unknown use 'saaas' (did you mean 'saas'?)" in run.err
@@ -159,7 +131,7 @@ waivers:
 """
 
 
-def test_policy_check_reports_every_mistake(cli: Callable[..., Run], tmp_path: Path) -> None:
+def test_policy_check_reports_every_mistake(cli: CliRunner, tmp_path: Path) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text(BAD_POLICY)
     run = cli("policy", "check", str(policy))

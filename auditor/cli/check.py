@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from auditor.app import Settings, check, check_exit_code
+from auditor.app import check, check_exit_code
 from auditor.cli.common import (
     EPILOG_EXIT,
     EXIT_ZERO,
@@ -21,15 +21,13 @@ from auditor.cli.common import (
     finish,
     handle_errors,
     hub_options,
-    hub_settings,
-    inputs_of,
     lock_file_option,
     model_options,
     note,
     output_options,
     parse_formats,
     policy_options,
-    show_settings,
+    settings_of,
     warn,
     write_outputs,
 )
@@ -124,18 +122,8 @@ def check_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opt
             raise UsageError(f"--files: no such file: {missing[0]}")
         opts["discover_paths"] = (*opts.get("discover_paths", ()), *(Path(name) for name in model_ids))
         model_ids = ()
-    show_settings(opts)
     formats = parse_formats(opts["formats"])
-    settings = Settings(
-        inputs=inputs_of(model_ids, ref_files, opts),
-        hub=hub_settings(opts),
-        policy_path=opts.get("policy_path"),
-        use=opts.get("use"),
-        fail_on=Status(opts["fail_on"]),
-        exit_zero=bool(opts.get("exit_zero")),
-        lock_path=opts.get("lock_path"),
-        diff_base=opts.get("diff_base"),
-    )
+    settings = settings_of(model_ids, ref_files, opts)
     from auditor.report import render
     from auditor.report.ci import annotation_lines, places_of, summary_line
 

@@ -21,6 +21,7 @@ from auditor.app.settings import (
     DEFAULT_TIMEOUT,
     HubSettings,
     Inputs,
+    Settings,
 )
 from auditor.errors import EXIT_INTERRUPTED, AuditorError, UsageError, did_you_mean, error_lines
 from auditor.fileio import write_atomic
@@ -381,6 +382,21 @@ def inputs_of(model_ids: Sequence[str], ref_files: Sequence[Path], opts: dict[st
         discover_paths=tuple(opts.get("discover_paths") or ()),
         discover_exclude=tuple(opts.get("discover_exclude") or ()),
         listing=Listing(tuple(opts.get("authors") or ()), opts.get("search")),
+    )
+
+
+def settings_of(model_ids: Sequence[str], ref_files: Sequence[Path], opts: dict[str, Any]) -> Settings:
+    """The command's options as the application layer's Settings (shown with their sources under -v)."""
+    show_settings(opts)
+    return Settings(
+        inputs=inputs_of(model_ids, ref_files, opts),
+        hub=hub_settings(opts),
+        policy_path=opts.get("policy_path"),
+        use=opts.get("use"),
+        fail_on=Status(opts["fail_on"]) if opts.get("fail_on") else Settings.fail_on,
+        exit_zero=bool(opts.get("exit_zero")),
+        lock_path=opts.get("lock_path"),
+        diff_base=opts.get("diff_base"),
     )
 
 

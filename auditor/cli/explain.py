@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from auditor.app import Settings, explain
-from auditor.cli.common import handle_errors, hub_options, hub_settings, output_options, policy_options, show_settings
+from auditor.app import explain
+from auditor.cli.common import handle_errors, hub_options, output_options, policy_options, settings_of
 
 
 @click.command("explain")
@@ -25,6 +25,5 @@ def explain_command(target: str, **opts: Any) -> None:
       auditor explain Qwen/Qwen-7B --use saas
       auditor explain api:openai/gpt-4o --use saas   # provider facts and the data rule per data class
     """
-    show_settings(opts)
-    settings = Settings(hub=hub_settings(opts), policy_path=opts.get("policy_path"), use=opts.get("use"))
+    settings = settings_of((), (), opts)
     click.echo("\n\n".join(explain(target, settings)))

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from auditor.app import Settings, lock, lock_exit_code
+from auditor.app import lock, lock_exit_code
 from auditor.app.settings import DEFAULT_LOCK_FILE
 from auditor.cli.common import (
     EPILOG_LOCK,
@@ -18,15 +18,13 @@ from auditor.cli.common import (
     echo_err,
     handle_errors,
     hub_options,
-    hub_settings,
-    inputs_of,
     lock_file_option,
     model_options,
     note,
     output_options,
     policy_options,
     printable,
-    show_settings,
+    settings_of,
     warn,
 )
 
@@ -53,14 +51,7 @@ def lock_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts
       auditor lock -r models.txt --lock-file ci/models.lock
       auditor lock                                 # re-pin what models.lock lists
     """
-    show_settings(opts)
-    settings = Settings(
-        inputs=inputs_of(model_ids, ref_files, opts),
-        hub=hub_settings(opts),
-        policy_path=opts.get("policy_path"),
-        use=opts.get("use"),
-        lock_path=opts["lock_path"],
-    )
+    settings = settings_of(model_ids, ref_files, opts)
     bar = ProgressBar(enabled=not opts.get("no_progress"))
     try:
         result = lock(settings, warn=warn, progress=bar)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from auditor.app import Settings, scan
+from auditor.app import scan
 from auditor.cli.common import (
     EPILOG_EXIT,
     EXIT_ZERO,
@@ -21,14 +21,12 @@ from auditor.cli.common import (
     finish,
     handle_errors,
     hub_options,
-    hub_settings,
-    inputs_of,
     model_options,
     note,
     output_options,
     parse_formats,
     policy_options,
-    show_settings,
+    settings_of,
     warn,
     write_outputs,
     written_summary,
@@ -76,17 +74,8 @@ def scan_command(model_ids: tuple[str, ...], ref_files: tuple[Path, ...], **opts
       auditor scan -r inventory.yaml --format html,spdx,json -o reports/
       auditor scan --hub-dir examples/hub -r examples/models.txt
     """
-    show_settings(opts)
     formats = parse_formats(opts["formats"])
-    settings = Settings(
-        inputs=inputs_of(model_ids, ref_files, opts),
-        hub=hub_settings(opts),
-        policy_path=opts.get("policy_path"),
-        use=opts.get("use"),
-        fail_on=Status(opts["fail_on"]),
-        exit_zero=bool(opts.get("exit_zero")),
-        diff_base=opts.get("diff_base"),
-    )
+    settings = settings_of(model_ids, ref_files, opts)
     bar = ProgressBar(enabled=not opts.get("no_progress"))
     try:
         result = scan(settings, warn=warn, progress=bar)
