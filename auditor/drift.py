@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import InputFileError
+from auditor.inputfile import display_name, load_json_bounded
 from auditor.models import (
     AuditReport,
     FetchErrorKind,
@@ -385,13 +386,8 @@ def _diff_key(repo_id: str, requested_revision: str | None) -> str:
 
 def read_base_report(path: Path | str) -> dict[str, BaseModel]:
     """The models of an earlier `--format json` report; a file that is not one is an input error (exit 2)."""
-    name = str(path)
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputFileError(name, None, f"cannot read file: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputFileError(name, getattr(exc, "lineno", None), f"not a JSON report: {exc}") from None
+    name = display_name(path)
+    data = load_json_bounded(path, what="--diff report")
     models = data.get("models") if isinstance(data, dict) else None
     if not isinstance(models, list):
         raise InputFileError(name, None, "not an auditor JSON report (no 'models' list); write one with --format json")

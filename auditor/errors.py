@@ -49,6 +49,15 @@ class InputFileError(AuditorError):
         super().__init__(f"{where}: {message}")
 
 
+class OutputFileError(AuditorError):
+    """A report, lock file or list could not be written where it was asked to go."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}")
+
+
 class PolicyError(InputFileError):
     """The policy file is invalid."""
 

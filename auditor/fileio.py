@@ -1,21 +1,54 @@
-"""Writing files so that a reader (or a run killed half-way) sees the old file or the new one, never half."""
+"""The one way auditor writes a file: reports, lock files, `discover -o`, and its own cache.
+
+What the target is decides how it is written:
+
+- `-` is standard output.
+- A regular file, or nothing yet, is written atomically (a temp file in the same folder, then a
+  rename), so a reader or a run killed half-way sees the old file or the new one, never half. The
+  new file gets the mode the umask gives (0644 under umask 022), as a shell redirect would.
+- A character device or a FIFO (`/dev/null`, `/dev/stdout`, a named pipe) is written through, never
+  replaced by a regular file.
+- A symbolic link is never replaced and never written through to a regular file: a link committed
+  in a pull request could point at any file the CI runner can write. A link to a device or a FIFO
+  (`/dev/stdout` is one) is written through, as a stream.
+- A directory, a socket or a block device is refused.
+
+Errors are `OutputFileError` (exit 2) naming the path; the lower-level `write_atomic` raises OSError.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
+import stat
+import sys
 from pathlib import Path
+
+from auditor.errors import OutputFileError
+
+STDOUT = "-"
+_NEW_FILE_MODE = 0o666  # the kernel applies the umask, as for any file a shell creates
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write `data` to `path` through a temp file in the same folder and os.replace; raises OSError."""
+    """Write `data` to `path` through a temp file in the same folder and os.replace; raises OSError.
+
+    The temp file is created with mode 0666 less the umask (mkstemp's 0600 would make every report
+    private to its writer); an existing symlink at `path` is replaced by the file, not followed.
+    """
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+    def create() -> tuple[int, str]:
+        tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
+        return os.open(tmp, flags, _NEW_FILE_MODE), tmp
+
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = create()
     except FileNotFoundError:  # the folder is new; checking first would cost a call on every write
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = create()
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -24,3 +57,49 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _write_stream(path: Path, payload: bytes) -> None:
+    """A device or FIFO: open for writing (a FIFO waits for its reader, as a shell redirect does)."""
+    fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(payload)
+
+
+def write_output(target: Path | str, data: bytes | str) -> None:
+    """Write a report, lock file or list to `target` as the module docstring describes."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    name = str(target)
+    if name == STDOUT:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.flush()
+        return
+    path = Path(target)
+    try:
+        try:
+            link = path.lstat()
+        except FileNotFoundError:
+            link = None
+        if link is not None and stat.S_ISLNK(link.st_mode):
+            try:
+                followed = path.stat()
+            except OSError:
+                followed = None
+            if followed is None or not (stat.S_ISCHR(followed.st_mode) or stat.S_ISFIFO(followed.st_mode)):
+                raise OutputFileError(
+                    name,
+                    "is a symbolic link; auditor does not write through links to files "
+                    "(remove the link, or name the file it points to)",
+                )
+            _write_stream(path, payload)
+            return
+        if link is not None and (stat.S_ISCHR(link.st_mode) or stat.S_ISFIFO(link.st_mode)):
+            _write_stream(path, payload)
+            return
+        if link is not None and not stat.S_ISREG(link.st_mode):
+            kind = "a directory" if stat.S_ISDIR(link.st_mode) else "not a regular file"
+            raise OutputFileError(name, f"cannot write: {kind}")
+        write_atomic(path, payload)
+    except OSError as exc:
+        raise OutputFileError(name, f"cannot write: {exc.strerror or exc}") from None

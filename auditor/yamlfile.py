@@ -1,7 +1,9 @@
 """YAML files people write (policy, inventory, lock), loaded safely with the line of every value.
 
 Errors in these files must name the file and line, so mappings and lists remember where each of
-their items was written.
+their items was written. Such files can come from a pull request, so they are read through
+`inputfile` (bounded, regular files only) and parsed within budgets: values, aliases expanded,
+and depth (auditor.limits).
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from typing import Any
 
 import yaml
 
+from auditor import limits
 from auditor.errors import InputFileError
+from auditor.inputfile import display_name, limit_note, read_text_bounded
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_FILE_BYTES = limits.INPUT_FILE_BYTES
 
 
 class LinedDict(dict[str, Any]):
@@ -36,24 +40,80 @@ class LinedList(list[Any]):
         return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
 
 
-class _Loader(yaml.SafeLoader):
-    pass
+class YAMLBudgetError(yaml.YAMLError):
+    """A YAML document past one of its budgets (values, depth), with the line where it went past."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
 
 
-def _build(loader: _Loader, node: yaml.Node, path: str) -> Any:
+class BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that counts values and depth while it composes, so neither a million values nor a
+    million levels get built. The card loader and the loader of people's files both use it.
+
+    Composing keeps aliases as shared nodes (linear in the file); a budget on the values *built*
+    from them (`Budget`) stops the expansion an alias bomb asks for.
+    """
+
+    def __init__(self, stream: str, *, nodes: int = limits.YAML_NODES, depth: int = limits.YAML_DEPTH) -> None:
+        super().__init__(stream)
+        self.budget = Budget(nodes, depth)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
+        self._depth += 1
+        try:
+            self.budget.spend(line, self._depth)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class Budget:
+    """Values left and the deepest level allowed; each value built (or composed) spends one."""
+
+    def __init__(self, nodes: int, depth: int) -> None:
+        self.nodes = nodes
+        self.depth = depth
+        self.left = nodes
+
+    def spend(self, line: int | None, depth: int) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise YAMLBudgetError(
+                line, f"more than {int(self.nodes)} values, aliases expanded ({limit_note(self.nodes)})"
+            )
+        if depth > self.depth:
+            raise YAMLBudgetError(line, f"nested deeper than {int(self.depth)} levels ({limit_note(self.depth)})")
+
+
+_Loader = BoundedLoader
+
+
+def _build(loader: yaml.SafeLoader, node: yaml.Node, path: str, budget: Budget | None = None, depth: int = 1) -> Any:
+    """Lined data from a composed node; `budget` counts every value built, aliases as often as they are used."""
+    if budget is None:
+        budget = Budget(limits.YAML_NODES, limits.YAML_DEPTH)
+    try:
+        budget.spend(node.start_mark.line + 1, depth)
+    except YAMLBudgetError as exc:
+        raise InputFileError(path, exc.line, exc.message) from None
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         mapping = LinedDict()
         mapping.line = node.start_mark.line + 1
         mapping.key_lines = {}
         for key_node, value_node in node.value:
-            key = _build(loader, key_node, path)
+            key = _build(loader, key_node, path, budget, depth + 1)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise InputFileError(path, key_node.start_mark.line + 1, "mapping keys must be plain scalars")
             key = str(key)
             if key in mapping:
                 raise InputFileError(path, key_node.start_mark.line + 1, f"duplicate key {key!r}")
-            mapping[key] = _build(loader, value_node, path)
+            mapping[key] = _build(loader, value_node, path, budget, depth + 1)
             mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping
     if isinstance(node, yaml.SequenceNode):
@@ -61,7 +121,7 @@ def _build(loader: _Loader, node: yaml.Node, path: str) -> Any:
         items.line = node.start_mark.line + 1
         items.item_lines = []
         for item in node.value:
-            items.append(_build(loader, item, path))
+            items.append(_build(loader, item, path, budget, depth + 1))
             items.item_lines.append(item.start_mark.line + 1)
         return items
     try:
@@ -71,34 +131,30 @@ def _build(loader: _Loader, node: yaml.Node, path: str) -> Any:
 
 
 def parse_yaml(text: str, path: str) -> Any:
-    """Parse one YAML document safely, keeping lines; a syntax error names its line."""
-    loader = _Loader(text)
+    """Parse one YAML document safely and within budgets, keeping lines; a syntax error names its line."""
+    loader = BoundedLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        return _build(loader, node, path)
+        return _build(loader, node, path, Budget(limits.YAML_NODES, limits.YAML_DEPTH))
+    except YAMLBudgetError as exc:
+        raise InputFileError(path, exc.line, exc.message) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         raise InputFileError(path, line, f"invalid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise InputFileError(path, None, f"invalid YAML: {exc}") from None
+    except RecursionError:  # not reached within the depth budget; kept so no stack overflow can escape
+        raise InputFileError(path, None, f"nested too deeply ({limits.YAML_DEPTH.note})") from None
     finally:
         loader.dispose()
 
 
-def load_yaml(path: Path | str) -> Any:
-    """Read and parse a YAML file a person wrote; unreadable files are input errors, not crashes."""
-    name = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise InputFileError(name, None, f"cannot read file: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise InputFileError(name, None, f"file is larger than {MAX_FILE_BYTES} bytes")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(name, None, f"not UTF-8 text ({exc.reason})") from None
-    return parse_yaml(text, name)
+def load_yaml_bounded(path: Path | str, limit: int = limits.INPUT_FILE_BYTES, what: str = "YAML file") -> Any:
+    """Read (bounded, regular files or `-` only) and parse a YAML file a person wrote."""
+    return parse_yaml(read_text_bounded(path, limit, what), display_name(path))
+
+
+load_yaml = load_yaml_bounded

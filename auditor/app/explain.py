@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from auditor.app.outcome import raise_if_unavailable
 from auditor.app.run import audit, collect_refs
 from auditor.app.settings import Settings
 from auditor.errors import UsageError
@@ -38,6 +39,7 @@ def explain(target: str, settings: Settings) -> list[str]:
         raise UsageError(f"{target!r} is neither a known license nor a model id (see: auditor licenses)")
     policy = load_policy(settings.policy_path, kb)
     report = audit(collect_refs([target], []), settings, rules=(kb, policy))
+    raise_if_unavailable(report)  # as scan does: a refused token or an unreachable Hub is exit 3, not a verdict
     result = report.results[0]
     sections = []
     if result.hub is not None and result.resolution is not None:

@@ -24,7 +24,7 @@ from auditor.app.settings import (
     Settings,
 )
 from auditor.errors import EXIT_INTERRUPTED, AuditorError, UsageError, did_you_mean, error_lines
-from auditor.fileio import write_atomic
+from auditor.fileio import STDOUT, write_output
 from auditor.hub.ratelimit import Wait
 from auditor.models import AuditReport, ModelResult, Status
 from auditor.report.text import printable
@@ -511,8 +511,10 @@ def write_outputs(report: AuditReport, formats: Sequence[str], output: Path | No
     """One format to stdout or a file; several formats into a directory, one file each."""
     from auditor.report import RENDERERS, render
 
-    if output is not None and str(output) == "-":
+    if output is not None and str(output) == STDOUT:
         output = None  # `-o -`: standard output, as pip-audit and ruff take it
+        if len(formats) > 1:
+            raise UsageError("several formats need -o DIR to write them into, not -o -")
     if len(formats) > 1 and output is None:
         raise UsageError("several formats need -o DIR to write them into")
     on_terminal = output is None and sys.stdout.isatty()
@@ -532,10 +534,7 @@ def write_outputs(report: AuditReport, formats: Sequence[str], output: Path | No
         target = output
         if len(formats) > 1 or output.is_dir():
             target = output / f"auditor-report{RENDERERS[name].extension}"
-        try:
-            write_atomic(target, content)
-        except OSError as exc:
-            raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+        write_output(target, content)
         note(f"wrote {target}")
 
 

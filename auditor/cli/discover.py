@@ -9,8 +9,7 @@ import click
 
 from auditor.app import Inputs, discover, discover_exit_code
 from auditor.cli.common import handle_errors, note, output_options, warn
-from auditor.errors import UsageError
-from auditor.fileio import write_atomic
+from auditor.fileio import write_output
 
 
 @click.command("discover")
@@ -54,10 +53,7 @@ def discover_command(
     if output is None or str(output) == "-":
         click.echo(text, nl=False)
     else:
-        try:
-            write_atomic(output, text)
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        write_output(output, text)
         note(f"wrote {output}")
     models = len(found.models())
     note(

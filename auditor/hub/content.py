@@ -9,6 +9,7 @@ file inside the same repo.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
@@ -17,22 +18,19 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+from auditor import limits
 from auditor.escape import line
 from auditor.models import PDF_PROBLEM, FileProblem, LicenseFile, Relation
+from auditor.yamlfile import BoundedLoader, Budget, YAMLBudgetError
 
-MAX_FILE_BYTES = 256 * 1024
-"""Bytes of one license file or README kept; the head is enough to recognise a license."""
-
-MAX_LICENSE_FILES = 8
-"""License files read per repo, so a repo listing hundreds of LICENSE-* files cannot flood the Hub."""
+# Named and explained in auditor.limits; these names stay for the modules that import them.
+MAX_FILE_BYTES = limits.CARD_BYTES
+MAX_LICENSE_FILES = limits.LICENSE_FILES
+MAX_CARD_NODES = limits.CARD_NODES
+MAX_CARD_DEPTH = limits.CARD_DEPTH
 
 MAX_LICENSE_NAME_CHARS = 200
 """A longer file name is not taken for a license file (nor quoted back whole)."""
-
-MAX_CARD_NODES = 100_000
-"""Values allowed in card data; YAML aliases can otherwise make a tiny card expand enormously."""
-
-MAX_CARD_DEPTH = 32
 
 HUB_HOSTS = ("huggingface.co", "hf.co")
 
@@ -43,6 +41,7 @@ _UNSETTLED_LICENSES = frozenset({"", "other", "unknown"})
 
 _SHA_RE = re.compile(r"[0-9a-f]{40}")
 _FRONT_MATTER_RE = re.compile(r"\A\ufeff?\s*---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*$", re.DOTALL | re.MULTILINE)
+_FRONT_MATTER_OPEN_RE = re.compile(r"\A\ufeff?\s*---[ \t]*\r?\n")
 _LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/"
 
 
@@ -197,7 +196,10 @@ def wanted_files(
     if len(names) > MAX_LICENSE_FILES:
         for skipped in names[MAX_LICENSE_FILES:]:
             problems.append(
-                FileProblem(skipped, "error", f"not read: the repo has more than {MAX_LICENSE_FILES} license files")
+                FileProblem(
+                    skipped, "error", f"not read: the repo has more than {MAX_LICENSE_FILES} license files "
+                    f"({MAX_LICENSE_FILES.note})"
+                )
             )
         names = names[:MAX_LICENSE_FILES]
     for pdf in [n for n in names if is_pdf(n)]:
@@ -243,15 +245,20 @@ def parse_front_matter(readme: str) -> dict[str, Any]:
     match = _FRONT_MATTER_RE.match(readme)
     if match is None:  # many cards carry no metadata at all: nothing declared, but nothing broken either
         return {}
+    loader = BoundedLoader(match.group(1), nodes=MAX_CARD_NODES, depth=MAX_CARD_DEPTH)
     try:
-        data = yaml.safe_load(match.group(1))
+        data = loader.get_single_data()
+    except YAMLBudgetError as exc:
+        raise CardError(f"README.md front matter: {exc.message}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or type(exc).__name__
         raise CardError(f"README.md front matter is not valid YAML{where}: {problem}") from None
     except RecursionError:
-        raise CardError("README.md front matter is nested too deeply") from None
+        raise CardError(f"README.md front matter is nested too deeply ({MAX_CARD_DEPTH.note})") from None
+    finally:
+        loader.dispose()
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -261,20 +268,46 @@ def parse_front_matter(readme: str) -> dict[str, Any]:
     return plain
 
 
+def card_from_head(head: bytes, truncated: bool) -> dict[str, Any]:
+    """Card data from the head of README.md (at most `MAX_FILE_BYTES`). Front matter that does not end
+    within the head is not guessed at: the card was cut, and `CardError` says where and why."""
+    text = head.decode("utf-8", errors="replace")
+    if truncated and _FRONT_MATTER_OPEN_RE.match(text) and not _FRONT_MATTER_RE.match(text):
+        raise CardError(_cut_message())
+    return parse_front_matter(text)
+
+
+def check_card_size(card_data: Mapping[str, Any]) -> None:
+    """The Hub parses the whole front matter; keep to the same limit as a mirror, which reads only the head.
+
+    Measured as compact JSON: near the limit the two measures can differ by a few percent (YAML and
+    JSON spell the same data with slightly different lengths); far past it, both say the card was cut.
+    """
+    size = len(json.dumps(card_data, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8"))
+    if size > MAX_FILE_BYTES:
+        raise CardError(_cut_message())
+
+
+def _cut_message() -> str:
+    return (
+        f"README.md front matter is longer than {MAX_FILE_BYTES} bytes ({MAX_FILE_BYTES.note}): "
+        "the card was cut and its data was not read"
+    )
+
+
 def plain_data(value: Any) -> Any:
     """A JSON-safe copy of card data: str keys, no cycles, bounded size and depth.
 
     YAML aliases share objects, so a few lines can describe exponentially large data; copying it
     node by node with a budget turns that into a clear error instead of exhausting memory.
     """
-    budget = [MAX_CARD_NODES]
+    budget = Budget(MAX_CARD_NODES, MAX_CARD_DEPTH)
 
     def copy(item: Any, depth: int) -> Any:
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise CardError(f"card data has more than {MAX_CARD_NODES} values")
-        if depth > MAX_CARD_DEPTH:
-            raise CardError(f"card data is nested deeper than {MAX_CARD_DEPTH} levels")
+        try:
+            budget.spend(None, depth)
+        except YAMLBudgetError as exc:
+            raise CardError(f"card data: {exc.message}") from None
         if item is None or isinstance(item, (bool, int, str)):
             return item
         if isinstance(item, float):

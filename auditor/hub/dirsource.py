@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -23,14 +24,15 @@ from typing import Any
 from huggingface_hub.errors import HFValidationError
 from huggingface_hub.utils import validate_repo_id  # type: ignore[attr-defined]  # public; not re-exported
 
+from auditor import limits
 from auditor.hub.content import (
     MAX_FILE_BYTES,
     CardError,
+    card_from_head,
     decode_file,
     derived_tags,
     iso_utc,
     normalise_gated,
-    parse_front_matter,
     printable,
     wanted_files,
 )
@@ -38,7 +40,7 @@ from auditor.hub.stats import Counters
 from auditor.models import FetchError, FetchErrorKind, FetchResult, FileProblem, HubModel, LicenseFile
 
 META_FILE = "_hub.json"
-MAX_SIBLINGS = 10_000
+MAX_SIBLINGS = limits.MIRROR_FILES
 
 
 class DirSource:
@@ -52,6 +54,7 @@ class DirSource:
         max_file_bytes: int = MAX_FILE_BYTES,
     ) -> None:
         self.root = Path(root)
+        self._real_root = Path(os.path.realpath(root))
         self._clock = clock
         self._max_file_bytes = max_file_bytes
         self._counters = Counters(["dir_reads", "failures"])
@@ -71,6 +74,13 @@ class DirSource:
         folder = self.root.joinpath(*repo_id.split("/"))
         if "/" not in repo_id or not folder.is_dir():
             return self._error(repo_id, requested, FetchErrorKind.NOT_FOUND, f"{repo_id}: not in {self.describe()}")
+        if not _inside(folder, self._real_root):  # an org or repo folder linked out of the mirror
+            return self._error(
+                repo_id,
+                requested,
+                FetchErrorKind.INVALID,
+                f"{repo_id}: refused: its folder in {self.describe()} is a link that leads outside the mirror",
+            )
         self._counters.add("dir_reads")
         try:
             return self._read(repo_id, requested, revision, folder)
@@ -100,9 +110,9 @@ class DirSource:
         card_data: dict[str, Any] = {}
         card_error: str | None = None
         if "README.md" in siblings:
-            head, _size, _truncated = _read_head(folder / "README.md", self._max_file_bytes)
+            head, _size, truncated = _read_head(folder / "README.md", self._max_file_bytes)
             try:
-                card_data = parse_front_matter(head.decode("utf-8", errors="replace"))
+                card_data = card_from_head(head, truncated)
             except CardError as exc:
                 card_error = str(exc)
 
@@ -178,21 +188,31 @@ def _list_files(folder: Path) -> list[str]:
                 continue
             names.append(path.relative_to(folder).as_posix())
             if len(names) > MAX_SIBLINGS:
-                raise OSError(f"more than {MAX_SIBLINGS} files")
+                raise OSError(f"more than {MAX_SIBLINGS} files ({MAX_SIBLINGS.note})")
     return sorted(names)
 
 
 def _read_head(path: Path, cap: int) -> tuple[bytes, int, bool]:
-    with path.open("rb") as handle:
-        head = handle.read(cap + 1)
-    size = path.stat().st_size
-    return head[:cap], size, len(head) > cap
+    """At most `cap` bytes of a regular file that is not a link (the last component is opened with
+    O_NOFOLLOW, so a file swapped for a link after listing is refused, not followed)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            head = handle.read(cap + 1)
+    finally:
+        os.close(fd)
+    return head[:cap], info.st_size, len(head) > cap
 
 
 def _inside(path: Path, folder: Path) -> bool:
+    """Does `path`, every link resolved, stay inside `folder`?"""
     try:
         path.resolve().relative_to(folder.resolve())
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a link loop (Python < 3.13)
         return False
     return True
 
@@ -200,12 +220,15 @@ def _inside(path: Path, folder: Path) -> bool:
 def _read_meta(path: Path) -> tuple[dict[str, Any], str | None]:
     """The mirror's own facts about the repo (gating…); an unreadable file is reported, and the repo
     is then treated as gated so nothing is approved on a guess."""
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return {}, None
     try:
-        data = json.loads(path.read_bytes()[:65536].decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return {"gated": "manual"}, f"{META_FILE} is not valid JSON"
+        head, _size, truncated = _read_head(path, limits.MIRROR_META_BYTES)
+        if truncated:
+            return {"gated": "manual"}, f"{META_FILE} is larger than {limits.MIRROR_META_BYTES.note}"
+        data = json.loads(head.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return {"gated": "manual"}, f"{META_FILE} is not valid JSON, or not a regular file"
     if not isinstance(data, dict):
         return {"gated": "manual"}, f"{META_FILE} is not a JSON object"
     return data, None

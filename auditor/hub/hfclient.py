@@ -38,14 +38,15 @@ from auditor.hub.content import (
     MAX_FILE_BYTES,
     PROBED_FILES,
     CardError,
+    card_from_head,
     card_settles_license,
+    check_card_size,
     decode_file,
     derived_tags,
     is_full_sha,
     iso_datetime,
     iso_utc,
     normalise_gated,
-    parse_front_matter,
     plain_data,
     printable,
     wanted_files,
@@ -232,7 +233,7 @@ class HfHubSource:
         only model_info gives, is not asked for. benchmarks/README.md weighs what that leaves out.
         """
         try:
-            head, _size, _truncated, headers = self._with_retries(
+            head, _size, truncated, headers = self._with_retries(
                 "file", lambda: self._get(self._file_url(repo_id, revision or "main", "README.md"))
             )
         except Failed as failed:
@@ -248,7 +249,7 @@ class HfHubSource:
                 known, repo_id=repo_id, requested_revision=requested, fetched_at=iso_utc(self._clock())
             )
         try:
-            card = parse_front_matter(head.decode("utf-8", errors="replace"))
+            card = card_from_head(head, truncated)
         except CardError:
             return sha  # the Hub's own reading of a broken card, as the full path reports it
         if not card_settles_license(card):
@@ -328,10 +329,13 @@ class HfHubSource:
                 raw = info.card_data.to_dict()  # type: ignore[no-untyped-call]
                 plain = plain_data(raw)
                 card_data = plain if isinstance(plain, dict) else {}
+                check_card_size(card_data)  # a mirror reads only the head: both keep to one limit
             except CardError as exc:
                 card_error = str(exc)
         elif siblings is not None and "README.md" in siblings:
             card_data, card_error = self._read_card(repo_id, sha)
+        if card_error is not None:
+            card_data = {}
 
         names, problems = wanted_files(siblings, card_data, repo_id, [self._host])
         files, _found = self._read_files(repo_id, sha, names, problems)
@@ -362,11 +366,11 @@ class HfHubSource:
     def _read_card(self, repo_id: str, sha: str) -> tuple[dict[str, Any], str | None]:
         """README.md front matter, read only when the Hub gave no card data (it may be invalid)."""
         try:
-            head, _size, _truncated, _headers = self._get_file(repo_id, sha, "README.md")
+            head, _size, truncated, _headers = self._get_file(repo_id, sha, "README.md")
         except FileAnswer as answer:
             return {}, f"README.md could not be read ({answer.problem.kind})"
         try:
-            return parse_front_matter(head.decode("utf-8", errors="replace")), None
+            return card_from_head(head, truncated), None
         except CardError as exc:
             return {}, str(exc)
 

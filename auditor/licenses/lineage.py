@@ -11,16 +11,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from auditor import limits
 from auditor.licenses.text import describe_value, quote
 from auditor.models import Finding, HubModel, LineageLink, Relation, Severity
 
 RELATIONS = tuple(r.value for r in Relation.known())
 UNKNOWN_RELATION = Relation.UNKNOWN
 
-MAX_BASES = 16
+MAX_BASES = limits.BASES_PER_MODEL
 """Bases taken from one card; a merge of more is reported, the rest are not followed."""
 
-MAX_LINEAGE_DEPTH = 5
+MAX_LINEAGE_DEPTH = limits.LINEAGE_DEPTH
 """How far up the base_model chain a caller should fetch before stopping with DEPTH_CAP_ERROR."""
 
 CYCLE_ERROR = "cycle"
@@ -49,7 +50,8 @@ def cycle_error(chain: tuple[str, ...]) -> str:
 
 def depth_cap_error(depth: int) -> str:
     """`ResolvedBase.error` for a base beyond the lineage depth the caller follows."""
-    return f"{DEPTH_CAP_ERROR}: deeper than {depth} levels, not followed"
+    note = f" ({limits.LINEAGE_DEPTH.note})" if depth == limits.LINEAGE_DEPTH else ""
+    return f"{DEPTH_CAP_ERROR}: deeper than {depth} levels, not followed{note}"
 
 
 def declared_bases(hub: HubModel) -> tuple[BaseRef, ...]:
@@ -108,7 +110,8 @@ def scan_bases(hub: HubModel) -> tuple[tuple[BaseRef, ...], tuple[Finding, ...]]
         seen[key] = BaseRef(name, Relation(relation))
     bases = tuple(seen.values())
     if len(bases) > MAX_BASES:
-        findings.append(_invalid(f"{len(bases)} base models declared; only the first {MAX_BASES} are followed"))
+        followed = f"only the first {MAX_BASES} are followed ({MAX_BASES.note})"
+        findings.append(_invalid(f"{len(bases)} base models declared; {followed}"))
         bases = bases[:MAX_BASES]
     return bases, tuple(findings)
 

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import yaml
 
 from auditor.errors import InputFileError, PolicyError, PolicyErrors
+from auditor.inputfile import display_name, read_bytes_bounded
 from auditor.licenses.entry import CATEGORIES, LicenseEntry
 from auditor.licenses.rights import RIGHTS, EntityType, Right
 from auditor.models import Waiver
@@ -37,7 +38,7 @@ from auditor.policy.model import (
 )
 from auditor.policy.territories import check_code
 from auditor.resources import rules_file
-from auditor.yamlfile import MAX_FILE_BYTES, LinedDict, LinedList, parse_yaml
+from auditor.yamlfile import MAX_FILE_BYTES, BoundedLoader, LinedDict, LinedList, parse_yaml
 
 T = TypeVar("T")
 D = TypeVar("D")
@@ -110,11 +111,11 @@ def load_policy(path: Path | str | None, kb: KnowledgeLookup) -> Policy:
         except OSError as exc:
             raise PolicyError(name, None, f"cannot read the bundled policy: {exc}") from None
     else:
-        name = str(path)
+        name = display_name(path)
         try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise PolicyError(name, None, f"cannot read file: {exc.strerror or exc}") from None
+            data = read_bytes_bounded(path, MAX_FILE_BYTES, "policy")
+        except InputFileError as exc:
+            raise PolicyError(exc.path, exc.line, exc.message) from None
         return parse_policy(data, name, kb)
     policy = parse_policy(data, name, kb)
     # Reports name the bundled default the same way on every machine, so they stay reproducible.
@@ -129,7 +130,7 @@ def check_policy_file(path: Path | str, kb: KnowledgeLookup) -> Policy:
 def parse_policy(data: bytes, name: str, kb: KnowledgeLookup) -> Policy:
     """Validate policy file bytes; `name` is how errors refer to the file."""
     if len(data) > MAX_FILE_BYTES:
-        raise PolicyError(name, None, f"file is larger than {MAX_FILE_BYTES} bytes")
+        raise PolicyError(name, None, f"file is larger than {MAX_FILE_BYTES} bytes ({MAX_FILE_BYTES.note})")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -147,7 +148,7 @@ def parse_policy(data: bytes, name: str, kb: KnowledgeLookup) -> Policy:
 def _bad_scalar_line(text: str) -> int | None:
     """The line of the first scalar the YAML loader cannot construct (an impossible date)."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=BoundedLoader)
     except yaml.YAMLError:
         return None
     constructor = yaml.SafeLoader("")

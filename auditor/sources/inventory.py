@@ -22,9 +22,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from auditor.errors import InputFileError
+from auditor.inputfile import display_name
 from auditor.models import DataClass, ModelRef, Origin
 from auditor.sources.refs import hosted_id, is_key, parse_hosted_id, parse_model_id
-from auditor.yamlfile import LinedDict, LinedList, load_yaml
+from auditor.yamlfile import LinedDict, LinedList, load_yaml_bounded
 
 _TEXT_KEYS = {"id", "api", "revision", "use", "owner", "notes", "offering"}
 _KEYS = _TEXT_KEYS | {"data"}
@@ -32,8 +33,8 @@ DATA_CLASSES = tuple(c.value for c in DataClass)
 
 
 def read_inventory(path: Path | str) -> list[ModelRef]:
-    name = str(path)
-    data = load_yaml(path)
+    name = display_name(path)
+    data = load_yaml_bounded(path, what="inventory")
     if not isinstance(data, LinedDict) or not isinstance(data.get("models"), LinedList):
         line = data.line if isinstance(data, (LinedDict, LinedList)) else None
         raise InputFileError(name, line, "an inventory needs a top-level 'models:' list")

@@ -31,10 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import InputFileError
-from auditor.fileio import write_atomic
+from auditor.fileio import write_output
+from auditor.inputfile import display_name
 from auditor.models import ModelRef, Origin, Status
 from auditor.sources.refs import parse_model_id
-from auditor.yamlfile import LinedDict, LinedList, load_yaml
+from auditor.yamlfile import LinedDict, LinedList, load_yaml_bounded
 
 LOCK_VERSION = 1
 DEFAULT_LOCK_FILE = "models.lock"
@@ -147,7 +148,7 @@ def render_lock(lock: LockFile, name: str = DEFAULT_LOCK_FILE) -> str:
 
 def write_lock(path: Path, lock: LockFile) -> None:
     """Write atomically: a CI job killed half-way must not leave a truncated lock behind."""
-    write_atomic(path, render_lock(lock, path.name))
+    write_output(path, render_lock(lock, path.name))
 
 
 # ---------------------------------------------------------------- reading
@@ -161,8 +162,8 @@ def _strings(value: object, name: str, path: str, line: int) -> tuple[str, ...]:
 
 def read_lock(path: Path | str) -> LockFile:
     """Read and validate a lock file; any problem is an input error with its line (exit 2)."""
-    name = str(path)
-    data = load_yaml(path)
+    name = display_name(path)
+    data = load_yaml_bounded(path, what="lock file")
     if not isinstance(data, LinedDict):
         raise InputFileError(name, None, "not a lock file: expected a mapping with 'version' and 'models'")
     unknown = sorted(set(data) - {"version", "policy_sha256", "models"})

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from auditor.errors import InputFileError, UsageError
+from auditor.inputfile import display_name, read_text_bounded
 from auditor.models import HOSTED_PREFIX, ModelRef, Origin
 
 # The Hub's repo name rules: letters, digits, '-', '_', '.'; no '--' or '..'; at most 96 characters.
@@ -112,13 +113,8 @@ def refs_from_args(values: Iterable[str]) -> list[ModelRef]:
 
 def read_list_file(path: Path | str) -> list[ModelRef]:
     """One model per line; `#` starts a comment; blank lines are skipped."""
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(name, None, f"cannot read file: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise InputFileError(name, None, f"not UTF-8 text ({exc.reason})") from None
+    name = display_name(path)
+    text = read_text_bounded(path, what="model list")
     refs = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
