@@ -132,8 +132,9 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: str, budget: Budget |
 
 def parse_yaml(text: str, path: str) -> Any:
     """Parse one YAML document safely and within budgets, keeping lines; a syntax error names its line."""
-    loader = BoundedLoader(text)
-    try:
+    loader: BoundedLoader | None = None
+    try:  # the loader reads (and may refuse) its first characters as it is made
+        loader = BoundedLoader(text)
         node = loader.get_single_node()
         if node is None:
             return None
@@ -149,7 +150,8 @@ def parse_yaml(text: str, path: str) -> Any:
     except RecursionError:  # not reached within the depth budget; kept so no stack overflow can escape
         raise InputFileError(path, None, f"nested too deeply ({limits.YAML_DEPTH.note})") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml_bounded(path: Path | str, limit: int = limits.INPUT_FILE_BYTES, what: str = "YAML file") -> Any:

@@ -245,8 +245,9 @@ def parse_front_matter(readme: str) -> dict[str, Any]:
     match = _FRONT_MATTER_RE.match(readme)
     if match is None:  # many cards carry no metadata at all: nothing declared, but nothing broken either
         return {}
-    loader = BoundedLoader(match.group(1), nodes=MAX_CARD_NODES, depth=MAX_CARD_DEPTH)
-    try:
+    loader: BoundedLoader | None = None
+    try:  # the loader reads (and may refuse) its first characters as it is made
+        loader = BoundedLoader(match.group(1), nodes=MAX_CARD_NODES, depth=MAX_CARD_DEPTH)
         data = loader.get_single_data()
     except YAMLBudgetError as exc:
         raise CardError(f"README.md front matter: {exc.message}") from None
@@ -257,8 +258,11 @@ def parse_front_matter(readme: str) -> dict[str, Any]:
         raise CardError(f"README.md front matter is not valid YAML{where}: {problem}") from None
     except RecursionError:
         raise CardError(f"README.md front matter is nested too deeply ({MAX_CARD_DEPTH.note})") from None
+    except (ValueError, TypeError) as exc:  # a value YAML resolves but cannot build, such as the date 2025-13-01
+        raise CardError(f"README.md front matter has a value that cannot be read: {exc}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if data is None:
         return {}
     if not isinstance(data, dict):

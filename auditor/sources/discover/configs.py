@@ -16,6 +16,7 @@ from auditor.sources.discover.vocabulary import (
     TOML_INLINE_RE,
     TOML_LINE_RE,
 )
+from auditor.yamlfile import BoundedLoader
 
 
 def _config_key(key: object) -> bool:
@@ -42,23 +43,26 @@ def _config_value(sink: Sink, value: str, line: int, key: str) -> None:
 def scan_yaml(text: str, sink: Sink) -> None:
     sink.lines = text.splitlines()
     try:
-        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        documents = list(yaml.compose_all(text, Loader=BoundedLoader))  # bounded: repo files come from PRs
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         sink.warn(
             mark.line + 1 if mark is not None else 0, f"not scanned, invalid YAML: {getattr(exc, 'problem', exc)}"
         )
         documents = []
+    seen: set[int] = set()
     for document in documents:
         if document is not None:
-            _walk_yaml(document, sink, 0)
+            _walk_yaml(document, sink, 0, seen)
     if "download" in text or "clone" in text:
         scan_shell_lines([(line, number) for number, line in enumerate(sink.lines, start=1)], sink, {})
 
 
-def _walk_yaml(node: yaml.Node, sink: Sink, depth: int) -> None:
-    if depth > 100:
+def _walk_yaml(node: yaml.Node, sink: Sink, depth: int, seen: set[int]) -> None:
+    """Each node once: an alias names a node already walked, so an alias bomb costs what its text costs."""
+    if depth > 100 or id(node) in seen:
         return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         siblings = {
             k.value: v.value for k, v in node.value if isinstance(k, yaml.ScalarNode) and isinstance(v, yaml.ScalarNode)
@@ -71,18 +75,18 @@ def _walk_yaml(node: yaml.Node, sink: Sink, depth: int) -> None:
                 for item in values:
                     if isinstance(item, yaml.ScalarNode) and item.tag == "tag:yaml.org,2002:str":
                         _config_value(sink, str(item.value), item.start_mark.line + 1, str(key))
-            _walk_yaml(value_node, sink, depth + 1)
+            _walk_yaml(value_node, sink, depth + 1, seen)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            _walk_yaml(item, sink, depth + 1)
+            _walk_yaml(item, sink, depth + 1, seen)
 
 
 def scan_json(text: str, sink: Sink) -> None:
     sink.lines = text.splitlines()
     try:
         data = PositionDecoder().decode(text)
-    except ValueError:
-        return  # JSON that does not parse is data, not configuration (JSON5, JSONC, fragments)
+    except (ValueError, RecursionError):
+        return  # JSON that does not parse is data, not configuration (JSON5, JSONC, fragments, nested too deep)
     lines_of = LineIndex(text)
 
     def walk(value: object, depth: int) -> None:

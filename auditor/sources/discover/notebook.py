@@ -55,7 +55,7 @@ _CELL_MAGIC_SHELL = frozenset({"%%bash", "%%sh", "%%script"})
 def scan_notebook(text: str, sink: Sink) -> None:
     try:
         data = PositionDecoder().decode(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         sink.warn(0, f"not scanned, invalid notebook JSON: {exc}")
         return
     cells = data.get("cells") if isinstance(data, dict) else None
@@ -105,10 +105,13 @@ def scan_notebook(text: str, sink: Sink) -> None:
     if MODEL_CALL_RE.search(source):
         try:
             tree = ast.parse(source)
-        except SyntaxError:
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # MemoryError: the parser's own depth limit
             _scan_cells_separately(python, mapping, sink)
     if tree is not None:
-        PythonScanner(tree, source, sink).run()
+        try:
+            PythonScanner(tree, source, sink).run()
+        except RecursionError:
+            sink.warn(0, "not scanned completely: nested too deeply")
     for line, file_line, cell, in_cell in shell:
         shell_sink = Sink(sink.context, sink.path, sink.directory)
         shell_sink.lines = [line]
@@ -164,10 +167,15 @@ def _scan_cells_separately(python: list[str], mapping: list[tuple[int, int, int]
             tree = ast.parse(source)
         except SyntaxError as exc:
             sink.warn(start + (exc.lineno or 1), f"cell not scanned, Python syntax error: {exc.msg}")
+        except (ValueError, RecursionError, MemoryError):
+            sink.warn(start + 1, "cell not scanned: nested too deeply for the Python parser")
         else:
             offset = start
             cell_sink = Sink(sink.context, sink.path, sink.directory)
             cell_sink.lines = python[start:end]
             cell_sink.line_map = functools.partial(_shifted, sink.line_map, offset)
-            PythonScanner(tree, source, cell_sink).run()
+            try:
+                PythonScanner(tree, source, cell_sink).run()
+            except RecursionError:
+                sink.warn(start + 1, "cell not scanned completely: nested too deeply")
         start = end

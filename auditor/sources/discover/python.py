@@ -438,7 +438,7 @@ def scan_python(source: str, sink: Sink) -> None:
         return  # every call discovery matches names itself literally: no such name, nothing to find
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:  # the parser's own depth limits
         line = getattr(exc, "lineno", None) or 0
         sink.warn(line, f"not scanned, Python syntax error: {getattr(exc, 'msg', exc)}")
         return
