@@ -43,6 +43,9 @@ INPUT_FILE_BYTES = Limit(
     "bytes",
     "policy, inventory, model list, lock file, --diff report, configuration: read only up to this size",
 )
+CONFIG_BYTES = Limit(
+    "config-bytes", 1024 * 1024, "bytes", "the pyproject.toml whose [tool.auditor] table sets project defaults"
+)
 YAML_NODES = Limit(
     "yaml-nodes",
     200_000,
@@ -83,6 +86,7 @@ BASES_PER_MODEL = Limit("bases-per-model", 16, "models", "base models followed p
 
 ALL: tuple[Limit, ...] = (
     INPUT_FILE_BYTES,
+    CONFIG_BYTES,
     YAML_NODES,
     YAML_DEPTH,
     JSON_DEPTH,

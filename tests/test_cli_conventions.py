@@ -198,4 +198,4 @@ def test_an_oversized_config_is_refused_before_reading(
     monkeypatch.chdir(project)
     run = cli("scan", "org/ok")
     assert run.code == 2
-    assert "the limit for a config file" in run.err
+    assert "limit config-bytes" in run.err  # named in auditor/limits.py

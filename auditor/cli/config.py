@@ -17,7 +17,6 @@ refused: a secret does not belong in a file that is committed.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,9 +24,11 @@ from typing import Any
 
 import click
 
+from auditor import limits
 from auditor.errors import InputFileError, did_you_mean
+from auditor.inputfile import load_toml_bounded
 
-MAX_CONFIG_BYTES = 1024 * 1024
+MAX_CONFIG_BYTES = limits.CONFIG_BYTES
 FILE_NAME = "pyproject.toml"
 _NEVER = {"token", "help", "version"}
 
@@ -48,22 +49,10 @@ def find_pyproject(start: Path) -> Path | None:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise InputFileError(str(path), None, f"{size} bytes; the limit for a config file is {MAX_CONFIG_BYTES}")
-        data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputFileError(str(path), None, f"cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise InputFileError(str(path), None, "not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise InputFileError(str(path), line, f"not valid TOML: {exc}") from None
+    """Through the one bounded reader: a pyproject.toml comes with the pull request like any input."""
+    data = load_toml_bounded(path, MAX_CONFIG_BYTES, "configuration")
+    if not isinstance(data, dict):  # pragma: no cover - TOML documents are tables
+        raise InputFileError(str(path), None, "not a TOML table")
     return data
 
 

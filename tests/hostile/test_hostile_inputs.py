@@ -141,6 +141,25 @@ def test_stdin_is_read_with_the_same_cap(monkeypatch: pytest.MonkeyPatch) -> Non
         read_bytes_bounded("-", 100)
 
 
+@pytest.mark.parametrize("case", ["deep-nesting", "fifo", "oversized"])
+def test_hostile_pyproject_config_is_exit_2(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "pyproject.toml"
+    if case == "deep-nesting":
+        write(config, "[tool.auditor]\nuse = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    elif case == "fifo":
+        fifo(config)
+    else:
+        sparse_file(config, limits.CONFIG_BYTES + 1)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_cli(capsys, "scan", "--hub-dir", HUB_DIR, MODEL)
+    if case == "fifo":  # not a regular file: not taken for a configuration at all
+        assert code in (0, 1), err
+        return
+    assert_one_line_error(code, err, config)
+
+
 # ---------------------------------------------------------------- the real process, for the headline cases
 
 
