@@ -20,7 +20,7 @@ from auditor.errors import InputFileError, KnowledgeBaseError, PolicyError
 from auditor.licenses import load_knowledge_base
 from auditor.models import DataClass, ModelRef, ProviderFact, Status, Verdict
 from auditor.policy import parse_policy
-from auditor.policy.data_model import Destination, Requirement
+from auditor.policy.data_model import DataRule, Destination, Requirement
 from auditor.policy.data_rules import apply_self_hosted, evaluate_hosted
 from auditor.policy.model import Policy
 from auditor.providers import Fact, MatchProblem, Offering, Provider, ProviderKnowledge, load_provider_knowledge
@@ -301,15 +301,15 @@ GOOD = {"training_on_inputs": "no", "zero_data_retention": "yes", "dpa": "yes", 
 
 def test_public_data_needs_nothing() -> None:
     verdict = judge((DataClass.PUBLIC,))
-    assert verdict.status is Status.APPROVED and "data-allowed" in rules(verdict)
+    assert verdict.status is Status.APPROVED and DataRule.ALLOWED.value in rules(verdict)
 
 
 @pytest.mark.parametrize(
     ("training", "status", "rule"),
     [
-        ("no", Status.APPROVED, "requirement-met"),
-        ("yes", Status.NEEDS_REVIEW, "trains-on-inputs"),
-        ("unknown", Status.NEEDS_REVIEW, "provider-fact-unknown"),
+        ("no", Status.APPROVED, DataRule.REQUIREMENT_MET.value),
+        ("yes", Status.NEEDS_REVIEW, DataRule.TRAINS_ON_INPUTS.value),
+        ("unknown", Status.NEEDS_REVIEW, DataRule.FACT_UNKNOWN.value),
     ],
 )
 def test_internal_data_requires_no_training(training: str, status: Status, rule: str) -> None:
@@ -321,11 +321,11 @@ def test_internal_data_requires_no_training(training: str, status: Status, rule:
     ("zdr", "dpa", "status", "rule"),
     [
         ("yes", "yes", Status.APPROVED_WITH_OBLIGATIONS, None),
-        ("on-request", "yes", Status.NEEDS_REVIEW, "zero-retention-on-request"),
-        ("no", "yes", Status.BLOCKED, "no-zero-retention"),
-        ("unknown", "yes", Status.NEEDS_REVIEW, "provider-fact-unknown"),
-        ("yes", "no", Status.BLOCKED, "no-dpa"),
-        ("yes", "unknown", Status.NEEDS_REVIEW, "provider-fact-unknown"),
+        ("on-request", "yes", Status.NEEDS_REVIEW, DataRule.ZERO_RETENTION_ON_REQUEST.value),
+        ("no", "yes", Status.BLOCKED, DataRule.NO_ZERO_RETENTION.value),
+        ("unknown", "yes", Status.NEEDS_REVIEW, DataRule.FACT_UNKNOWN.value),
+        ("yes", "no", Status.BLOCKED, DataRule.NO_DPA.value),
+        ("yes", "unknown", Status.NEEDS_REVIEW, DataRule.FACT_UNKNOWN.value),
     ],
 )
 def test_confidential_data_requires_no_training_zero_retention_and_a_dpa(
@@ -342,7 +342,7 @@ def test_confidential_data_requires_no_training_zero_retention_and_a_dpa(
 
 def test_an_unknown_fact_is_named_in_the_finding() -> None:
     verdict = judge((DataClass.CONFIDENTIAL,), training_on_inputs="no", zero_data_retention="yes")
-    unknown = [f for f in verdict.findings if f.rule == "provider-fact-unknown"]
+    unknown = [f for f in verdict.findings if f.rule == DataRule.FACT_UNKNOWN.value]
     assert unknown and unknown[0].subject == "acme/api:dpa" and "data processing agreement" in unknown[0].message
 
 
@@ -352,40 +352,42 @@ def test_personal_data_of_an_eu_company_needs_eu_residency_or_a_documented_trans
     assert any("EU data residency" in o for o in in_eu.obligations)
     us_only = dict(GOOD, data_residency=["US"])
     assert judge((DataClass.PERSONAL,), **us_only).status is Status.NEEDS_REVIEW
-    assert "no-transfer-basis" in rules(judge((DataClass.PERSONAL,), **us_only))
+    assert DataRule.NO_TRANSFER_BASIS.value in rules(judge((DataClass.PERSONAL,), **us_only))
     documented = policy(bases="[{provider: acme, basis: SCCs in the signed DPA, ticket: LEGAL-7}]")
     verdict = judge((DataClass.PERSONAL,), documented, **us_only)
-    assert verdict.status is Status.APPROVED_WITH_OBLIGATIONS and "transfer-basis" in rules(verdict)
+    assert verdict.status is Status.APPROVED_WITH_OBLIGATIONS and DataRule.TRANSFER_BASIS.value in rules(verdict)
     unknown_residency = dict(GOOD, data_residency="unknown")
-    assert "provider-fact-unknown" in rules(judge((DataClass.PERSONAL,), **unknown_residency))
+    assert DataRule.FACT_UNKNOWN.value in rules(judge((DataClass.PERSONAL,), **unknown_residency))
 
 
 def test_residency_does_not_apply_outside_the_eu_and_an_undeclared_territory_is_named() -> None:
     us_company = judge((DataClass.PERSONAL,), policy(territories="[US]"), **dict(GOOD, data_residency="none"))
-    assert us_company.status is Status.APPROVED_WITH_OBLIGATIONS and "requirement-not-applicable" in rules(us_company)
+    assert us_company.status is Status.APPROVED_WITH_OBLIGATIONS and DataRule.NOT_APPLICABLE.value in rules(us_company)
     undeclared = judge((DataClass.PERSONAL,), policy(territories="~"), **GOOD)
     assert undeclared.status is Status.NEEDS_REVIEW
-    assert any(f.rule == "undeclared-fact" and f.subject == "company.territories" for f in undeclared.findings)
+    assert any(
+        f.rule == DataRule.UNDECLARED_FACT.value and f.subject == "company.territories" for f in undeclared.findings
+    )
 
 
 def test_a_denied_class_blocks_and_the_worst_class_wins() -> None:
     verdict = judge((DataClass.PUBLIC, DataClass.SPECIAL_CATEGORY), **GOOD)
-    assert verdict.status is Status.BLOCKED and "data-class-denied" in rules(verdict)
+    assert verdict.status is Status.BLOCKED and DataRule.CLASS_DENIED.value in rules(verdict)
 
 
 def test_no_data_declared_or_no_rule_for_a_class_needs_review() -> None:
-    assert "undeclared-data" in rules(judge((), **GOOD))
+    assert DataRule.UNDECLARED_DATA.value in rules(judge((), **GOOD))
     bare = policy(text=POLICY.format(territories="[DE]", bases="[]").split("data:")[0])
     verdict = judge((DataClass.PUBLIC,), bare, **GOOD)
-    assert verdict.status is Status.NEEDS_REVIEW and "no-data-rule" in rules(verdict)
+    assert verdict.status is Status.NEEDS_REVIEW and DataRule.NO_RULE.value in rules(verdict)
 
 
 def test_facts_verified_too_long_ago_warn_without_changing_the_verdict() -> None:
     verdict = judge((DataClass.PUBLIC,), **dict(GOOD, verified="2026-01-01"))
-    stale = [f for f in verdict.findings if f.rule == "stale-provider-facts"]
+    stale = [f for f in verdict.findings if f.rule == DataRule.STALE_FACTS.value]
     assert verdict.status is Status.APPROVED and stale and stale[0].severity.value == "warning"
     assert "100 days" in stale[0].message
-    assert "stale-provider-facts" not in rules(judge((DataClass.PUBLIC,), **GOOD))
+    assert DataRule.STALE_FACTS.value not in rules(judge((DataClass.PUBLIC,), **GOOD))
 
 
 def test_unknown_provider_model_and_offering_need_review_naming_them() -> None:
@@ -425,7 +427,7 @@ def test_self_hosted_models_are_restricted_only_where_the_policy_says_so() -> No
     free = apply_self_hosted(approved, ModelRef("org/name", data=(DataClass.CONFIDENTIAL, DataClass.PERSONAL)), pol)
     assert free is approved
     held = apply_self_hosted(approved, ModelRef("org/name", data=(DataClass.SPECIAL_CATEGORY,)), pol)
-    assert held.status is Status.NEEDS_REVIEW and "self-hosted-data-review" in rules(held)
+    assert held.status is Status.NEEDS_REVIEW and DataRule.SELF_HOSTED_REVIEW.value in rules(held)
     blocked = Verdict(Status.BLOCKED, "saas", "license denies it")
     assert (
         apply_self_hosted(blocked, ModelRef("org/name", data=(DataClass.SPECIAL_CATEGORY,)), pol).status
@@ -650,7 +652,9 @@ def test_the_example_policies_say_where_each_data_class_may_go() -> None:
     ref = ModelRef("api:google/gemini-2.5-pro", data=(DataClass.PERSONAL,), offering="paid")
     match = BUNDLED.match("google", "gemini-2.5-pro", "paid")
     verdict = evaluate_hosted(ref=ref, match=match, policy=eu, use="saas", today=TODAY)
-    assert verdict.status is Status.BLOCKED and "no-eu-residency" in rules(verdict)  # Gemini API: no residency choice
+    assert verdict.status is Status.BLOCKED and DataRule.NO_EU_RESIDENCY.value in rules(
+        verdict
+    )  # Gemini API: no residency choice
 
 
 def test_providers_lists_every_offering_and_how_many_facts_are_confirmed() -> None:

@@ -32,6 +32,32 @@ class Destination(str, enum.Enum):
         }[self]
 
 
+class DataRule(str, enum.Enum):
+    """The rule ids of data-rule findings, as reports and waivers' readers see them."""
+
+    ALLOWED = "data-allowed"
+    CLASS_DENIED = "data-class-denied"
+    CLASS_REVIEW = "data-class-review"
+    FACT_UNKNOWN = "provider-fact-unknown"
+    NOT_APPLICABLE = "requirement-not-applicable"
+    NO_DPA = "no-dpa"
+    NO_EU_RESIDENCY = "no-eu-residency"
+    NO_RULE = "no-data-rule"
+    NO_TRANSFER_BASIS = "no-transfer-basis"
+    NO_ZERO_RETENTION = "no-zero-retention"
+    REQUIREMENT_MET = "requirement-met"
+    STALE_FACTS = "stale-provider-facts"
+    TERMS_UNCONFIRMED = "provider-terms-unconfirmed"
+    TRAINS_ON_INPUTS = "trains-on-inputs"
+    TRANSFER_BASIS = "transfer-basis"
+    UNDECLARED_DATA = "undeclared-data"
+    UNDECLARED_FACT = "undeclared-fact"
+    USE_RESTRICTIONS = "provider-use-restrictions"
+    ZERO_RETENTION_ON_REQUEST = "zero-retention-on-request"
+    SELF_HOSTED_REVIEW = "self-hosted-data-review"
+    SELF_HOSTED_DENY = "self-hosted-data-deny"
+
+
 class Requirement(str, enum.Enum):
     """What a hosted destination must offer for a data class; each is checked against provider facts."""
 

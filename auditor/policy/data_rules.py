@@ -19,13 +19,14 @@ from auditor.models import DataClass, Finding, ModelRef, Severity, Status, Verdi
 from auditor.policy import waivers as waiver_rules
 from auditor.policy.data_model import (
     ClassRule,
+    DataRule,
     DataRules,
     Destination,
     Requirement,
     TransferBasis,
 )
 from auditor.policy.model import Policy
-from auditor.policy.steps import clip
+from auditor.policy.steps import STATUS_SEVERITY, clip
 from auditor.policy.territories import EU_MEMBERS, expand
 from auditor.providers.knowledge import Fact, Match, MatchProblem, Offering
 from auditor.yamlfile import LinedDict, LinedList
@@ -53,13 +54,6 @@ _MATCH_FIXES = {
     "or fix the name",
     MatchProblem.UNKNOWN_OFFERING: "name one of the offerings in the inventory entry (offering: {offerings})",
     MatchProblem.AMBIGUOUS_OFFERING: "say which offering the entry uses (offering: one of {offerings})",
-}
-_SEVERITY = {
-    Status.APPROVED: Severity.INFO,
-    Status.APPROVED_WITH_OBLIGATIONS: Severity.INFO,
-    Status.NEEDS_REVIEW: Severity.WARNING,
-    Status.BLOCKED: Severity.ERROR,
-    Status.ERROR: Severity.ERROR,
 }
 
 
@@ -141,6 +135,11 @@ def _transfer_bases(reader: _Reader, node: LinedDict) -> tuple[TransferBasis, ..
 # ---------------------------------------------------------------- evaluation
 
 
+def _rule_id(rule: str) -> str:
+    """The plain id a finding carries (an enum member would format as its name in some renderers)."""
+    return rule.value if isinstance(rule, DataRule) else rule
+
+
 @dataclass
 class _Outcome:
     """What the data rules found: findings with their effect on the verdict, and duties."""
@@ -149,11 +148,12 @@ class _Outcome:
     obligations: dict[str, None] = field(default_factory=dict)
 
     def add(self, rule: str, effect: Status, message: str, fix: str | None = None, subject: str | None = None) -> None:
-        self.findings.append((Finding(rule, _SEVERITY[effect], clip(message, 400), fix, subject), effect))
+        finding = Finding(_rule_id(rule), STATUS_SEVERITY[effect], clip(message, 400), fix, subject)
+        self.findings.append((finding, effect))
 
     def note(self, rule: str, severity: Severity, message: str, fix: str | None = None) -> None:
         """A finding that informs or warns without changing the verdict."""
-        self.findings.append((Finding(rule, severity, clip(message, 400), fix), Status.APPROVED))
+        self.findings.append((Finding(_rule_id(rule), severity, clip(message, 400), fix), Status.APPROVED))
 
     def oblige(self, text: str) -> None:
         self.obligations.setdefault(text, None)
@@ -171,7 +171,7 @@ class _Outcome:
         if deciding:
             more = f" (+{len(deciding) - 1} more)" if len(deciding) > 1 else ""
             return clip(deciding[0].message + more, 240)
-        allowed = [f for f, _ in self.findings if f.rule == "data-allowed"]
+        allowed = [f for f, _ in self.findings if f.rule == DataRule.ALLOWED]
         text = allowed[0].message if allowed else status.value
         if self.obligations:
             count = len(self.obligations)
@@ -215,7 +215,7 @@ def check_requirement(
         return
     if not fact.known:
         out.add(
-            "provider-fact-unknown",
+            DataRule.FACT_UNKNOWN,
             Status.NEEDS_REVIEW,
             f"{classes} data requires {requirement.value}, but whether {who} offers it ({Fact(fact.name).label}) "
             f"is not confirmed: {fact.note or 'no primary source'}",
@@ -227,10 +227,12 @@ def check_requirement(
     value = fact.value
     if requirement is Requirement.NO_TRAINING:
         if value == "no":
-            out.note("requirement-met", Severity.INFO, f"{who} does not train on inputs by default ({_source(fact)})")
+            out.note(
+                DataRule.REQUIREMENT_MET, Severity.INFO, f"{who} does not train on inputs by default ({_source(fact)})"
+            )
         else:
             out.add(
-                "trains-on-inputs",
+                DataRule.TRAINS_ON_INPUTS,
                 Status.NEEDS_REVIEW,
                 f"{who} uses inputs for training by default, and {classes} data requires {requirement.value} "
                 f"({_source(fact)})",
@@ -245,7 +247,7 @@ def check_requirement(
             )
         elif value == "on-request":
             out.add(
-                "zero-retention-on-request",
+                DataRule.ZERO_RETENTION_ON_REQUEST,
                 Status.NEEDS_REVIEW,
                 f"{classes} data requires zero data retention, which {who} grants only on request ({_source(fact)})",
                 "obtain the provider's approval, enable it, and record it as a waiver for this model",
@@ -253,7 +255,7 @@ def check_requirement(
             )
         else:
             out.add(
-                "no-zero-retention",
+                DataRule.NO_ZERO_RETENTION,
                 Status.BLOCKED,
                 f"{classes} data requires zero data retention, which {who} does not offer ({_source(fact)})",
                 "send this data to a self-hosted model or a provider offering zero data retention",
@@ -264,7 +266,7 @@ def check_requirement(
             out.oblige(f"Conclude {who}'s data processing agreement before sending {classes} data ({_source(fact)})")
         else:
             out.add(
-                "no-dpa",
+                DataRule.NO_DPA,
                 Status.BLOCKED,
                 f"{classes} data requires a data processing agreement, which {who} does not offer ({_source(fact)})",
                 "send this data to a self-hosted model or a provider with a DPA",
@@ -278,7 +280,7 @@ def _check_residency(out: _Outcome, requirement: Requirement, offering: Offering
     eu = _eu_company(policy)
     if eu is None:
         out.add(
-            "undeclared-fact",
+            DataRule.UNDECLARED_FACT,
             Status.NEEDS_REVIEW,
             f"{classes} data requires {requirement.value} for a company in the EU, but the policy does not declare "
             "the company's territories",
@@ -287,7 +289,7 @@ def _check_residency(out: _Outcome, requirement: Requirement, offering: Offering
         )
         return
     if not eu:
-        out.note("requirement-not-applicable", Severity.INFO, f"{requirement.value}: the company is not in the EU")
+        out.note(DataRule.NOT_APPLICABLE, Severity.INFO, f"{requirement.value}: the company is not in the EU")
         return
     basis = policy.data.transfer_basis(offering.provider)
     if _has_eu(fact.value):
@@ -296,7 +298,7 @@ def _check_residency(out: _Outcome, requirement: Requirement, offering: Offering
     if requirement is Requirement.EU_RESIDENCY_OR_TRANSFER_BASIS and basis is not None:
         ticket = f" ({basis.ticket})" if basis.ticket else ""
         out.note(
-            "transfer-basis",
+            DataRule.TRANSFER_BASIS,
             Severity.INFO,
             f"{classes} data leaves the EU under the transfer basis documented at "
             f"{_where(policy, basis.line)}{ticket}: {basis.basis}",
@@ -304,7 +306,7 @@ def _check_residency(out: _Outcome, requirement: Requirement, offering: Offering
         return
     if not fact.known:
         out.add(
-            "provider-fact-unknown",
+            DataRule.FACT_UNKNOWN,
             Status.NEEDS_REVIEW,
             f"{classes} data requires {requirement.value}, but where {who} processes data is not confirmed: "
             f"{fact.note or 'no primary source'}",
@@ -315,7 +317,7 @@ def _check_residency(out: _Outcome, requirement: Requirement, offering: Offering
         return
     if requirement is Requirement.EU_RESIDENCY:
         out.add(
-            "no-eu-residency",
+            DataRule.NO_EU_RESIDENCY,
             Status.BLOCKED,
             f"{classes} data of a company in the EU must stay in the EU; {who} offers no EU residency "
             f"({_source(fact)})",
@@ -324,7 +326,7 @@ def _check_residency(out: _Outcome, requirement: Requirement, offering: Offering
         )
     else:
         out.add(
-            "no-transfer-basis",
+            DataRule.NO_TRANSFER_BASIS,
             Status.NEEDS_REVIEW,
             f"{classes} data of a company in the EU would leave the EU: {who} offers no EU residency "
             f"({_source(fact)}) and the policy documents no transfer basis for {offering.provider}",
@@ -345,7 +347,7 @@ def _check_age(out: _Outcome, offering: Offering, rules: DataRules, today: datet
     )
     if stale:
         out.note(
-            "stale-provider-facts",
+            DataRule.STALE_FACTS,
             Severity.WARNING,
             f"facts about {offering.name} were verified more than "
             f"{rules.max_fact_age_days} days ago: {', '.join(stale)}",
@@ -359,7 +361,7 @@ def _check_class(
     name = data_class.value
     if rule is None:
         out.add(
-            "no-data-rule",
+            DataRule.NO_RULE,
             Status.NEEDS_REVIEW,
             f"the policy has no data rule for {name} data, so whether it may go to a hosted model is undecided",
             f"add data.classes.{name} to the policy",
@@ -369,7 +371,7 @@ def _check_class(
     where = _where(policy, rule.line)
     if rule.hosted is Destination.DENY:
         out.add(
-            "data-class-denied",
+            DataRule.CLASS_DENIED,
             Status.BLOCKED,
             f"{name} data may not be sent to hosted models ({where}: hosted: deny); it stays on self-hosted models",
             f"run a self-hosted open model for {name} data, or stop sending it to {offering.provider_name}",
@@ -378,7 +380,7 @@ def _check_class(
         return
     if rule.hosted is Destination.REVIEW:
         out.add(
-            "data-class-review",
+            DataRule.CLASS_REVIEW,
             Status.NEEDS_REVIEW,
             f"{name} data sent to a hosted model needs a person's decision ({where}: hosted: review)",
             "have the data-protection officer review this use and record a waiver",
@@ -416,7 +418,7 @@ def evaluate_hosted(
     _check_age(out, offering, policy.data, today)
     if not classes:
         out.add(
-            "undeclared-data",
+            DataRule.UNDECLARED_DATA,
             Status.NEEDS_REVIEW,
             "the inventory does not say which data classes this hosted model receives",
             f"add data: [...] to the inventory entry (one or more of: {', '.join(c.value for c in DataClass)})",
@@ -426,7 +428,7 @@ def evaluate_hosted(
     restrictions = offering.fact(Fact.USE_RESTRICTIONS)
     if not restrictions.known:
         out.note(
-            "provider-terms-unconfirmed",
+            DataRule.TERMS_UNCONFIRMED,
             Severity.WARNING,
             f"the use restrictions in the terms of {offering.name} are not confirmed: "
             f"{restrictions.note or 'no source'}",
@@ -434,7 +436,7 @@ def evaluate_hosted(
         )
     elif isinstance(restrictions.value, tuple):
         out.note(
-            "provider-use-restrictions",
+            DataRule.USE_RESTRICTIONS,
             Severity.INFO,
             f"{offering.provider_name} terms restrict use: {'; '.join(restrictions.value)} ({_source(restrictions)})",
         )
@@ -443,7 +445,7 @@ def evaluate_hosted(
             0,
             (
                 Finding(
-                    "data-allowed",
+                    DataRule.ALLOWED.value,
                     Severity.INFO,
                     f"{', '.join(c.value for c in classes)} data may go to {offering.name} "
                     "under the policy's data rules",
@@ -499,7 +501,7 @@ def apply_self_hosted(verdict: Verdict, ref: ModelRef, policy: Policy) -> Verdic
         where = _where(policy, rule.line)
         effect = rule.self_hosted.status
         out.add(
-            f"self-hosted-data-{rule.self_hosted.value}",
+            DataRule.SELF_HOSTED_REVIEW if rule.self_hosted is Destination.REVIEW else DataRule.SELF_HOSTED_DENY,
             effect,
             f"{data_class.value} data needs {'review' if effect is Status.NEEDS_REVIEW else 'a decision'} even on "
             f"self-hosted models ({where}: self_hosted: {rule.self_hosted.value})",
@@ -517,7 +519,7 @@ def apply_self_hosted(verdict: Verdict, ref: ModelRef, policy: Policy) -> Verdic
 
 
 # About the offering, not a data class: said once after the per-class lines.
-_ONCE = ("stale-provider-facts", "provider-terms-unconfirmed", "provider-use-restrictions")
+_ONCE = (DataRule.STALE_FACTS, DataRule.TERMS_UNCONFIRMED, DataRule.USE_RESTRICTIONS)
 
 
 def explain_data_rules(ref: ModelRef, match: Match, policy: Policy, use: str, today: datetime.date) -> str:
@@ -537,7 +539,7 @@ def explain_data_rules(ref: ModelRef, match: Match, policy: Policy, use: str, to
             f"  {data_class.value:<17} hosted: {rule.hosted.value}{needs} (line {rule.line}) -> {verdict.status.value}"
         )
         for finding in verdict.findings:
-            if finding.rule in _ONCE or finding.rule in ("data-allowed", "requirement-met"):
+            if finding.rule in _ONCE or finding.rule in (DataRule.ALLOWED, DataRule.REQUIREMENT_MET):
                 continue
             lines.append(f"      {finding.severity.value}: {finding.message}")
     general = evaluate_hosted(ref=ref, match=match, policy=policy, use=use, today=today, data=())
