@@ -28,8 +28,10 @@ from types import MappingProxyType
 from typing import Any
 
 from auditor.licenses import expression as spdx
-from auditor.licenses.detect import SIMILARITY_MATCH, TextMatch, detect_text
+from auditor.licenses.detect import SIMILARITY_MATCH, TextMatch
 from auditor.licenses.entry import CATEGORIES, LicenseEntry
+from auditor.licenses.files import is_code_file as _is_code_file
+from auditor.licenses.files import read_license_files
 from auditor.licenses.knowledge import KnowledgeBase
 from auditor.licenses.lineage import (
     UNKNOWN_RELATION,
@@ -43,10 +45,48 @@ from auditor.licenses.lineage import (
     relation_noun,
     scan_bases,
 )
+from auditor.licenses.rule_ids import (
+    RULE_BASE_UNRESOLVED as RULE_BASE_UNRESOLVED,
+)
+from auditor.licenses.rule_ids import (
+    RULE_CARD_UNREADABLE as RULE_CARD_UNREADABLE,
+)
+from auditor.licenses.rule_ids import (
+    RULE_CONFLICT as RULE_CONFLICT,
+)
+from auditor.licenses.rule_ids import (
+    RULE_CONFLICT_WITH_BASE as RULE_CONFLICT_WITH_BASE,
+)
+from auditor.licenses.rule_ids import (
+    RULE_FILE_UNREADABLE as RULE_FILE_UNREADABLE,
+)
+from auditor.licenses.rule_ids import (
+    RULE_MULTIPLE as RULE_MULTIPLE,
+)
+from auditor.licenses.rule_ids import (
+    RULE_NAME_AMBIGUOUS as RULE_NAME_AMBIGUOUS,
+)
+from auditor.licenses.rule_ids import (
+    RULE_NO_LICENSE as RULE_NO_LICENSE,
+)
+from auditor.licenses.rule_ids import (
+    RULE_OTHER_UNNAMED as RULE_OTHER_UNNAMED,
+)
+from auditor.licenses.rule_ids import (
+    RULE_PLACEHOLDER as RULE_PLACEHOLDER,
+)
+from auditor.licenses.rule_ids import (
+    RULE_TEXT_AMBIGUOUS as RULE_TEXT_AMBIGUOUS,
+)
+from auditor.licenses.rule_ids import (
+    RULE_TEXT_MODIFIED as RULE_TEXT_MODIFIED,
+)
+from auditor.licenses.rule_ids import (
+    RULE_UNRECOGNISED as RULE_UNRECOGNISED,
+)
 from auditor.licenses.text import MAX_ID_CHARS, describe_value, quote, slug
 from auditor.licenses.traits import model_traits
 from auditor.models import (
-    PDF_PROBLEM,
     Commercial,
     Evidence,
     EvidenceSource,
@@ -58,22 +98,6 @@ from auditor.models import (
     Relation,
     Severity,
 )
-
-# ---------------------------------------------------------------- finding rule ids
-
-RULE_NO_LICENSE = "no-license"
-RULE_OTHER_UNNAMED = "license-other-unnamed"
-RULE_UNRECOGNISED = "license-unrecognised"
-RULE_PLACEHOLDER = "license-placeholder"
-RULE_CONFLICT = "license-conflict"
-RULE_CONFLICT_WITH_BASE = "license-conflict-with-base"
-RULE_BASE_UNRESOLVED = "base-unresolved"
-RULE_MULTIPLE = "multiple-licenses-declared"
-RULE_FILE_UNREADABLE = "license-file-unreadable"
-RULE_TEXT_AMBIGUOUS = "license-text-ambiguous"
-RULE_NAME_AMBIGUOUS = "license-name-ambiguous"
-RULE_TEXT_MODIFIED = "license-text-modified"
-RULE_CARD_UNREADABLE = "card-unreadable"
 
 # ---------------------------------------------------------------- confidence, 0..1
 
@@ -110,10 +134,6 @@ MAX_LIST_ITEMS = 16
 MAX_TAG_IDS = 16
 MAX_EVIDENCE = 64
 
-CODE_LICENSE_FILE = re.compile(r"(?:^|[-_. ])code(?:[-_. ]|$)", re.IGNORECASE)
-USAGE_POLICY_FILE = re.compile(r"^(?:usage|use|acceptable[-_ ]?use)[-_ ]?policy", re.IGNORECASE)
-"""USAGE_POLICY (gpt-oss): rules of use beside the license, which add restrictions but never are the license."""
-"""LICENSE-CODE, LICENSE_CODE.txt…: the code's license, which may differ from the weights' by design."""
 
 _LICENSE_TAG = "license:"
 NOT_LOOKED_UP = "not looked up"
@@ -187,7 +207,6 @@ class _Resolver:
         self.conflict_keys: list[str] = []
         self.unsettled = 0  # conflicts and edited license texts: the governing terms are not established
         self.texts: list[tuple[LicenseFile, TextMatch]] = []
-        self.pdf_keys: dict[str, str] = {}
         self.unread_pdfs = 0  # PDF license files with no text version: their terms are unknown
 
     # ------------------------------------------------------------ helpers
@@ -283,9 +302,14 @@ class _Resolver:
 
         name_entries, name_how = self.license_name()
         link_entries = self.license_link()
-        texts = self.license_files()
-        pdf_keys = self.pdf_names()
-        self.file_problems()
+        reading = read_license_files(hub, self.kb)
+        texts = list(reading.texts)
+        self.texts, self.unread_pdfs = texts, reading.unread_pdfs
+        pdf_keys = dict(reading.pdf_keys)
+        for ev in reading.evidence:
+            if len(self.evidence) < MAX_EVIDENCE:
+                self.evidence.append(ev)
+        self.findings.extend(reading.findings)
 
         slots = (tree.slots() if isinstance(tree, _Group) else [tree]) if tree is not None else []
         holes = [s for s in slots if not s.resolved]
@@ -437,93 +461,6 @@ class _Resolver:
             how = f"URL of several licenses; {where}"
         self.add_evidence(EvidenceSource.CARD_LICENSE_LINK, raw, tuple(e.key for e in entries), how)
         return entries
-
-    def license_files(self) -> list[tuple[LicenseFile, TextMatch]]:
-        out: list[tuple[LicenseFile, TextMatch]] = []
-        for lf in self.hub.license_files:
-            match = detect_text(lf.text, self.kb)
-            if lf.truncated and match.key is not None:
-                match = replace(match, partial=True)
-            keys = (match.key,) if match.key else match.candidates if match.ambiguous else ()
-            detail = match.describe()
-            if _is_usage_policy(lf):
-                detail += "; a usage policy beside the license, not read as the license"
-                if match.key is None:
-                    self.find(
-                        RULE_UNRECOGNISED,
-                        Severity.WARNING,
-                        f"{quote(lf.path, 120)} is a usage policy we do not recognise: it may restrict the model's use",
-                        "Read the usage policy and check the intended use against it.",
-                        subject=lf.path,
-                    )
-            elif _is_code_file(lf):
-                detail += "; a code license file, not read as the weights' license"
-            self.add_evidence(EvidenceSource.LICENSE_FILE, _first_line(lf.text), keys, detail, lf.path)
-            out.append((lf, match))
-        self.texts = out
-        return out
-
-    def pdf_names(self) -> dict[str, str]:
-        """PDF license files (never parsed) whose file name is a known license's name: path -> key.
-        `Community License for Baichuan 2 Model.pdf` says which license it holds, not what it says."""
-        found: dict[str, str] = {}
-        for problem in self.hub.file_problems:
-            if problem.kind != PDF_PROBLEM:
-                continue
-            stem = problem.path.rsplit("/", 1)[-1][: -len(".pdf")]
-            entries = [e for e in self.kb.match_name(stem) if not self.kb.is_other(e) and not self.kb.is_placeholder(e)]
-            if len(entries) == 1:
-                found[problem.path] = entries[0].key
-        self.pdf_keys = found
-        return found
-
-    def has_text_version(self, pdf: str) -> bool:
-        """A readable license file with the PDF's name (`X.md` beside `X.pdf`) or the license its name names."""
-        stem = pdf.rsplit("/", 1)[-1][: -len(".pdf")].casefold()
-        key = self.pdf_keys.get(pdf)
-        return any(
-            lf.path.rsplit("/", 1)[-1].rsplit(".", 1)[0].casefold() == stem or (key is not None and m.key == key)
-            for lf, m in self.texts
-            if not lf.truncated
-        )
-
-    def file_problems(self) -> None:
-        for problem in self.hub.file_problems:
-            if problem.kind == PDF_PROBLEM:
-                self.pdf_problem(problem.path)
-                continue
-            self.add_evidence(
-                EvidenceSource.LICENSE_FILE, problem.kind, detail=quote(problem.message), path=problem.path
-            )
-            path = quote(problem.path, 120)
-            # A file that does not exist hides no terms (a broken link is worth a note); one we could
-            # not read (gated, too large, failing) may hold restrictions, so a person must look.
-            self.find(
-                RULE_FILE_UNREADABLE,
-                Severity.INFO if problem.kind == "missing" else Severity.WARNING,
-                f"license file {path!r} could not be read ({problem.kind}): {quote(problem.message)}",
-                "Read the file yourself (a gated repo needs a token with access) and record the outcome "
-                "as a waiver, or ask the publisher to fix the repo.",
-                subject=problem.path,
-            )
-
-    def pdf_problem(self, pdf: str) -> None:
-        """A PDF is evidence by its name only: its terms are unread, so a person must read it unless the
-        repo also has it as text."""
-        key = self.pdf_keys.get(pdf)
-        how = "file name of a PDF license; not read" if key else "a PDF license file; not read"
-        self.add_evidence(EvidenceSource.LICENSE_FILE, pdf.rsplit("/", 1)[-1], (key,) if key else (), how, pdf)
-        text = self.has_text_version(pdf)
-        self.unread_pdfs += not text
-        named = f" (named as {key})" if key else ""
-        tail = "; the repo has its text, which was read" if text else f"; its terms are unknown{named}"
-        self.find(
-            RULE_FILE_UNREADABLE,
-            Severity.INFO if text else Severity.ERROR,
-            f"license file {quote(pdf, 120)!r} is a PDF, which is not read{tail}",
-            None if text else "Read the PDF and record the outcome as a waiver, or ask the publisher for a text copy.",
-            subject=pdf,
-        )
 
     def cross_check_pdfs(self, governing: list[str], slots: list[_Slot], pdf_keys: dict[str, str]) -> None:
         """A PDF named as another license than the card declares is a conflict, as a text file would be."""
@@ -1106,23 +1043,6 @@ def _category_rank(kb: KnowledgeBase, keys: tuple[str, ...]) -> int | None:
 
 def _distinct(values: Any) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
-
-
-def _is_code_file(lf: LicenseFile) -> bool:
-    """Not the weights' license: a code license file (LICENSE-CODE) or a usage policy (USAGE_POLICY)."""
-    name = lf.path.rsplit("/", 1)[-1]
-    return bool(CODE_LICENSE_FILE.search(name)) or _is_usage_policy(lf)
-
-
-def _is_usage_policy(lf: LicenseFile) -> bool:
-    return bool(USAGE_POLICY_FILE.match(lf.path.rsplit("/", 1)[-1]))
-
-
-def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            return quote(line, 120)
-    return "(empty file)"
 
 
 def _declared_text(raw: object) -> str | None:

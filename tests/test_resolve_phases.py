@@ -1,0 +1,63 @@
+"""Resolution phases return values: the license-file phase, on its own and as the resolver uses it."""
+
+from __future__ import annotations
+
+from auditor.licenses import load_knowledge_base, resolve
+from auditor.licenses.files import FileReading, is_code_file, read_license_files
+from auditor.licenses.rule_ids import RULE_FILE_UNREADABLE
+from auditor.models import PDF_PROBLEM, EvidenceSource, FileProblem, HubModel, LicenseFile, Severity
+
+KB = load_knowledge_base()
+MIT_TEXT = (
+    "MIT License\n\nPermission is hereby granted, free of charge, to any person obtaining a copy of this software "
+    'and associated documentation files (the "Software"), to deal in the Software without restriction, including '
+    "without limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies "
+    "of the Software, and to permit persons to whom the Software is furnished to do so, subject to the following "
+    "conditions:\n\nThe above copyright notice and this permission notice shall be included in all copies or "
+    'substantial portions of the Software.\n\nTHE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND.\n'
+)
+
+
+def hub(**fields: object) -> HubModel:
+    return HubModel("org/m", "main", "a" * 40, **fields)  # type: ignore[arg-type]
+
+
+def test_the_file_phase_is_a_value_in_reading_order() -> None:
+    model = hub(
+        license_files=(LicenseFile("LICENSE", MIT_TEXT), LicenseFile("LICENSE-CODE", MIT_TEXT)),
+        file_problems=(
+            FileProblem("TERMS.pdf", PDF_PROBLEM, "a PDF"),
+            FileProblem("NOTICE", "gated", "401"),
+            FileProblem("GONE", "missing", "404"),
+        ),
+    )
+    reading = read_license_files(model, KB)
+    assert isinstance(reading, FileReading)
+    assert [lf.path for lf, _ in reading.texts] == ["LICENSE", "LICENSE-CODE"]
+    assert [m.key for _, m in reading.texts] == ["mit", "mit"]
+    assert [e.path for e in reading.evidence] == ["LICENSE", "LICENSE-CODE", "TERMS.pdf", "NOTICE", "GONE"]
+    assert all(e.source is EvidenceSource.LICENSE_FILE for e in reading.evidence)
+    assert reading.unread_pdfs == 1, "a PDF with no text version leaves its terms unknown"
+    severities = {f.subject: f.severity for f in reading.findings if f.rule == RULE_FILE_UNREADABLE}
+    assert severities == {"TERMS.pdf": Severity.ERROR, "NOTICE": Severity.WARNING, "GONE": Severity.INFO}
+    assert is_code_file(reading.texts[1][0]) and not is_code_file(reading.texts[0][0])
+    assert read_license_files(model, KB) == reading, "the same input, the same value"
+
+
+def test_the_resolver_takes_the_phase_as_it_is() -> None:
+    model = hub(card_data={"license": "mit"}, license_files=(LicenseFile("LICENSE", MIT_TEXT),))
+    reading = read_license_files(model, KB)
+    resolution = resolve(model, KB)
+    assert resolution.expression == "MIT"
+    files = [e for e in resolution.evidence if e.source is EvidenceSource.LICENSE_FILE]
+    assert tuple(files) == reading.evidence
+
+
+def test_a_pdf_with_its_text_beside_it_is_read_through_the_text() -> None:
+    model = hub(
+        license_files=(LicenseFile("LICENSE.md", MIT_TEXT),),
+        file_problems=(FileProblem("LICENSE.pdf", PDF_PROBLEM, "a PDF"),),
+    )
+    reading = read_license_files(model, KB)
+    assert reading.unread_pdfs == 0
+    assert [f.severity for f in reading.findings] == [Severity.INFO]
