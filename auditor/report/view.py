@@ -264,4 +264,6 @@ def report_view(report: AuditReport) -> dict[str, Any]:
             for f in worst_first(report.policy_findings)
         ],
         "models": [model_view(r, i) for i, r in enumerate(report.results, start=1)],
+        # Where hosted models' terms came from (rules/providers.yaml), for the sign-off note.
+        "hosted": next((_cap(r.hosted.source, FIELD_MAX) for r in report.results if r.hosted), None),
     }
