@@ -666,3 +666,11 @@ def test_providers_lists_every_offering_and_how_many_facts_are_confirmed() -> No
     assert set(by_id) == {f"{p.key}/{o.key}" for p in BUNDLED for o in p.offerings}
     assert by_id["google/free"]["facts"]["training_on_inputs"]["value"] == "yes"
     assert "dpa" in by_id["openai/api"]["unknown"]
+
+
+def test_a_principal_place_of_business_in_the_eu_makes_transfer_rules_apply() -> None:
+    text = POLICY.format(territories="~", bases="[]").replace(
+        "  territories: ~\n", "  principal_place_of_business: FR\n"
+    )
+    verdict = judge((DataClass.PERSONAL,), policy(text=text), **dict(GOOD, data_residency=["US"]))
+    assert verdict.status is Status.NEEDS_REVIEW and DataRule.NO_TRANSFER_BASIS.value in rules(verdict)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from auditor.models import DataClass, Finding, ModelRef, Severity, Status, Verdict, Waiver
+from auditor.models import DataClass, Finding, ModelRef, ProviderFact, Severity, Status, Verdict, Waiver
 from auditor.policy import waivers as waiver_rules
 from auditor.policy.data_model import (
     ClassRule,
@@ -183,7 +183,7 @@ def _where(policy: Policy, line: int | None) -> str:
     return f"{policy.path}:{line}" if line else policy.path
 
 
-def _source(fact: Any) -> str:
+def _source(fact: ProviderFact) -> str:
     when = f", verified {fact.verified}" if fact.verified else ""
     return f"{fact.source}{when}" if fact.source else "no source"
 
@@ -191,11 +191,10 @@ def _source(fact: Any) -> str:
 def _eu_company(policy: Policy) -> bool | None:
     """Whether EU data-protection transfer rules apply to the company; None when the policy does not say."""
     company = policy.company
-    place = getattr(company, "principal_place_of_business", None)
-    territories = company.territories
+    place, territories = company.principal_place_of_business, company.territories
     if territories is None and place is None:
         return None
-    codes = [*(territories or ()), *([place] if isinstance(place, str) else [])]
+    codes = [*(territories or ()), *([place] if place else [])]
     return bool(expand(codes) & EU_MEMBERS)
 
 
