@@ -75,3 +75,17 @@ def test_exit_codes_are_decided_in_one_place() -> None:
         text = path.read_text(encoding="utf-8")
         assert "at_least(" not in text, path.name
         assert "EXIT_FINDINGS" not in text and "EXIT_OK)" not in text, path.name
+
+
+def test_the_cli_starts_without_the_heavy_libraries() -> None:
+    """`auditor --help` or `-V` must not pay for huggingface_hub, Jinja or the renderers (start-up time)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, auditor.cli; "
+        "print(','.join(m for m in ('huggingface_hub', 'jinja2', 'auditor.report', 'auditor.licenses', "
+        "'auditor.hub') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""

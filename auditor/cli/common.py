@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -24,11 +24,12 @@ from auditor.app.settings import (
     Settings,
 )
 from auditor.errors import EXIT_INTERRUPTED, AuditorError, UsageError, did_you_mean, error_lines
+from auditor.escape import printable
 from auditor.fileio import STDOUT, write_output
-from auditor.hub.ratelimit import Wait
 from auditor.models import AuditReport, ModelResult, Status
-from auditor.report.text import printable
-from auditor.sources.listing import Listing
+
+if TYPE_CHECKING:  # the hub layer imports huggingface_hub: not for `auditor --help`
+    from auditor.hub.ratelimit import Wait
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -381,7 +382,7 @@ def inputs_of(model_ids: Sequence[str], ref_files: Sequence[Path], opts: dict[st
         ref_files=tuple(ref_files),
         discover_paths=tuple(opts.get("discover_paths") or ()),
         discover_exclude=tuple(opts.get("discover_exclude") or ()),
-        listing=Listing(tuple(opts.get("authors") or ()), opts.get("search")),
+        listing=_listing(opts),
     )
 
 
@@ -398,6 +399,12 @@ def settings_of(model_ids: Sequence[str], ref_files: Sequence[Path], opts: dict[
         lock_path=opts.get("lock_path"),
         diff_base=opts.get("diff_base"),
     )
+
+
+def _listing(opts: dict[str, Any]) -> Any:
+    from auditor.sources.listing import Listing
+
+    return Listing(tuple(opts.get("authors") or ()), opts.get("search"))
 
 
 def warn(message: str) -> None:
