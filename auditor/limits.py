@@ -46,6 +46,9 @@ INPUT_FILE_BYTES = Limit(
 CONFIG_BYTES = Limit(
     "config-bytes", 1024 * 1024, "bytes", "the pyproject.toml whose [tool.auditor] table sets project defaults"
 )
+SNAPSHOT_BYTES = Limit(
+    "snapshot-bytes", 1024 * 1024 * 1024, "bytes", "a --snapshot file replayed instead of the Hub (10,000 models fit)"
+)
 YAML_NODES = Limit(
     "yaml-nodes",
     200_000,
@@ -87,6 +90,7 @@ BASES_PER_MODEL = Limit("bases-per-model", 16, "models", "base models followed p
 ALL: tuple[Limit, ...] = (
     INPUT_FILE_BYTES,
     CONFIG_BYTES,
+    SNAPSHOT_BYTES,
     YAML_NODES,
     YAML_DEPTH,
     JSON_DEPTH,

@@ -17,18 +17,19 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from auditor import __version__
+from auditor import __version__, limits
 from auditor.errors import InputFileError
-from auditor.fileio import write_atomic
+from auditor.fileio import write_output
 from auditor.hub.base import HubSource
 from auditor.hub.content import is_full_sha, iso_utc, printable
 from auditor.hub.serial import result_from_json, result_to_json
 from auditor.hub.stats import Counters, merge
+from auditor.inputfile import load_json_bounded
 from auditor.models import FetchError, FetchErrorKind, FetchResult, HubModel
 
 FORMAT_NAME = "auditor-hub-snapshot"
 FORMAT_VERSION = 1
-MAX_SNAPSHOT_BYTES = 1024 * 1024 * 1024
+MAX_SNAPSHOT_BYTES = limits.SNAPSHOT_BYTES
 
 
 class SnapshotRecorder:
@@ -72,7 +73,7 @@ class SnapshotRecorder:
         return result
 
     def save(self) -> None:
-        """Write the snapshot atomically; raises `InputFileError` (exit 2) if the file cannot be written."""
+        """Write the snapshot (atomically, as any output); raises `OutputFileError` (exit 2) if it cannot be."""
         with self._lock:
             entries = [self._entries[key] for key in sorted(self._entries)]
         document = {
@@ -83,10 +84,7 @@ class SnapshotRecorder:
             "entries": entries,
         }
         text = json.dumps(document, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
-        try:
-            write_atomic(self.path, text)
-        except OSError as exc:
-            raise InputFileError(str(self.path), None, f"cannot write snapshot: {exc.strerror or exc}") from None
+        write_output(self.path, text)
 
 
 class SnapshotSource:
@@ -131,19 +129,8 @@ class SnapshotSource:
 
     def _load(self) -> None:
         name = str(self.path)
-        try:
-            with self.path.open("rb") as handle:
-                raw = handle.read(MAX_SNAPSHOT_BYTES + 1)
-        except OSError as exc:
-            raise InputFileError(name, None, f"cannot read snapshot: {exc.strerror or exc}") from None
-        if len(raw) > MAX_SNAPSHOT_BYTES:
-            raise InputFileError(name, None, "snapshot is too large")
-        try:
-            document = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            raise InputFileError(name, None, "snapshot is not UTF-8") from None
-        except json.JSONDecodeError as exc:
-            raise InputFileError(name, exc.lineno, f"snapshot is not valid JSON: {exc.msg}") from None
+        # A snapshot can be handed over like any input file: the one bounded reader, a JSON depth limit.
+        document = load_json_bounded(self.path, MAX_SNAPSHOT_BYTES, "snapshot")
         if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
             raise InputFileError(name, None, "not an auditor snapshot (saved with --save-snapshot)")
         if document.get("version") != FORMAT_VERSION:

@@ -112,6 +112,15 @@ def test_hostile_diff_base_is_exit_2_naming_the_file(
     assert_one_line_error(code, err, path)
 
 
+@pytest.mark.parametrize("case", sorted(JSON_CASES))
+def test_hostile_snapshot_is_exit_2_naming_the_file(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = JSON_CASES[case](tmp_path)
+    code, _, err = run_cli(capsys, "scan", "--snapshot", str(path), MODEL)
+    assert_one_line_error(code, err, path)
+
+
 @pytest.mark.parametrize("case", sorted(LIST_CASES))
 def test_hostile_model_list_is_exit_2_naming_the_file(
     case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -149,3 +149,11 @@ def test_lock_into_a_read_only_folder_is_exit_2(tmp_path: Path, capsys: pytest.C
 def test_a_directory_target_is_refused(tmp_path: Path) -> None:
     with pytest.raises(OutputFileError, match="a directory"):
         write_output(tmp_path, "x")
+
+
+def test_save_snapshot_goes_through_the_writer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    link = tmp_path / "audit.snapshot.json"
+    link.symlink_to(tmp_path / "elsewhere.json")
+    code, _, err = run_cli(capsys, "scan", "--hub-dir", HUB_DIR, MODEL, "--save-snapshot", str(link))
+    assert code == 2 and "symbolic link" in err and str(link) in err
+    assert link.is_symlink() and not (tmp_path / "elsewhere.json").exists()
