@@ -60,73 +60,28 @@ def _bytes(path: Path, data: bytes) -> Path:
 # ---------------------------------------------------------------- through the CLI, each input a PR can write
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_hostile_policy_is_exit_2_naming_the_file(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+# Each input a pull request can write: the hostile files it may be, and the command that reads it.
+INPUTS: dict[str, tuple[dict[str, Make], Callable[[str], tuple[str, ...]]]] = {
+    "policy": (CASES, lambda p: ("scan", "--hub-dir", HUB_DIR, "--policy", p, MODEL)),
+    "policy-check": (CASES, lambda p: ("policy", "check", p)),
+    "inventory": (CASES, lambda p: ("scan", "--hub-dir", HUB_DIR, "-r", p)),
+    "check-lock": (CASES, lambda p: ("check", "--hub-dir", HUB_DIR, "--lock", p)),
+    "existing-lock": (CASES, lambda p: ("lock", "--hub-dir", HUB_DIR, "--lock-file", p, MODEL)),
+    "diff-base": (JSON_CASES, lambda p: ("scan", "--hub-dir", HUB_DIR, "--diff", p, MODEL)),
+    "snapshot": (JSON_CASES, lambda p: ("scan", "--snapshot", p, MODEL)),
+    "model-list": (LIST_CASES, lambda p: ("scan", "--hub-dir", HUB_DIR, "-r", p)),
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "case"), [pytest.param(k, c, id=f"{k}-{c}") for k, (cases, _) in INPUTS.items() for c in sorted(cases)]
+)
+def test_hostile_input_is_exit_2_naming_the_file(
+    kind: str, case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = CASES[case](tmp_path)
-    code, _, err = run_cli(capsys, "scan", "--hub-dir", HUB_DIR, "--policy", str(path), MODEL)
-    assert_one_line_error(code, err, path)
-
-
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_hostile_policy_check_is_exit_2(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = CASES[case](tmp_path)
-    code, _, err = run_cli(capsys, "policy", "check", str(path))
-    assert_one_line_error(code, err, path)
-
-
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_hostile_inventory_is_exit_2_naming_the_file(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = CASES[case](tmp_path)
-    code, _, err = run_cli(capsys, "scan", "--hub-dir", HUB_DIR, "-r", str(path))
-    assert_one_line_error(code, err, path)
-
-
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_hostile_lock_file_is_exit_2_naming_the_file(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = CASES[case](tmp_path)
-    code, _, err = run_cli(capsys, "check", "--hub-dir", HUB_DIR, "--lock", str(path))
-    assert_one_line_error(code, err, path)
-
-
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_hostile_existing_lock_is_exit_2_before_any_fetch(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = CASES[case](tmp_path)
-    code, _, err = run_cli(capsys, "lock", "--hub-dir", HUB_DIR, "--lock-file", str(path), MODEL)
-    assert_one_line_error(code, err, path)
-
-
-@pytest.mark.parametrize("case", sorted(JSON_CASES))
-def test_hostile_diff_base_is_exit_2_naming_the_file(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = JSON_CASES[case](tmp_path)
-    code, _, err = run_cli(capsys, "scan", "--hub-dir", HUB_DIR, "--diff", str(path), MODEL)
-    assert_one_line_error(code, err, path)
-
-
-@pytest.mark.parametrize("case", sorted(JSON_CASES))
-def test_hostile_snapshot_is_exit_2_naming_the_file(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = JSON_CASES[case](tmp_path)
-    code, _, err = run_cli(capsys, "scan", "--snapshot", str(path), MODEL)
-    assert_one_line_error(code, err, path)
-
-
-@pytest.mark.parametrize("case", sorted(LIST_CASES))
-def test_hostile_model_list_is_exit_2_naming_the_file(
-    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    path = LIST_CASES[case](tmp_path)
-    code, _, err = run_cli(capsys, "scan", "--hub-dir", HUB_DIR, "-r", str(path))
+    cases, command = INPUTS[kind]
+    path = cases[case](tmp_path)
+    code, _, err = run_cli(capsys, *command(str(path)))
     assert_one_line_error(code, err, path)
 
 
