@@ -56,6 +56,12 @@ YAML_NODES = Limit(
     "values in one YAML file, counting each alias as often as it is expanded (an alias bomb of 347 bytes "
     "otherwise grows past 10 GB)",
 )
+YAML_ALIAS_VALUES = Limit(
+    "yaml-alias-values",
+    10_000,
+    "values",
+    "values one YAML file reaches through aliases (an anchor for shared settings costs a few; a bomb stops here)",
+)
 YAML_DEPTH = Limit("yaml-depth", 64, "levels", "nesting of one YAML file (deeper nesting exhausts the parser's stack)")
 JSON_DEPTH = Limit("json-depth", 64, "levels", "nesting of one JSON file (an auditor report nests 6 levels)")
 
@@ -92,6 +98,7 @@ ALL: tuple[Limit, ...] = (
     CONFIG_BYTES,
     SNAPSHOT_BYTES,
     YAML_NODES,
+    YAML_ALIAS_VALUES,
     YAML_DEPTH,
     JSON_DEPTH,
     CARD_BYTES,

@@ -73,12 +73,29 @@ class BoundedLoader(yaml.SafeLoader):
 
 
 class Budget:
-    """Values left and the deepest level allowed; each value built (or composed) spends one."""
+    """Values left, values reached through aliases left, and the deepest level allowed; each value
+    built (or composed) spends one, and one more of the alias budget when an alias led to it."""
 
-    def __init__(self, nodes: int, depth: int) -> None:
+    def __init__(self, nodes: int, depth: int, aliases: int = limits.YAML_ALIAS_VALUES) -> None:
         self.nodes = nodes
         self.depth = depth
+        self.aliases = aliases
         self.left = nodes
+        self.aliases_left = aliases
+        self._built: set[int] = set()
+
+    def spend_node(self, node: yaml.Node, depth: int) -> None:
+        """`spend` for a composed node: built once already means an alias leads here again."""
+        if id(node) in self._built:
+            self.aliases_left -= 1
+            if self.aliases_left < 0:
+                raise YAMLBudgetError(
+                    node.start_mark.line + 1,
+                    f"more than {int(self.aliases)} values reached through aliases ({limit_note(self.aliases)})",
+                )
+        else:
+            self._built.add(id(node))
+        self.spend(node.start_mark.line + 1, depth)
 
     def spend(self, line: int | None, depth: int) -> None:
         self.left -= 1
@@ -98,7 +115,7 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: str, budget: Budget |
     if budget is None:
         budget = Budget(limits.YAML_NODES, limits.YAML_DEPTH)
     try:
-        budget.spend(node.start_mark.line + 1, depth)
+        budget.spend_node(node, depth)
     except YAMLBudgetError as exc:
         raise InputFileError(path, exc.line, exc.message) from None
     if isinstance(node, yaml.MappingNode):

@@ -18,7 +18,7 @@ import pytest
 from auditor import limits
 from auditor.errors import InputFileError
 from auditor.inputfile import load_json_bounded, load_toml_bounded, read_bytes_bounded, read_text_bounded
-from auditor.yamlfile import load_yaml_bounded, parse_yaml
+from auditor.yamlfile import BoundedLoader, YAMLBudgetError, load_yaml_bounded, parse_yaml
 from tests.hostile.helpers import HUB_DIR, MODEL, ROOT, assert_one_line_error, run_cli
 from tests.hostile.hostile_files import alias_bomb, deep_json, deep_yaml, fifo, sparse_file, write
 
@@ -96,7 +96,7 @@ def test_stdin_policy_bomb_names_stdin(capsys: pytest.CaptureFixture[str], monke
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(alias_bomb().encode())))
     code, _, err = run_cli(capsys, "scan", "--hub-dir", HUB_DIR, "--policy", "-", MODEL)
     assert_one_line_error(code, err, "<stdin>")
-    assert limits.YAML_NODES.name in err
+    assert limits.YAML_ALIAS_VALUES.name in err
 
 
 def test_stdin_is_read_with_the_same_cap(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,8 +160,19 @@ def test_yaml_messages_name_the_line_and_the_limit(tmp_path: Path) -> None:
         load_yaml_bounded(write(tmp_path / "nested.yaml", nested))
     assert too_deep.value.line == limits.YAML_DEPTH
     assert limits.YAML_DEPTH.note in str(too_deep.value)
-    with pytest.raises(InputFileError, match=limits.YAML_NODES.name):
+    with pytest.raises(InputFileError, match=limits.YAML_ALIAS_VALUES.name):
         load_yaml_bounded(write(tmp_path / "bomb.yaml", alias_bomb()))
+
+
+def test_value_budget_counts_while_composing() -> None:
+    loader = BoundedLoader("[" + "1, " * 200 + "]", nodes=100)
+    with pytest.raises(YAMLBudgetError, match="more than 100 values"):
+        loader.get_single_node()
+
+
+def test_alias_budget_leaves_shared_settings_alone() -> None:
+    shared = "base: &b {use: saas, owner: x}\n" + "".join(f"m{n}: *b\n" for n in range(1000))
+    assert len(parse_yaml(shared, "shared.yaml")) == 1001  # 3 values x 1000 aliases: within the budget
 
 
 def test_recursive_alias_is_refused() -> None:
