@@ -674,3 +674,28 @@ def test_a_principal_place_of_business_in_the_eu_makes_transfer_rules_apply() ->
     )
     verdict = judge((DataClass.PERSONAL,), policy(text=text), **dict(GOOD, data_residency=["US"]))
     assert verdict.status is Status.NEEDS_REVIEW and DataRule.NO_TRANSFER_BASIS.value in rules(verdict)
+
+
+def test_an_agreement_with_the_provider_settles_what_its_public_terms_leave_open() -> None:
+    agreed = POLICY.format(territories="[DE]", bases="[]").replace(
+        "  transfer_bases: []\n",
+        "  transfer_bases: []\n  agreements:\n"
+        "    - {provider: acme, offering: api, dpa: true, zero_data_retention: true, ticket: LEGAL-12}\n",
+    )
+    open_terms = {"training_on_inputs": "no", "zero_data_retention": "on-request", "dpa": "unknown"}
+    assert judge((DataClass.CONFIDENTIAL,), **open_terms).status is Status.NEEDS_REVIEW
+    verdict = judge((DataClass.CONFIDENTIAL,), policy(text=agreed), **open_terms)
+    assert verdict.status is Status.APPROVED
+    notes = [f for f in verdict.findings if f.rule == DataRule.AGREEMENT.value]
+    assert len(notes) == 2 and all("p.yaml:10" in f.message and "LEGAL-12" in f.message for f in notes)
+    other = agreed.replace("offering: api", "offering: batch")
+    assert judge((DataClass.CONFIDENTIAL,), policy(text=other), **open_terms).status is Status.NEEDS_REVIEW
+
+
+def test_an_agreement_must_say_what_was_agreed() -> None:
+    bad = POLICY.format(territories="[DE]", bases="[]").replace(
+        "  transfer_bases: []\n", "  transfer_bases: []\n  agreements:\n    - {provider: acme, ticket: LEGAL-12}\n"
+    )
+    with pytest.raises(PolicyError) as caught:
+        policy(text=bad)
+    assert caught.value.line == 10 and "say what was agreed" in caught.value.message

@@ -35,6 +35,7 @@ class Destination(str, enum.Enum):
 class DataRule(str, enum.Enum):
     """The rule ids of data-rule findings, as reports and waivers' readers see them."""
 
+    AGREEMENT = "provider-agreement"
     ALLOWED = "data-allowed"
     CLASS_DENIED = "data-class-denied"
     CLASS_REVIEW = "data-class-review"
@@ -87,6 +88,26 @@ class TransferBasis:
     line: int | None = None
 
 
+@dataclass(frozen=True)
+class Agreement:
+    """What the company has agreed with a provider beyond its public terms (a signed DPA, approved ZDR...)."""
+
+    provider: str
+    offering: str | None = None  # None: every offering of the provider
+    dpa: bool = False
+    zero_data_retention: bool = False
+    training_opt_out: bool = False
+    ticket: str | None = None
+    line: int | None = None
+
+    def covers(self, requirement: Requirement) -> bool:
+        return {
+            Requirement.NO_TRAINING: self.training_opt_out,
+            Requirement.ZERO_DATA_RETENTION: self.zero_data_retention,
+            Requirement.DPA: self.dpa,
+        }.get(requirement, False)
+
+
 def _no_classes() -> Mapping[DataClass, ClassRule]:
     return MappingProxyType({})
 
@@ -98,6 +119,7 @@ class DataRules:
     classes: Mapping[DataClass, ClassRule] = field(default_factory=_no_classes)
     max_fact_age_days: int = DEFAULT_MAX_FACT_AGE_DAYS
     transfer_bases: tuple[TransferBasis, ...] = ()
+    agreements: tuple[Agreement, ...] = ()
     line: int | None = None
 
     def rule(self, data_class: DataClass) -> ClassRule | None:
@@ -105,3 +127,14 @@ class DataRules:
 
     def transfer_basis(self, provider: str) -> TransferBasis | None:
         return next((t for t in self.transfer_bases if t.provider == provider), None)
+
+    def agreement(self, provider: str, offering: str, requirement: Requirement) -> Agreement | None:
+        """The company's agreement that settles `requirement` for this offering, if any."""
+        return next(
+            (
+                a
+                for a in self.agreements
+                if a.provider == provider and a.offering in (None, offering) and a.covers(requirement)
+            ),
+            None,
+        )

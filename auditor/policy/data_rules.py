@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from auditor.models import DataClass, Finding, ModelRef, ProviderFact, Severity, Status, Verdict, Waiver
 from auditor.policy import waivers as waiver_rules
 from auditor.policy.data_model import (
+    Agreement,
     ClassRule,
     DataRule,
     DataRules,
@@ -34,7 +35,8 @@ from auditor.yamlfile import LinedDict, LinedList
 if TYPE_CHECKING:
     from auditor.policy.loader import _Reader
 
-DATA_KEYS = ("max_fact_age_days", "transfer_bases", "classes")
+DATA_KEYS = ("max_fact_age_days", "transfer_bases", "agreements", "classes")
+AGREEMENT_KEYS = ("provider", "offering", "dpa", "zero_data_retention", "training_opt_out", "ticket")
 CLASS_KEYS = ("hosted", "requires", "self_hosted")
 TRANSFER_KEYS = ("provider", "basis", "ticket")
 UNKNOWN = "unknown"
@@ -78,12 +80,41 @@ def read_data_rules(reader: _Reader, value: Any, line: int) -> DataRules:
                 ) from None
             classes[data_class] = _class_rule(reader, data_class, classes_node[name], classes_node.line_of(name))
     bases = _transfer_bases(reader, node) if node.get("transfer_bases") is not None else ()
+    agreements = _agreements(reader, node) if node.get("agreements") is not None else ()
     return DataRules(
         classes=classes,
         max_fact_age_days=age if age is not None else DataRules().max_fact_age_days,
         transfer_bases=bases,
+        agreements=agreements,
         line=line,
     )
+
+
+def _agreements(reader: _Reader, node: LinedDict) -> tuple[Agreement, ...]:
+    value = node["agreements"]
+    where = "data.agreements"
+    if not isinstance(value, LinedList):
+        raise reader.fail(node.line_of("agreements"), f"{where} must be a list of `- provider: …` entries")
+    out = []
+    for index, item in enumerate(value):
+        entry = reader.mapping(item, "each agreement", value.line_of(index))
+        reader.keys(entry, AGREEMENT_KEYS, where)
+        flags = {key: reader.flag(entry, key, where) if key in entry else False for key in AGREEMENT_KEYS[2:5]}
+        if not any(flags.values()):
+            raise reader.fail(
+                value.line_of(index),
+                f"{where}: say what was agreed (dpa, zero_data_retention or training_opt_out: true)",
+            )
+        out.append(
+            Agreement(
+                provider=reader.text(entry, "provider", where, required=True) or "",
+                offering=reader.text(entry, "offering", where),
+                ticket=reader.text(entry, "ticket", where),
+                line=value.line_of(index),
+                **flags,
+            )
+        )
+    return tuple(out)
 
 
 def _class_rule(reader: _Reader, data_class: DataClass, value: Any, line: int) -> ClassRule:
@@ -211,6 +242,16 @@ def check_requirement(
     subject = f"{offering.provider}/{offering.key}:{fact.name}"
     if requirement in (Requirement.EU_RESIDENCY, Requirement.EU_RESIDENCY_OR_TRANSFER_BASIS):
         _check_residency(out, requirement, offering, policy, classes)
+        return
+    agreement = policy.data.agreement(offering.provider, offering.key, requirement)
+    if agreement is not None:
+        ticket = f" ({agreement.ticket})" if agreement.ticket else ""
+        out.note(
+            DataRule.AGREEMENT,
+            Severity.INFO,
+            f"{requirement.value} for {classes} data: settled by the company's agreement with {who} "
+            f"at {_where(policy, agreement.line)}{ticket}",
+        )
         return
     if not fact.known:
         out.add(
