@@ -61,3 +61,29 @@ def test_a_pdf_with_its_text_beside_it_is_read_through_the_text() -> None:
     reading = read_license_files(model, KB)
     assert reading.unread_pdfs == 0
     assert [f.severity for f in reading.findings] == [Severity.INFO]
+
+
+def test_the_declared_phase_is_a_value() -> None:
+    from auditor.licenses.declared import Group, read_declared
+
+    model = hub(
+        card_data={"license": ["apache-2.0", "other", "apache-2.0"], "license_name": "llama3.1", "license_link": 3},
+        tags=("license:apache-2.0", "license:other"),
+    )
+    said = read_declared(model, KB)
+    assert isinstance(said.tree, Group) and said.list_size == 2, "a repeated id is read once"
+    assert [s.kind for s in said.tree.slots()] == ["license", "other"]
+    assert [s.raw for s in said.tag_slots] == ["apache-2.0", "other"]
+    assert [e.key for e in said.name_entries] == ["llama3.1"]
+    assert said.link_entries == ()
+    sources = [e.source for e in said.evidence]
+    assert sources == [
+        EvidenceSource.CARD_LICENSE,
+        EvidenceSource.CARD_LICENSE,
+        EvidenceSource.TAG,
+        EvidenceSource.TAG,
+        EvidenceSource.CARD_LICENSE_NAME,
+        EvidenceSource.CARD_LICENSE_LINK,
+    ], "in reading order"
+    resolution = resolve(model, KB)
+    assert tuple(resolution.evidence[: len(said.evidence)]) == said.evidence

@@ -22,12 +22,64 @@ Pure: no network, no clock. Never raises on card input, never guesses: unknown s
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
 from auditor.licenses import expression as spdx
+from auditor.licenses.confidence import (
+    BOOST_LINK as BOOST_LINK,
+)
+from auditor.licenses.confidence import (
+    BOOST_NAME as BOOST_NAME,
+)
+from auditor.licenses.confidence import (
+    BOOST_TEXT as BOOST_TEXT,
+)
+from auditor.licenses.confidence import (
+    CONFIDENCE_CARD_ALIAS as CONFIDENCE_CARD_ALIAS,
+)
+from auditor.licenses.confidence import (
+    CONFIDENCE_CARD_ID as CONFIDENCE_CARD_ID,
+)
+from auditor.licenses.confidence import (
+    CONFIDENCE_CONFLICT as CONFIDENCE_CONFLICT,
+)
+from auditor.licenses.confidence import (
+    CONFIDENCE_LINK as CONFIDENCE_LINK,
+)
+from auditor.licenses.confidence import (
+    CONFIDENCE_MAX as CONFIDENCE_MAX,
+)
+from auditor.licenses.confidence import (
+    CONFIDENCE_NAME as CONFIDENCE_NAME,
+)
+from auditor.licenses.confidence import (
+    CONFIDENCE_PATTERN as CONFIDENCE_PATTERN,
+)
+from auditor.licenses.confidence import (
+    CONFIDENCE_PDF_NAME as CONFIDENCE_PDF_NAME,
+)
+from auditor.licenses.confidence import (
+    CONFIDENCE_TAG as CONFIDENCE_TAG,
+)
+from auditor.licenses.confidence import (
+    CONFIDENCE_TEXT_MARKERS as CONFIDENCE_TEXT_MARKERS,
+)
+from auditor.licenses.confidence import (
+    CONFIDENCE_TEXT_ONE_MARKER as CONFIDENCE_TEXT_ONE_MARKER,
+)
+from auditor.licenses.confidence import (
+    CONFIDENCE_TEXT_SIMILARITY as CONFIDENCE_TEXT_SIMILARITY,
+)
+from auditor.licenses.confidence import (
+    MULTIPLE_FACTOR as MULTIPLE_FACTOR,
+)
+from auditor.licenses.declared import MAX_LIST_ITEMS, read_declared
+from auditor.licenses.declared import Group as _Group
+from auditor.licenses.declared import Slot as _Slot
+from auditor.licenses.declared import Tree as _Tree
 from auditor.licenses.detect import SIMILARITY_MATCH, TextMatch
 from auditor.licenses.entry import CATEGORIES, LicenseEntry
 from auditor.licenses.files import is_code_file as _is_code_file
@@ -84,7 +136,7 @@ from auditor.licenses.rule_ids import (
 from auditor.licenses.rule_ids import (
     RULE_UNRECOGNISED as RULE_UNRECOGNISED,
 )
-from auditor.licenses.text import MAX_ID_CHARS, describe_value, quote, slug
+from auditor.licenses.text import describe_value, quote
 from auditor.licenses.traits import model_traits
 from auditor.models import (
     Commercial,
@@ -99,43 +151,9 @@ from auditor.models import (
     Severity,
 )
 
-# ---------------------------------------------------------------- confidence, 0..1
-
-CONFIDENCE_CARD_ID = 0.80
-"""The card names a Hub license id the knowledge base knows."""
-CONFIDENCE_CARD_ALIAS = 0.70
-"""The card's `license` is not a Hub id but an SPDX id or a known alias (`Apache 2.0`)."""
-CONFIDENCE_TAG = 0.70
-"""Only the Hub's `license:` tags say it (the card field was absent or unreadable)."""
-CONFIDENCE_NAME = 0.60
-"""`license: other` with a `license_name` the knowledge base knows."""
-CONFIDENCE_PATTERN = 0.50
-"""A name recognised only by a knowledge-base pattern, not an exact alias."""
-CONFIDENCE_TEXT_MARKERS = 0.75
-"""A license file recognised by two or more marker phrases."""
-CONFIDENCE_TEXT_ONE_MARKER = 0.65
-CONFIDENCE_TEXT_SIMILARITY = 0.80
-"""Cap for a file recognised by similarity alone (scaled by the score)."""
-CONFIDENCE_LINK = 0.45
-"""Only `license_link` points at a known license (the link itself is never fetched)."""
-CONFIDENCE_PDF_NAME = 0.45
-"""Only the file name of an unread PDF license names it (`Community License for Baichuan 2 Model.pdf`)."""
-BOOST_TEXT = 0.15
-"""A license file that says the same as the metadata."""
-BOOST_LINK = 0.05
-BOOST_NAME = 0.05
-CONFIDENCE_MAX = 0.98
-CONFIDENCE_CONFLICT = 0.30
-"""Evidence disagrees: we know the candidates, not which one governs."""
-MULTIPLE_FACTOR = 0.90
-"""Several licenses declared: a person has to confirm how they combine."""
-
-MAX_LIST_ITEMS = 16
-MAX_TAG_IDS = 16
 MAX_EVIDENCE = 64
 
 
-_LICENSE_TAG = "license:"
 NOT_LOOKED_UP = "not looked up"
 """`LineageLink.error` for a declared base the caller passed no `ResolvedBase` for."""
 
@@ -156,40 +174,6 @@ class ResolvedBase:
 
 
 _NO_BASES: Mapping[str, ResolvedBase] = MappingProxyType({})
-
-
-@dataclass
-class _Slot:
-    """One license in the declared license: resolved to an entry, or a hole still to fill."""
-
-    raw: str
-    source: EvidenceSource
-    kind: str  # license | other | placeholder | unrecognised | invalid | ambiguous
-    entry: LicenseEntry | None = None
-    ident: str | None = None
-    confidence: float = 0.0
-    how: str = ""
-    filled_from: EvidenceSource | None = None  # the source that filled a hole
-    candidates: tuple[str, ...] = ()
-
-    @property
-    def resolved(self) -> bool:
-        return self.entry is not None
-
-
-@dataclass
-class _Group:
-    operator: str
-    items: list[_Slot | _Group] = field(default_factory=list)
-
-    def slots(self) -> list[_Slot]:
-        out: list[_Slot] = []
-        for item in self.items:
-            out.extend(item.slots() if isinstance(item, _Group) else [item])
-        return out
-
-
-_Tree = _Slot | _Group
 
 
 def resolve(hub: HubModel, kb: KnowledgeBase, bases: Mapping[str, ResolvedBase] = _NO_BASES) -> LicenseResolution:
@@ -223,60 +207,15 @@ class _Resolver:
             shown = value if isinstance(value, str) else describe_value(value)
             self.evidence.append(Evidence(source, quote(shown), keys, detail, path))
 
+    def take(self, evidence: Sequence[Evidence], findings: Sequence[Finding]) -> None:
+        """A phase's evidence and findings, in its reading order (evidence capped at MAX_EVIDENCE)."""
+        self.evidence.extend(evidence[: max(0, MAX_EVIDENCE - len(self.evidence))])
+        self.findings.extend(findings)
+
     def find(
         self, rule: str, severity: Severity, message: str, fix: str | None = None, subject: str | None = None
     ) -> None:
         self.findings.append(Finding(rule, severity, message, fix, subject))
-
-    def lookup(self, value: str) -> tuple[LicenseEntry | None, str, float, tuple[str, ...]]:
-        """(entry, how, confidence, candidates) for one license id as written in a card or tag."""
-        text = value.strip()
-        if len(text) > MAX_ID_CHARS:
-            return None, "too long to be a license id", 0.0, ()
-        entry = self.kb.by_hub_id(text)
-        if entry is not None:
-            return entry, "Hub license id", CONFIDENCE_CARD_ID, ()
-        entry = self.kb.by_spdx(text) or self.kb.match_exact(text)
-        if entry is not None:
-            return entry, "SPDX id or known alias (not a Hub id)", CONFIDENCE_CARD_ALIAS, ()
-        matches = self.kb.match_name(text)
-        if len(matches) == 1:
-            return matches[0], "name pattern", CONFIDENCE_PATTERN, ()
-        if matches:
-            return None, "matches several licenses", 0.0, tuple(e.key for e in matches)
-        return None, "not recognised", 0.0, ()
-
-    def slot(self, value: object, source: EvidenceSource) -> _Slot:
-        if not isinstance(value, str):
-            return _Slot(describe_value(value), source, "invalid", how=f"{describe_value(value)}, not a license id")
-        raw = quote(value)
-        if not slug(value):
-            return _Slot(raw, source, "placeholder", how="no letters or digits")
-        entry, how, confidence, candidates = self.lookup(value)
-        if entry is None:
-            kind = "ambiguous" if candidates else "unrecognised"
-            return _Slot(raw, source, kind, how=how, candidates=candidates)
-        if self.kb.is_other(entry):
-            return _Slot(raw, source, "other", how="Hub id for a license not on its list")
-        if self.kb.is_placeholder(entry):
-            return _Slot(raw, source, "placeholder", how="placeholder, not a license")
-        ident = self.kb.identifier_for_hub_id(value, entry)
-        return _Slot(raw, source, "license", entry, ident, confidence, how)
-
-    def tree_from(self, value: object, source: EvidenceSource) -> _Tree:
-        if isinstance(value, str) and spdx.looks_like_expression(value):
-            node = spdx.parse_expression(value)
-            if isinstance(node, spdx.Operation) or (isinstance(node, spdx.Symbol) and node.exception):
-                return self.tree_from_expression(node, source)
-        return self.slot(value, source)
-
-    def tree_from_expression(self, node: spdx.Node, source: EvidenceSource) -> _Tree:
-        if isinstance(node, spdx.Symbol):
-            leaf = self.slot(node.name, source)
-            if leaf.ident and node.exception:
-                leaf.ident = f"{leaf.ident} WITH {node.exception}"
-            return leaf
-        return _Group(node.operator, [self.tree_from_expression(arg, source) for arg in node.args])
 
     # ------------------------------------------------------------ the run
 
@@ -292,24 +231,23 @@ class _Resolver:
 
         declared_raw = card.get("license")
         declared = _declared_text(declared_raw)
-        tree, list_size = self.declared_tree(declared_raw)
-        tag_slots = self.tag_slots()
+        said = read_declared(hub, self.kb)
+        self.take(said.evidence, said.findings)
+        tree, list_size = said.tree, said.list_size
+        tag_slots = list(said.tag_slots)
         from_tags = False
         if tree is None and tag_slots:
             tree = tag_slots[0] if len(tag_slots) == 1 else _Group(spdx.AND, list(tag_slots))
             list_size = len(tag_slots)
             from_tags = True
 
-        name_entries, name_how = self.license_name()
-        link_entries = self.license_link()
+        name_entries, name_how = list(said.name_entries), said.name_how
+        link_entries = list(said.link_entries)
         reading = read_license_files(hub, self.kb)
         texts = list(reading.texts)
         self.texts, self.unread_pdfs = texts, reading.unread_pdfs
         pdf_keys = dict(reading.pdf_keys)
-        for ev in reading.evidence:
-            if len(self.evidence) < MAX_EVIDENCE:
-                self.evidence.append(ev)
-        self.findings.extend(reading.findings)
+        self.take(reading.evidence, reading.findings)
 
         slots = (tree.slots() if isinstance(tree, _Group) else [tree]) if tree is not None else []
         holes = [s for s in slots if not s.resolved]
@@ -375,92 +313,6 @@ class _Resolver:
         )
 
     # ------------------------------------------------------------ evidence gathering
-
-    def declared_tree(self, raw: object) -> tuple[_Tree | None, int]:
-        if raw is None:
-            return None, 0
-        if isinstance(raw, (list, tuple)):
-            items = list(raw)
-            if not items:
-                self.add_evidence(EvidenceSource.CARD_LICENSE, "[]", detail="an empty list")
-                return None, 0
-            if len(items) > MAX_LIST_ITEMS:
-                self.find(
-                    RULE_MULTIPLE,
-                    Severity.WARNING,
-                    f"the card lists {len(items)} licenses; only the first {MAX_LIST_ITEMS} were read",
-                    "List only the licenses that apply to this model.",
-                )
-                items = items[:MAX_LIST_ITEMS]
-            group = _Group(spdx.AND)
-            seen: set[str] = set()
-            for item in items:
-                tree = self.tree_from(item, EvidenceSource.CARD_LICENSE)
-                marker = item.strip().casefold() if isinstance(item, str) else repr(item)
-                if marker in seen:
-                    continue
-                seen.add(marker)
-                group.items.append(tree)
-                self.evidence_for(tree)
-            if len(group.items) == 1:
-                return group.items[0], 1
-            return group, len(group.items)
-        tree = self.tree_from(raw, EvidenceSource.CARD_LICENSE)
-        self.evidence_for(tree)
-        return tree, 1
-
-    def evidence_for(self, tree: _Tree) -> None:
-        for s in tree.slots() if isinstance(tree, _Group) else [tree]:
-            keys = (s.entry.key,) if s.entry else s.candidates
-            self.add_evidence(s.source, s.raw, keys, s.how)
-
-    def tag_slots(self) -> list[_Slot]:
-        ids = _distinct(
-            t[len(_LICENSE_TAG) :].strip()
-            for t in self.hub.tags
-            if isinstance(t, str) and t.startswith(_LICENSE_TAG) and t[len(_LICENSE_TAG) :].strip()
-        )[:MAX_TAG_IDS]
-        slots = [self.slot(i, EvidenceSource.TAG) for i in ids]
-        for s in slots:
-            if s.kind == "license":
-                s.confidence = CONFIDENCE_TAG
-            self.add_evidence(
-                EvidenceSource.TAG, f"{_LICENSE_TAG}{s.raw}", (s.entry.key,) if s.entry else s.candidates, s.how
-            )
-        return slots
-
-    def license_name(self) -> tuple[list[LicenseEntry], str]:
-        raw = self.card.get("license_name")
-        if raw is None:
-            return [], ""
-        if not isinstance(raw, str):
-            self.add_evidence(EvidenceSource.CARD_LICENSE_NAME, raw, detail=f"{describe_value(raw)}, not a name")
-            return [], "invalid"
-        entries = self.kb.match_name(raw)
-        exact = self.kb.match_exact(raw)
-        how = "known alias" if exact is not None else "name pattern" if len(entries) == 1 else ""
-        if len(entries) > 1:
-            how = "matches several licenses"
-        elif not entries:
-            how = "not recognised"
-        self.add_evidence(EvidenceSource.CARD_LICENSE_NAME, raw, tuple(e.key for e in entries), how)
-        return entries, how
-
-    def license_link(self) -> list[LicenseEntry]:
-        raw = self.card.get("license_link")
-        if raw is None:
-            return []
-        if not isinstance(raw, str):
-            self.add_evidence(EvidenceSource.CARD_LICENSE_LINK, raw, detail=f"{describe_value(raw)}, not a link")
-            return []
-        entries = self.kb.match_url(raw)
-        local = "://" not in raw and not raw.strip().lower().startswith("www.")
-        where = "names a file in the repo" if local else "not fetched"
-        how = f"known license URL; {where}" if entries else f"not a known license URL; {where}"
-        if len(entries) > 1:
-            how = f"URL of several licenses; {where}"
-        self.add_evidence(EvidenceSource.CARD_LICENSE_LINK, raw, tuple(e.key for e in entries), how)
-        return entries
 
     def cross_check_pdfs(self, governing: list[str], slots: list[_Slot], pdf_keys: dict[str, str]) -> None:
         """A PDF named as another license than the card declares is a conflict, as a text file would be."""

@@ -1,0 +1,261 @@
+"""A phase of license resolution: what the card and the Hub's tags say the license is, returned as one value.
+
+The card's `license` (a Hub id, a list of them, rarely an SPDX expression) becomes a tree of slots, each
+resolved to a knowledge-base entry or left as a hole (`other`, a placeholder, an unrecognised id) for the
+later evidence to fill; the `license:` tags, `license_name` and `license_link` are read beside it. Every
+value read is evidence, in reading order. Pure: no network, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.licenses import expression as spdx
+from auditor.licenses.confidence import CONFIDENCE_CARD_ALIAS, CONFIDENCE_CARD_ID, CONFIDENCE_PATTERN, CONFIDENCE_TAG
+from auditor.licenses.entry import LicenseEntry
+from auditor.licenses.knowledge import KnowledgeBase
+from auditor.licenses.rule_ids import RULE_MULTIPLE
+from auditor.licenses.text import MAX_ID_CHARS, describe_value, quote, slug
+from auditor.models import Evidence, EvidenceSource, Finding, HubModel, Severity
+
+MAX_LIST_ITEMS = 16
+MAX_TAG_IDS = 16
+LICENSE_TAG = "license:"
+
+
+@dataclass
+class Slot:
+    """One license in the declared license: resolved to an entry, or a hole still to fill."""
+
+    raw: str
+    source: EvidenceSource
+    kind: str  # license | other | placeholder | unrecognised | invalid | ambiguous
+    entry: LicenseEntry | None = None
+    ident: str | None = None
+    confidence: float = 0.0
+    how: str = ""
+    filled_from: EvidenceSource | None = None  # the source that filled a hole
+    candidates: tuple[str, ...] = ()
+
+    @property
+    def resolved(self) -> bool:
+        return self.entry is not None
+
+
+@dataclass
+class Group:
+    operator: str
+    items: list[Slot | Group] = field(default_factory=list)
+
+    def slots(self) -> list[Slot]:
+        out: list[Slot] = []
+        for item in self.items:
+            out.extend(item.slots() if isinstance(item, Group) else [item])
+        return out
+
+
+Tree = Slot | Group
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What the card and tags declare: the `license` tree (None when absent), the tag slots, the
+    entries `license_name` and `license_link` point at, and the evidence and findings in reading order.
+    The slots are the resolver's working copies: later phases fill their holes."""
+
+    tree: Tree | None
+    list_size: int
+    tag_slots: tuple[Slot, ...]
+    name_entries: tuple[LicenseEntry, ...]
+    name_how: str
+    link_entries: tuple[LicenseEntry, ...]
+    evidence: tuple[Evidence, ...] = ()
+    findings: tuple[Finding, ...] = field(default=())
+
+
+def read_declared(hub: HubModel, kb: KnowledgeBase) -> Declared:
+    """The card's `license`, then the Hub's `license:` tags, `license_name` and `license_link`."""
+    reader = _Reader(hub, kb)
+    tree, list_size = reader.declared_tree(reader.card.get("license"))
+    tag_slots = reader.tag_slots()
+    name_entries, name_how = reader.license_name()
+    link_entries = reader.license_link()
+    return Declared(
+        tree,
+        list_size,
+        tuple(tag_slots),
+        tuple(name_entries),
+        name_how,
+        tuple(link_entries),
+        tuple(reader.evidence),
+        tuple(reader.findings),
+    )
+
+
+def _distinct(values: Any) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+class _Reader:
+    """Reads the declared license into slots; keeps what it read as evidence."""
+
+    def __init__(self, hub: HubModel, kb: KnowledgeBase) -> None:
+        self.hub = hub
+        self.kb = kb
+        self.card: Mapping[str, Any] = hub.card_data if isinstance(hub.card_data, Mapping) else {}
+        self.evidence: list[Evidence] = []
+        self.findings: list[Finding] = []
+
+    def add_evidence(
+        self,
+        source: EvidenceSource,
+        value: object,
+        keys: tuple[str, ...] = (),
+        detail: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        shown = value if isinstance(value, str) else describe_value(value)
+        self.evidence.append(Evidence(source, quote(shown), keys, detail, path))
+
+    def find(
+        self, rule: str, severity: Severity, message: str, fix: str | None = None, subject: str | None = None
+    ) -> None:
+        self.findings.append(Finding(rule, severity, message, fix, subject))
+
+    def lookup(self, value: str) -> tuple[LicenseEntry | None, str, float, tuple[str, ...]]:
+        """(entry, how, confidence, candidates) for one license id as written in a card or tag."""
+        text = value.strip()
+        if len(text) > MAX_ID_CHARS:
+            return None, "too long to be a license id", 0.0, ()
+        entry = self.kb.by_hub_id(text)
+        if entry is not None:
+            return entry, "Hub license id", CONFIDENCE_CARD_ID, ()
+        entry = self.kb.by_spdx(text) or self.kb.match_exact(text)
+        if entry is not None:
+            return entry, "SPDX id or known alias (not a Hub id)", CONFIDENCE_CARD_ALIAS, ()
+        matches = self.kb.match_name(text)
+        if len(matches) == 1:
+            return matches[0], "name pattern", CONFIDENCE_PATTERN, ()
+        if matches:
+            return None, "matches several licenses", 0.0, tuple(e.key for e in matches)
+        return None, "not recognised", 0.0, ()
+
+    def slot(self, value: object, source: EvidenceSource) -> Slot:
+        if not isinstance(value, str):
+            return Slot(describe_value(value), source, "invalid", how=f"{describe_value(value)}, not a license id")
+        raw = quote(value)
+        if not slug(value):
+            return Slot(raw, source, "placeholder", how="no letters or digits")
+        entry, how, confidence, candidates = self.lookup(value)
+        if entry is None:
+            kind = "ambiguous" if candidates else "unrecognised"
+            return Slot(raw, source, kind, how=how, candidates=candidates)
+        if self.kb.is_other(entry):
+            return Slot(raw, source, "other", how="Hub id for a license not on its list")
+        if self.kb.is_placeholder(entry):
+            return Slot(raw, source, "placeholder", how="placeholder, not a license")
+        ident = self.kb.identifier_for_hub_id(value, entry)
+        return Slot(raw, source, "license", entry, ident, confidence, how)
+
+    def tree_from(self, value: object, source: EvidenceSource) -> Tree:
+        if isinstance(value, str) and spdx.looks_like_expression(value):
+            node = spdx.parse_expression(value)
+            if isinstance(node, spdx.Operation) or (isinstance(node, spdx.Symbol) and node.exception):
+                return self.tree_from_expression(node, source)
+        return self.slot(value, source)
+
+    def tree_from_expression(self, node: spdx.Node, source: EvidenceSource) -> Tree:
+        if isinstance(node, spdx.Symbol):
+            leaf = self.slot(node.name, source)
+            if leaf.ident and node.exception:
+                leaf.ident = f"{leaf.ident} WITH {node.exception}"
+            return leaf
+        return Group(node.operator, [self.tree_from_expression(arg, source) for arg in node.args])
+
+    def declared_tree(self, raw: object) -> tuple[Tree | None, int]:
+        if raw is None:
+            return None, 0
+        if isinstance(raw, (list, tuple)):
+            items = list(raw)
+            if not items:
+                self.add_evidence(EvidenceSource.CARD_LICENSE, "[]", detail="an empty list")
+                return None, 0
+            if len(items) > MAX_LIST_ITEMS:
+                self.find(
+                    RULE_MULTIPLE,
+                    Severity.WARNING,
+                    f"the card lists {len(items)} licenses; only the first {MAX_LIST_ITEMS} were read",
+                    "List only the licenses that apply to this model.",
+                )
+                items = items[:MAX_LIST_ITEMS]
+            group = Group(spdx.AND)
+            seen: set[str] = set()
+            for item in items:
+                tree = self.tree_from(item, EvidenceSource.CARD_LICENSE)
+                marker = item.strip().casefold() if isinstance(item, str) else repr(item)
+                if marker in seen:
+                    continue
+                seen.add(marker)
+                group.items.append(tree)
+                self.evidence_for(tree)
+            if len(group.items) == 1:
+                return group.items[0], 1
+            return group, len(group.items)
+        tree = self.tree_from(raw, EvidenceSource.CARD_LICENSE)
+        self.evidence_for(tree)
+        return tree, 1
+
+    def evidence_for(self, tree: Tree) -> None:
+        for s in tree.slots() if isinstance(tree, Group) else [tree]:
+            keys = (s.entry.key,) if s.entry else s.candidates
+            self.add_evidence(s.source, s.raw, keys, s.how)
+
+    def tag_slots(self) -> list[Slot]:
+        ids = _distinct(
+            t[len(LICENSE_TAG) :].strip()
+            for t in self.hub.tags
+            if isinstance(t, str) and t.startswith(LICENSE_TAG) and t[len(LICENSE_TAG) :].strip()
+        )[:MAX_TAG_IDS]
+        slots = [self.slot(i, EvidenceSource.TAG) for i in ids]
+        for s in slots:
+            if s.kind == "license":
+                s.confidence = CONFIDENCE_TAG
+            self.add_evidence(
+                EvidenceSource.TAG, f"{LICENSE_TAG}{s.raw}", (s.entry.key,) if s.entry else s.candidates, s.how
+            )
+        return slots
+
+    def license_name(self) -> tuple[list[LicenseEntry], str]:
+        raw = self.card.get("license_name")
+        if raw is None:
+            return [], ""
+        if not isinstance(raw, str):
+            self.add_evidence(EvidenceSource.CARD_LICENSE_NAME, raw, detail=f"{describe_value(raw)}, not a name")
+            return [], "invalid"
+        entries = self.kb.match_name(raw)
+        exact = self.kb.match_exact(raw)
+        how = "known alias" if exact is not None else "name pattern" if len(entries) == 1 else ""
+        if len(entries) > 1:
+            how = "matches several licenses"
+        elif not entries:
+            how = "not recognised"
+        self.add_evidence(EvidenceSource.CARD_LICENSE_NAME, raw, tuple(e.key for e in entries), how)
+        return entries, how
+
+    def license_link(self) -> list[LicenseEntry]:
+        raw = self.card.get("license_link")
+        if raw is None:
+            return []
+        if not isinstance(raw, str):
+            self.add_evidence(EvidenceSource.CARD_LICENSE_LINK, raw, detail=f"{describe_value(raw)}, not a link")
+            return []
+        entries = self.kb.match_url(raw)
+        local = "://" not in raw and not raw.strip().lower().startswith("www.")
+        where = "names a file in the repo" if local else "not fetched"
+        how = f"known license URL; {where}" if entries else f"not a known license URL; {where}"
+        if len(entries) > 1:
+            how = f"URL of several licenses; {where}"
+        self.add_evidence(EvidenceSource.CARD_LICENSE_LINK, raw, tuple(e.key for e in entries), how)
+        return entries
