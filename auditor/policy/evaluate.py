@@ -365,8 +365,10 @@ def _check_commercial(steps: Steps, resolution: LicenseResolution, entries: list
     For licenses whose rights are recorded, the commercial-use right decides (policy/rights.py); this
     covers the others, and a model none of whose terms are known.
     """
-    if not spec.commercial or (entries and all(e.rights_recorded for e in entries)):
+    if not spec.commercial:
         return
+    # Entries with rights are judged by their commercial-use right; the resolution's own status still
+    # counts (unknown when terms outside the entries may apply: an unread license file, a lost base).
     entries = [e for e in entries if not e.rights_recorded]
     forbidding = [e for e in entries if e.commercial is Commercial.NO]
     unknown = [e for e in entries if e.commercial is Commercial.UNKNOWN]
