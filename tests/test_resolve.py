@@ -337,7 +337,12 @@ def test_more_permissive_than_base_is_a_conflict(kb: KnowledgeBase) -> None:
     llama = base("meta/llama", {"license": "llama2"}, kb)
     res = resolve(model({"license": "mit", "base_model": "meta/llama"}), kb, {"meta/llama": llama})
     (finding,) = [f for f in res.findings if f.rule == "license-conflict-with-base"]
-    assert finding.subject == "meta/llama" and "MIT" in finding.message and "LicenseRef-llama2" in finding.message
+    assert finding.subject == "meta/llama" and "MIT" in finding.message
+    assert (
+        "bound by Llama 2 Community License Agreement" in finding.message
+        and "from its base model meta/llama" in finding.message
+    )
+    assert finding.fix is not None and "LicenseRef-llama2" in finding.fix  # the governing license, by its id
     assert res.commercial is Commercial.CONDITIONAL and res.inherited_keys == ("llama2",)
 
 

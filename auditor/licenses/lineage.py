@@ -244,23 +244,22 @@ def missing_terms(links: Sequence[LineageLink]) -> LineageLink | None:
     return min(gaps, key=lambda link: link.depth) if gaps else None
 
 
-def describe_gap(gap: LineageLink, links: Sequence[LineageLink], offset: int = 0) -> str:
-    """Why the terms at `gap` are unknown, naming the model, its place in the chain and the cause.
+def describe_gap(gap: LineageLink, links: Sequence[LineageLink], base: str) -> str:
+    """Why the terms at `gap` are unknown, naming the model, where it sits in the chain and the cause.
 
-    `offset` is how many levels the lineage sits below the model the message is for (1 for the
-    lineage of a direct base), so depths read from that model.
+    `links` is the lineage of `base`, a direct base of the model the message is for, so depths
+    and the chain read from that model.
     """
-    depth = gap.depth + offset
-    path = describe_path(chain_to(gap, links))
-    where = f"{gap.repo_id} (a base of {gap.parent}; chain: {path})" if gap.depth > 1 else gap.repo_id
+    depth = gap.depth + 1
+    chain = chain_to(gap, links)
+    path = f"{base}, {relation_noun(chain[0].relation)} {describe_path(chain)}"
+    where = f"{gap.repo_id} (chain: {path})"
     error = gap.error or ""
     if gap.error is None:
         return f"the license of {where}, at depth {depth} of the lineage, could not be established"
     if is_cycle(error):
         loop = error.split(":", 1)[1].strip() if ":" in error else error
-        return (
-            f"the base_model lineage loops back at {gap.repo_id} ({quote(loop, 300)}), so it was not followed further"
-        )
+        return f"the base_model lineage loops back at {gap.repo_id} ({quote(loop, 300)}); the loop was not followed"
     if is_depth_cap(error):
         found = _DEPTH_CAP.search(error)
         cap = f" (the audit follows {found.group(1)} levels)" if found else ""

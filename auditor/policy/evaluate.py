@@ -71,6 +71,8 @@ FETCH_FIXES = {
 }
 
 _PINNED = re.compile(r"^[0-9a-fA-F]{7,40}$")
+MAX_RESOLUTION_TEXT = 600
+"""A resolution finding may name a whole lineage chain; it is bounded, not cut to one line."""
 
 
 def resolve_use(policy: Policy, use: str | None) -> str:
@@ -229,8 +231,8 @@ def _check_resolution_findings(steps: Steps, rules: Rules, resolution: LicenseRe
         steps.add(
             finding.rule,
             effect,
-            clip(finding.message, 300),
-            clip(finding.fix, 300) if finding.fix else None,
+            clip(finding.message, MAX_RESOLUTION_TEXT),
+            clip(finding.fix, MAX_RESOLUTION_TEXT) if finding.fix else None,
             severity=severity,
             subject=clip(finding.subject, 100) if finding.subject else None,
         )

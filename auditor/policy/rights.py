@@ -79,7 +79,7 @@ def check_rights(
             steps.act(
                 rules.undeclared_fact,
                 "condition-fact-undeclared",
-                f"{who.note}; {what} {_says(stated.grant)} {right.value} ({right.description}): {clause}",
+                f"{who.note}; {what} {_says(stated.grant)} {right.value}: {clause}",
                 f"declare company.{who.fact} in the policy",
             )
         elif stated.grant is Grant.NO:
@@ -87,8 +87,7 @@ def check_rights(
             steps.add(
                 "right-denied",
                 Status.BLOCKED,
-                f"{what} does not grant {right.value} ({right.description}), which {spec.name} needs{because}: "
-                f"{clause}",
+                f"{what} does not grant {right.value}, which {spec.name} needs{because}: {clause}",
                 "choose a model whose license grants this right, or obtain a separate license from the licensor "
                 "and record it as a waiver",
                 subject=entry.key,
@@ -97,8 +96,7 @@ def check_rights(
             steps.act(
                 rules.unverifiable,
                 "right-unknown",
-                f"whether {what} grants {right.value} ({right.description}), which {spec.name} needs, is not "
-                f"established: {clause}",
+                f"whether {what} grants {right.value}, which {spec.name} needs, is not established: {clause}",
                 "have legal read the license text for this right and record the outcome as a waiver",
             )
         else:  # conditional: settled by the entry's conditions, checked once for all its rights
