@@ -51,7 +51,7 @@ def cycle_error(chain: tuple[str, ...]) -> str:
 def depth_cap_error(depth: int) -> str:
     """`ResolvedBase.error` for a base beyond the lineage depth the caller follows."""
     note = f" ({limits.LINEAGE_DEPTH.note})" if depth == limits.LINEAGE_DEPTH else ""
-    return f"{DEPTH_CAP_ERROR}: deeper than {depth} levels, not followed{note}"
+    return f"{DEPTH_CAP_ERROR}: deeper than {int(depth)} levels, not followed{note}"
 
 
 def declared_bases(hub: HubModel) -> tuple[BaseRef, ...]:

@@ -763,7 +763,7 @@ class _Resolver:
 
     def bound_by(self, entry: LicenseEntry, repo_id: str, relation: str, res: LicenseResolution) -> str:
         """ "bound by Llama 3.1 (...) via X, a quantization of meta-llama/...": where the terms come from."""
-        terms = f"bound by {entry.name} (commercial: {entry.commercial.value})"
+        terms = f"bound by {entry.name} ({spdx.identifier(entry)}, commercial: {entry.commercial.value})"
         noun = relation_noun(relation)
         if entry.key in res.keys:
             return f"{terms} from its base model {repo_id} (this model is {noun} it)"

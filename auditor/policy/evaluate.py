@@ -71,8 +71,9 @@ FETCH_FIXES = {
 }
 
 _PINNED = re.compile(r"^[0-9a-fA-F]{7,40}$")
-MAX_RESOLUTION_TEXT = 600
-"""A resolution finding may name a whole lineage chain; it is bounded, not cut to one line."""
+MAX_RESOLUTION_TEXT = 300
+MAX_LINEAGE_TEXT = 600
+"""A lineage finding names a whole chain of bases: bounded, but longer than one line."""
 
 
 def resolve_use(policy: Policy, use: str | None) -> str:
@@ -213,6 +214,8 @@ def _check_repo(steps: Steps, rules: Rules, ref: ModelRef, hub: HubModel) -> Non
 
 def _check_resolution_findings(steps: Steps, rules: Rules, resolution: LicenseResolution) -> None:
     for finding in resolution.findings:
+        lineage = finding.rule in (RULE_CONFLICT_WITH_BASE, RULE_BASE_UNRESOLVED)
+        limit = MAX_LINEAGE_TEXT if lineage else MAX_RESOLUTION_TEXT
         rule_name = RESOLUTION_RULES.get(finding.rule)
         severity: Severity = finding.severity
         if finding.severity is Severity.INFO:
@@ -231,8 +234,8 @@ def _check_resolution_findings(steps: Steps, rules: Rules, resolution: LicenseRe
         steps.add(
             finding.rule,
             effect,
-            clip(finding.message, MAX_RESOLUTION_TEXT),
-            clip(finding.fix, MAX_RESOLUTION_TEXT) if finding.fix else None,
+            clip(finding.message, limit),
+            clip(finding.fix, limit) if finding.fix else None,
             severity=severity,
             subject=clip(finding.subject, 100) if finding.subject else None,
         )
