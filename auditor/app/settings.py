@@ -35,7 +35,9 @@ class HubSettings:
     jobs: int = DEFAULT_JOBS
     timeout: float = DEFAULT_TIMEOUT
     retries: int = DEFAULT_RETRIES
-    full_evidence: bool = False  # model_info for every model, even anonymous (see HfHubSource card_first)
+    # model_info for every model, even anonymous: without the file list a MODEL_LICENSE or a PDF license
+    # beside an apache-2.0 card goes unseen, and fail-closed outranks the API quota (see HfHubSource card_first).
+    full_evidence: bool = True
 
 
 @dataclass(frozen=True)

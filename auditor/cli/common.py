@@ -244,10 +244,14 @@ def hub_options(func: F) -> F:
                 help="Seconds per request.",
             ),
             click.option(
-                "--full-evidence",
-                is_flag=True,
-                help="Ask the Hub API for every model's file list and gating, even without a token (one "
-                "API-bucket request per model; benchmarks/README.md says what the default leaves out).",
+                "--full-evidence/--card-first",
+                default=True,
+                show_default=True,
+                help="--full-evidence asks the Hub API for every model's file list and gating (one API-bucket "
+                "request per model), so license files under any name (MODEL_LICENSE, a PDF) are seen. "
+                "--card-first saves that request without a token by reading the card and LICENSE through the "
+                "Resolvers bucket: faster under anonymous quotas, but other license files go unseen "
+                "(benchmarks/README.md weighs it).",
             ),
             click.option(
                 "--retries",
