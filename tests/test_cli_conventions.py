@@ -199,3 +199,20 @@ def test_an_oversized_config_is_refused_before_reading(
     run = cli("scan", "org/ok")
     assert run.code == 2
     assert "limit config-bytes" in run.err  # named in auditor/limits.py
+
+
+def test_the_readme_config_example_loads(tmp_path: Path) -> None:
+    import re
+
+    from auditor.cli import cli as group
+    from auditor.cli.config import load_config
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = re.search(r"```toml\n(\[tool\.auditor\].*?)```", readme, re.S)
+    assert block is not None
+    (tmp_path / "pyproject.toml").write_text(block.group(1))
+    config = load_config(group, tmp_path)
+    assert config is not None
+    assert config.default_map["check"]["fail_on"] == "blocked"
+    assert config.default_map["scan"]["use"] == "saas"
+    assert config.default_map["check"]["policy_path"] == str((tmp_path / "compliance/policy.yaml").resolve())
