@@ -79,6 +79,7 @@ CARD_NODES = Limit(
     "values",
     "values in one card's data, aliases expanded (YAML aliases can make a tiny card huge)",
 )
+CARD_LICENSES = Limit("card-licenses", 16, "licenses", "licenses read from one card's `license:` list")
 CARD_DEPTH = Limit("card-depth", 32, "levels", "nesting of one card's data")
 LICENSE_FILES = Limit(
     "license-files", 8, "files", "license files read per repo, so a repo listing hundreds cannot flood the Hub"
@@ -87,6 +88,19 @@ MIRROR_FILES = Limit(
     "mirror-files", 10_000, "files", "files listed in one repo folder of an offline mirror (--hub-dir)"
 )
 MIRROR_META_BYTES = Limit("mirror-meta-bytes", 64 * 1024, "bytes", "an offline mirror's _hub.json per repo")
+
+CACHE_ENTRY_BYTES = Limit(
+    "cache-entry-bytes", 16 * 1024 * 1024, "bytes", "one entry of the on-disk cache; a larger one is treated as corrupt"
+)
+
+# ---------------------------------------------------------------- files `discover` reads in a repository
+
+DISCOVER_CODE_BYTES = Limit(
+    "discover-code-bytes", 2 * 1024 * 1024, "bytes", "a source, config or script file `discover` reads"
+)
+DISCOVER_NOTEBOOK_BYTES = Limit(
+    "discover-notebook-bytes", 32 * 1024 * 1024, "bytes", "a notebook `discover` reads (outputs, images included)"
+)
 
 # ---------------------------------------------------------------- lineage
 
@@ -103,10 +117,14 @@ ALL: tuple[Limit, ...] = (
     JSON_DEPTH,
     CARD_BYTES,
     CARD_NODES,
+    CARD_LICENSES,
     CARD_DEPTH,
     LICENSE_FILES,
     MIRROR_FILES,
     MIRROR_META_BYTES,
+    CACHE_ENTRY_BYTES,
+    DISCOVER_CODE_BYTES,
+    DISCOVER_NOTEBOOK_BYTES,
     LINEAGE_DEPTH,
     BASES_PER_MODEL,
 )

@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from auditor import limits
 from auditor.fileio import write_atomic
 from auditor.hub.base import HubSource
 from auditor.hub.content import is_full_sha, printable
@@ -29,7 +30,7 @@ from auditor.models import FetchError, FetchErrorKind, FetchResult, HubModel
 
 FORMAT = 1
 DEFAULT_MAX_AGE = 3600.0
-MAX_ENTRY_BYTES = 16 * 1024 * 1024
+MAX_ENTRY_BYTES = limits.CACHE_ENTRY_BYTES
 
 
 @runtime_checkable

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor import limits
 from auditor.licenses import expression as spdx
 from auditor.licenses.confidence import CONFIDENCE_CARD_ALIAS, CONFIDENCE_CARD_ID, CONFIDENCE_PATTERN, CONFIDENCE_TAG
 from auditor.licenses.entry import LicenseEntry
@@ -20,7 +21,7 @@ from auditor.licenses.rule_ids import RULE_MULTIPLE
 from auditor.licenses.text import MAX_ID_CHARS, describe_value, quote, slug
 from auditor.models import Evidence, EvidenceSource, Finding, HubModel, Severity
 
-MAX_LIST_ITEMS = 16
+MAX_LIST_ITEMS = limits.CARD_LICENSES
 MAX_TAG_IDS = 16
 LICENSE_TAG = "license:"
 
@@ -186,7 +187,8 @@ class _Reader:
                 self.find(
                     RULE_MULTIPLE,
                     Severity.WARNING,
-                    f"the card lists {len(items)} licenses; only the first {MAX_LIST_ITEMS} were read",
+                    f"the card lists {len(items)} licenses; only the first {MAX_LIST_ITEMS} were read "
+                    f"({MAX_LIST_ITEMS.note})",
                     "List only the licenses that apply to this model.",
                 )
                 items = items[:MAX_LIST_ITEMS]

@@ -3,6 +3,7 @@ error a limit causes names it."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import pickle
 import re
@@ -12,14 +13,15 @@ import pytest
 
 from auditor import limits
 from auditor.errors import InputFileError
-from auditor.hub import content, dirsource
+from auditor.hub import cache, content, dirsource, snapshot
 from auditor.hub.content import CardError, parse_front_matter
 from auditor.hub.dirsource import DirSource
 from auditor.licenses import lineage, load_knowledge_base, resolve
 from auditor.models import HubModel
+from auditor.sources.discover import discover, vocabulary
 from auditor.yamlfile import MAX_FILE_BYTES
 from tests.hostile.helpers import HUB_DIR, ROOT, run_cli
-from tests.hostile.hostile_files import alias_bomb
+from tests.hostile.hostile_files import alias_bomb, sparse_file
 from tests.hubstandin import write_repo
 
 
@@ -41,6 +43,11 @@ def test_modules_take_their_limits_from_the_one_place() -> None:
     assert dirsource.MAX_SIBLINGS is limits.MIRROR_FILES
     assert lineage.MAX_BASES is limits.BASES_PER_MODEL and lineage.MAX_LINEAGE_DEPTH is limits.LINEAGE_DEPTH
     assert MAX_FILE_BYTES is limits.INPUT_FILE_BYTES
+    assert cache.MAX_ENTRY_BYTES is limits.CACHE_ENTRY_BYTES and snapshot.MAX_SNAPSHOT_BYTES is limits.SNAPSHOT_BYTES
+    declared = importlib.import_module("auditor.licenses.declared")  # the package exports a function `resolve`
+    assert declared.MAX_LIST_ITEMS is limits.CARD_LICENSES
+    assert vocabulary.MAX_CODE_BYTES is limits.DISCOVER_CODE_BYTES
+    assert vocabulary.MAX_NOTEBOOK_BYTES is limits.DISCOVER_NOTEBOOK_BYTES
 
 
 def test_readme_table_matches_the_limits() -> None:
@@ -80,6 +87,19 @@ def test_bases_per_model_is_named() -> None:
     hub = HubModel("acme/merge", "main", "c" * 40, card_data={"license": "mit", "base_model": bases})
     messages = [f.message for f in resolve(hub, load_knowledge_base()).findings]
     assert any(limits.BASES_PER_MODEL.note in message for message in messages), messages
+
+
+def test_card_licenses_is_named() -> None:
+    card = {"license": ["mit"] * (limits.CARD_LICENSES + 3)}
+    hub = HubModel("acme/many", "main", "c" * 40, card_data=card)
+    messages = [f.message for f in resolve(hub, load_knowledge_base()).findings]
+    assert any(limits.CARD_LICENSES.note in message for message in messages), messages
+
+
+def test_discover_size_limit_is_named(tmp_path: Path) -> None:
+    sparse_file(tmp_path / "huge.py", limits.DISCOVER_CODE_BYTES + 1)
+    found = discover([tmp_path])
+    assert any(limits.DISCOVER_CODE_BYTES.note in warning for warning in found.warnings), found.warnings
 
 
 def test_lineage_depth_is_named() -> None:

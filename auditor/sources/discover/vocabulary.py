@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from auditor import limits
+
 IGNORE_MARKER = "auditor: ignore"
-MAX_CODE_BYTES = 2 * 1024 * 1024
-MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024  # notebooks carry their outputs, images included
+MAX_CODE_BYTES = limits.DISCOVER_CODE_BYTES
+MAX_NOTEBOOK_BYTES = limits.DISCOVER_NOTEBOOK_BYTES
 MAX_CANDIDATES = 16  # values one expression may resolve to (IfExp, loops over literals)
 MAX_EXPRESSION = 160
 MAX_RESOLVE_DEPTH = 8

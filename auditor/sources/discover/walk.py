@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from auditor.errors import InputFileError
+from auditor.inputfile import limit_note, read_bytes_bounded
 from auditor.sources.discover.configs import scan_json, scan_toml, scan_yaml
 from auditor.sources.discover.model import Discovery, Reference
 from auditor.sources.discover.notebook import scan_notebook
@@ -134,11 +135,15 @@ def _read_text(path: Path, limit: int, context: Context, *, warn_size: bool = Tr
         size = path.stat().st_size
         if size > limit:
             if warn_size:
-                context.warnings.append(f"{shown}: skipped, larger than {limit // (1024 * 1024)} MiB")
+                mib = limit // (1024 * 1024)
+                context.warnings.append(f"{shown}: skipped, larger than {mib} MiB ({limit_note(limit)})")
             return None
-        data = path.read_bytes()
+        data = read_bytes_bounded(path, limit)  # and still a regular file of at most `limit` when read
     except OSError as exc:
         context.warnings.append(f"{shown}: cannot read: {exc.strerror or exc}")
+        return None
+    except InputFileError as exc:
+        context.warnings.append(f"{shown}: skipped: {exc.message}")
         return None
     try:
         return data.decode("utf-8-sig")
