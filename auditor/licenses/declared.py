@@ -8,15 +8,14 @@ value read is evidence, in reading order. Pure: no network, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from auditor import limits
 from auditor.licenses import expression as spdx
 from auditor.licenses.confidence import CONFIDENCE_CARD_ALIAS, CONFIDENCE_CARD_ID, CONFIDENCE_PATTERN, CONFIDENCE_TAG
 from auditor.licenses.entry import LicenseEntry
 from auditor.licenses.knowledge import KnowledgeBase
+from auditor.licenses.notes import Notes, distinct
 from auditor.licenses.rule_ids import RULE_MULTIPLE
 from auditor.licenses.text import MAX_ID_CHARS, describe_value, quote, slug
 from auditor.models import Evidence, EvidenceSource, Finding, HubModel, Severity
@@ -95,35 +94,8 @@ def read_declared(hub: HubModel, kb: KnowledgeBase) -> Declared:
     )
 
 
-def _distinct(values: Any) -> list[str]:
-    return list(dict.fromkeys(v for v in values if v))
-
-
-class _Reader:
+class _Reader(Notes):
     """Reads the declared license into slots; keeps what it read as evidence."""
-
-    def __init__(self, hub: HubModel, kb: KnowledgeBase) -> None:
-        self.hub = hub
-        self.kb = kb
-        self.card: Mapping[str, Any] = hub.card_data if isinstance(hub.card_data, Mapping) else {}
-        self.evidence: list[Evidence] = []
-        self.findings: list[Finding] = []
-
-    def add_evidence(
-        self,
-        source: EvidenceSource,
-        value: object,
-        keys: tuple[str, ...] = (),
-        detail: str | None = None,
-        path: str | None = None,
-    ) -> None:
-        shown = value if isinstance(value, str) else describe_value(value)
-        self.evidence.append(Evidence(source, quote(shown), keys, detail, path))
-
-    def find(
-        self, rule: str, severity: Severity, message: str, fix: str | None = None, subject: str | None = None
-    ) -> None:
-        self.findings.append(Finding(rule, severity, message, fix, subject))
 
     def lookup(self, value: str) -> tuple[LicenseEntry | None, str, float, tuple[str, ...]]:
         """(entry, how, confidence, candidates) for one license id as written in a card or tag."""
@@ -215,7 +187,7 @@ class _Reader:
             self.add_evidence(s.source, s.raw, keys, s.how)
 
     def tag_slots(self) -> list[Slot]:
-        ids = _distinct(
+        ids = distinct(
             t[len(LICENSE_TAG) :].strip()
             for t in self.hub.tags
             if isinstance(t, str) and t.startswith(LICENSE_TAG) and t[len(LICENSE_TAG) :].strip()

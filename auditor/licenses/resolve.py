@@ -22,10 +22,9 @@ Pure: no network, no clock. Never raises on card input, never guesses: unknown s
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Any
 
 from auditor.licenses import expression as spdx
 from auditor.licenses.confidence import (
@@ -97,6 +96,7 @@ from auditor.licenses.lineage import (
     relation_noun,
     scan_bases,
 )
+from auditor.licenses.notes import Notes, distinct
 from auditor.licenses.rule_ids import (
     RULE_BASE_UNRESOLVED as RULE_BASE_UNRESOLVED,
 )
@@ -136,13 +136,11 @@ from auditor.licenses.rule_ids import (
 from auditor.licenses.rule_ids import (
     RULE_UNRECOGNISED as RULE_UNRECOGNISED,
 )
-from auditor.licenses.text import describe_value, quote
+from auditor.licenses.text import quote
 from auditor.licenses.traits import model_traits
 from auditor.models import (
     Commercial,
-    Evidence,
     EvidenceSource,
-    Finding,
     HubModel,
     LicenseFile,
     LicenseResolution,
@@ -150,9 +148,6 @@ from auditor.models import (
     Relation,
     Severity,
 )
-
-MAX_EVIDENCE = 64
-
 
 NOT_LOOKED_UP = "not looked up"
 """`LineageLink.error` for a declared base the caller passed no `ResolvedBase` for."""
@@ -181,41 +176,13 @@ def resolve(hub: HubModel, kb: KnowledgeBase, bases: Mapping[str, ResolvedBase] 
     return _Resolver(hub, kb).run(bases)
 
 
-class _Resolver:
+class _Resolver(Notes):
     def __init__(self, hub: HubModel, kb: KnowledgeBase) -> None:
-        self.hub = hub
-        self.kb = kb
-        self.card: Mapping[str, Any] = hub.card_data if isinstance(hub.card_data, Mapping) else {}
-        self.evidence: list[Evidence] = []
-        self.findings: list[Finding] = []
+        super().__init__(hub, kb)
         self.conflict_keys: list[str] = []
         self.unsettled = 0  # conflicts and edited license texts: the governing terms are not established
         self.texts: list[tuple[LicenseFile, TextMatch]] = []
         self.unread_pdfs = 0  # PDF license files with no text version: their terms are unknown
-
-    # ------------------------------------------------------------ helpers
-
-    def add_evidence(
-        self,
-        source: EvidenceSource,
-        value: object,
-        keys: tuple[str, ...] = (),
-        detail: str | None = None,
-        path: str | None = None,
-    ) -> None:
-        if len(self.evidence) < MAX_EVIDENCE:
-            shown = value if isinstance(value, str) else describe_value(value)
-            self.evidence.append(Evidence(source, quote(shown), keys, detail, path))
-
-    def take(self, evidence: Sequence[Evidence], findings: Sequence[Finding]) -> None:
-        """A phase's evidence and findings, in its reading order (evidence capped at MAX_EVIDENCE)."""
-        self.evidence.extend(evidence[: max(0, MAX_EVIDENCE - len(self.evidence))])
-        self.findings.extend(findings)
-
-    def find(
-        self, rule: str, severity: Severity, message: str, fix: str | None = None, subject: str | None = None
-    ) -> None:
-        self.findings.append(Finding(rule, severity, message, fix, subject))
 
     # ------------------------------------------------------------ the run
 
@@ -251,8 +218,8 @@ class _Resolver:
 
         slots = (tree.slots() if isinstance(tree, _Group) else [tree]) if tree is not None else []
         holes = [s for s in slots if not s.resolved]
-        text_keys = _distinct(m.key for lf, m in texts if m.key is not None and not _is_code_file(lf))
-        text_keys = _distinct([*text_keys, *pdf_keys.values()])
+        text_keys = distinct(m.key for lf, m in texts if m.key is not None and not _is_code_file(lf))
+        text_keys = distinct([*text_keys, *pdf_keys.values()])
 
         if tree is None:
             tree = self.undeclared_tree(name_entries, name_how, text_keys, link_entries)
@@ -260,7 +227,7 @@ class _Resolver:
         else:
             self.fill_holes(slots, holes, name_entries, name_how, text_keys, link_entries)
 
-        governing = _distinct(s.entry.key for s in slots if s.entry is not None)
+        governing = distinct(s.entry.key for s in slots if s.entry is not None)
         self.corroborate(slots, name_entries, link_entries, texts)
         self.cross_check(governing, slots, tag_slots, from_tags, name_entries, link_entries, texts)
         self.cross_check_pdfs(governing, slots, pdf_keys)
@@ -280,7 +247,7 @@ class _Resolver:
                 "Ask the publisher which license applies, or treat the model as all rights reserved.",
             )
 
-        own_keys = tuple(_distinct([*governing, *self.conflict_keys]))
+        own_keys = tuple(distinct([*governing, *self.conflict_keys]))
         own_commercial = _commercial(tree) if tree is not None else Commercial.UNKNOWN
         for key in self.conflict_keys:
             own_commercial = _most_restrictive(own_commercial, self.kb[key].commercial)
@@ -465,7 +432,7 @@ class _Resolver:
             "terms of every license named here are treated as applying."
         )
         if not from_tags:
-            tag_keys = _distinct(s.entry.key for s in tag_slots if s.entry is not None)
+            tag_keys = distinct(s.entry.key for s in tag_slots if s.entry is not None)
             odd = [k for k in tag_keys if k not in gov]
             if odd:
                 self.conflict(
@@ -693,7 +660,7 @@ class _Resolver:
                 f"{relation}; {res.expression or 'license not established'} ({res.commercial.value})",
             )
             self.check_base(ref.repo_id, relation, res, own_keys, own_commercial, own_expression)
-        return tuple(links), tuple(_distinct(inherited)), effective
+        return tuple(links), tuple(distinct(inherited)), effective
 
     def terms_depend_on(self, model_class: str, keys: tuple[str, ...]) -> bool:
         entries = (self.kb.get(key) for key in keys)
@@ -891,10 +858,6 @@ def _category_rank(kb: KnowledgeBase, keys: tuple[str, ...]) -> int | None:
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-def _distinct(values: Any) -> list[str]:
-    return list(dict.fromkeys(v for v in values if v))
 
 
 def _declared_text(raw: object) -> str | None:
