@@ -46,8 +46,9 @@ def truncate(text: str, limit: int) -> str:
 def line(text: object, limit: int) -> str:
     """One line for storing or a message: dangerous characters become spaces, runs of whitespace one space,
     at most `limit` characters (an ellipsis when cut). Non-strings are shown by their repr."""
-    value = text if isinstance(text, str) else repr(text)
-    value = "".join(" " if unsafe(ch) else ch for ch in value[: limit * 4])
+    value = (text if isinstance(text, str) else repr(text))[: limit * 4]
+    if not (value.isascii() and value.isprintable()):  # printable ASCII has nothing unsafe: skip the scan
+        value = "".join(" " if unsafe(ch) else ch for ch in value)
     return truncate(" ".join(value.split()), limit)
 
 
@@ -58,6 +59,8 @@ def printable(text: object, *, multiline: bool = False, limit: int | None = None
     value = "" if text is None else str(text)
     if limit is not None:
         value = truncate(value, limit)
+    if value.isascii() and value.isprintable():  # no control, break or tab: nothing to replace
+        return value
     if multiline:  # CRLF and lone CR (old Mac files) both become LF: a CR must never overwrite a line
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     out = []

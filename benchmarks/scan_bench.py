@@ -367,6 +367,18 @@ def quota_targets(runs: Mapping[str, Run], reports: Mapping[str, Mapping[str, An
                 _status(ok),
             )
         )
+    lean = runs.get("quota-card-first")
+    if lean is not None:
+        lost = verdict_changes(reports.get("cold-anon", {}), reports.get("card-first", {}))
+        out.append(
+            Target(
+                f"cold {lean.models} under anonymous quotas with --card-first",
+                f"{lean.windows:.2f} windows, {lean.errors} errors, {lean.refused_429} 429s, buckets {lean.by_bucket}; "
+                f"{lost} verdicts differ from full evidence (the evidence it skips)",
+                f"<= {TARGET_QUOTA_WINDOWS:g} windows (opt-in)",
+                "INFO",
+            )
+        )
     if free is not None:
         out.append(
             Target(
@@ -735,9 +747,13 @@ def quota_phases(bench: Bench, corpus: Corpus, lists: Mapping[str, Path], org: C
         bench.scan("quota-free", lists["all"], n, work / "cache-quota-free",
                    note=f"free-account (token) quotas, {window:g} s windows")  # fmt: skip
         bench.quotas(0)
-    if "evidence" in phases:
-        bench.scan("evidence-full", lists["all"], n, work / "cache-evidence", "--full-evidence", anonymous=True,
-                   note="anonymous, model_info for every model")  # fmt: skip
+    if "evidence" in phases:  # what --card-first saves under anonymous quotas, and what it loses
+        bench.scan("card-first", lists["all"], n, work / "cache-card-first", "--card-first", anonymous=True,
+                   note="anonymous --card-first, no quotas")  # fmt: skip
+        bench.quotas(window)
+        bench.scan("quota-card-first", lists["all"], n, work / "cache-quota-card-first", "--card-first",
+                   anonymous=True, note=f"anonymous --card-first, {window:g} s windows")  # fmt: skip
+        bench.quotas(0)
     if "author" in phases and org is not None:
         bench.quotas(window)
         bench.scan("author", None, len(org.ids), work / "cache-author", "--author", AUTHOR_ORG, anonymous=True,
@@ -763,7 +779,8 @@ def consistency(bench: Bench) -> list[str]:
         changed = verdict_changes(cold, other)
         out.append(f"consistency: {name} vs cold: {changed} verdicts differ")
     for name, reference in (
-        ("quota-anon", "cold-anon"), ("quota-free", "cold"), ("evidence-full", "cold-anon"), ("author", "author-list"),
+        ("quota-anon", "cold-anon"), ("quota-free", "cold"), ("card-first", "cold-anon"),
+        ("quota-card-first", "card-first"), ("author", "author-list"),
     ):  # fmt: skip
         if name in bench.reports and reference in bench.reports:
             changed = verdict_changes(bench.reports[reference], bench.reports[name])

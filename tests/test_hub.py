@@ -64,7 +64,6 @@ class FakeTime:
 
 def client(hub: HubStandIn, token: str | None = None, t: FakeTime | None = None, **kwargs: object) -> HfHubSource:
     t = t or FakeTime()
-    kwargs.setdefault("card_first", False)  # the model_info path (as with a token); card-first has its own tests
     return HfHubSource(hub.url, token, sleep=t.sleep, clock=t.clock, rng=random.Random(0), **kwargs)  # type: ignore[arg-type]
 
 

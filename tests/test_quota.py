@@ -121,12 +121,27 @@ def test_pacer_holds_a_known_empty_bucket_until_its_reset_and_counts_requests_in
 def test_pacer_keeps_the_lowest_count_of_a_window_whatever_order_answers_arrive_in() -> None:
     t = FakeTime()
     pacer = Pacer(clock=t.clock, sleep=t.sleep)
+    assert pacer.acquire(Bucket.API)
+    pacer.observe(Bucket.API, {"RateLimit": '"api";r=5;t=10'})
     for _ in range(2):
         assert pacer.acquire(Bucket.API)
     pacer.observe(Bucket.API, {"RateLimit": '"api";r=0;t=10'})
     pacer.observe(Bucket.API, {"RateLimit": '"api";r=1;t=10'})  # sent first, answered last
     assert pacer.acquire(Bucket.API)
     assert [round(s, 2) for s in t.sleeps] == [10.05]
+
+
+def test_pacer_probes_an_unheard_bucket_with_one_request_then_lets_the_rest_go() -> None:
+    pacer = Pacer()
+    assert pacer.acquire(Bucket.API)
+    with ThreadPoolExecutor(2) as pool:
+        second = pool.submit(pacer.acquire, Bucket.API)
+        threading.Event().wait(0.2)
+        assert not second.done()  # held until the probe's answer says how much the window holds
+        pacer.observe(Bucket.API, {"RateLimit": '"api";r=10;t=60'})
+        assert second.result(timeout=5)
+    pacer.observe(Bucket.RESOLVERS, {})  # a bucket whose answers carry no header is not limited
+    assert all(pacer.acquire(Bucket.RESOLVERS) for _ in range(20))
 
 
 def test_pacer_empties_a_bucket_on_429_whatever_the_headers_said() -> None:
@@ -171,9 +186,9 @@ def test_a_run_under_tight_quotas_never_hits_an_empty_bucket(make_hub: MakeHub) 
 # ---------------------------------------------------------------- card first (anonymous)
 
 
-def test_anonymous_reads_card_and_commit_through_resolvers_and_skips_model_info(make_hub: MakeHub) -> None:
+def test_card_first_reads_card_and_commit_through_resolvers_and_skips_model_info(make_hub: MakeHub) -> None:
     hub = make_hub(REPOS)
-    src = HfHubSource(hub.url, None)
+    src = HfHubSource(hub.url, None, card_first=True)
     got = model(src.fetch("org/settled", None))
     assert got.sha == hub.current_sha("org/settled")  # from X-Repo-Commit
     assert got.card_data == {"license": "apache-2.0"}
@@ -189,7 +204,7 @@ def test_anonymous_reads_card_and_commit_through_resolvers_and_skips_model_info(
 
 def test_card_first_asks_model_info_when_the_card_does_not_settle_it_or_the_repo_is_gated(make_hub: MakeHub) -> None:
     hub = make_hub(REPOS)
-    src = HfHubSource(hub.url, None)
+    src = HfHubSource(hub.url, None, card_first=True)
     other = model(src.fetch("org/other", None))
     assert [f.path for f in other.license_files] == ["LICENSE.md"]  # found through the file list
     assert routes(hub)["model_info_rev"] == 1  # pinned to the commit the README came from
@@ -201,10 +216,20 @@ def test_card_first_asks_model_info_when_the_card_does_not_settle_it_or_the_repo
 
 def test_card_first_and_model_info_give_the_same_evidence_for_a_settled_card(make_hub: MakeHub) -> None:
     hub = make_hub(REPOS)
-    lean = model(HfHubSource(hub.url, None).fetch("org/settled", None))
-    full = model(HfHubSource(hub.url, None, card_first=False).fetch("org/settled", None))
+    lean = model(HfHubSource(hub.url, None, card_first=True).fetch("org/settled", None))
+    full = model(HfHubSource(hub.url, None).fetch("org/settled", None))
     assert (lean.sha, lean.card_data, lean.license_files) == (full.sha, full.card_data, full.license_files)
     assert {t for t in lean.tags if t.startswith("license:")} == {t for t in full.tags if t.startswith("license:")}
+
+
+def test_card_first_is_off_by_default_and_with_a_token(make_hub: MakeHub) -> None:
+    hub = make_hub(REPOS | {"org/pdf": {"README.md": CARD, "MODEL_LICENSE.pdf": b"%PDF-1.4"}})
+    got = model(HfHubSource(hub.url, None).fetch("org/pdf", None))
+    assert "MODEL_LICENSE.pdf" in got.siblings  # the file list, which card-first would not have seen
+    assert routes(hub) == {"model_info": 1}
+    hub.reset_stats()
+    model(HfHubSource(hub.url, ACCESS, card_first=True).fetch("org/settled", None))
+    assert routes(hub)["model_info"] == 1  # with a token only model_info tells whether a repo is gated
 
 
 # ---------------------------------------------------------------- whole organisations

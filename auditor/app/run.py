@@ -62,7 +62,7 @@ def open_hub(hub: HubSettings, *, no_cache: bool | None = None) -> ComposedSourc
         max_age=DEFAULT_MAX_AGE if hub.max_age is None else hub.max_age,
         timeout=hub.timeout,
         retries=hub.retries,
-        card_first=False if hub.full_evidence else None,
+        card_first=not hub.full_evidence,
     )
 
 

@@ -128,12 +128,12 @@ def open_source(
     retries: int = DEFAULT_RETRIES,
     sleep: Callable[[float], None] | None = None,
     clock: Callable[[], float] = time.time,
-    card_first: bool | None = None,
+    card_first: bool = False,
 ) -> ComposedSource:
     """The source for one run. Raises `UsageError` for contradictory choices, `InputFileError` for a
     snapshot that cannot be read. Call `close()` at the end: it saves `save_snapshot` and makes
     requests still backing off give up (so Ctrl-C is not held up by a long Retry-After).
-    `card_first`: see `HfHubSource` (None: when anonymous; False: model_info for every model)."""
+    `card_first`: see `HfHubSource` (anonymous runs only; off by default: it skips the file list)."""
     if snapshot is not None and hub_dir is not None:
         raise UsageError("--snapshot and --hub-dir both say where models come from: choose one")
     if offline and no_cache and snapshot is None and hub_dir is None:

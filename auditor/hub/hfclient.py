@@ -82,7 +82,7 @@ class HfHubSource:
 
     Requests per repo, with a token: one `model_info` (API bucket), then one resolve (two hops,
     Resolvers bucket) per license file the siblings list or the card's `license_link` names, and
-    README.md only when the Hub returned no card data. Anonymous (`card_first`): README.md through
+    README.md only when the Hub returned no card data. Anonymous with `card_first`: README.md through
     the Resolvers bucket gives the card and, in `X-Repo-Commit`, the commit; model_info is asked only
     when the card does not name its license outright or the README is gated or missing. Models an
     org listing returned (`list_models`) need no model_info at all. The token is
@@ -104,7 +104,7 @@ class HfHubSource:
         backoff_max: float = 20.0,
         max_retry_after: float = 60.0,
         max_file_bytes: int = MAX_FILE_BYTES,
-        card_first: bool | None = None,
+        card_first: bool = False,
     ) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
@@ -135,8 +135,9 @@ class HfHubSource:
         self._state_lock = threading.Lock()
         self._unreachable = False
         # Anonymous: a README readable without a token proves the repo public and not gated, so the card
-        # can come through the Resolvers bucket. With a token only model_info can tell gating.
-        self._card_first = (not self.has_token) if card_first is None else card_first
+        # can come through the Resolvers bucket. With a token only model_info can tell gating. Off by
+        # default: without model_info's file list a LICENSE.md or PDF beside the card goes unseen.
+        self._card_first = card_first and not self.has_token
         self._listed: dict[str, ModelInfo] = {}
         self._pacer = Pacer(clock=clock, sleep=self._sleep, cancelled=self._cancelled.is_set)
         self._counters = Counters(

@@ -6,7 +6,8 @@ in IETF RateLimit headers (`RateLimit: "api";r=<remaining>;t=<seconds to reset>`
 client reads them (with huggingface_hub's own `parse_ratelimit_headers`), keeps what is left in
 each bucket, and holds a request back until its bucket's window resets when nothing is left.
 Requests still in flight are counted against the remaining figure, so eight workers cannot all
-spend the last request. A 429 (whatever the headers said) empties its bucket until `Retry-After`.
+spend the last request; until a bucket's first answer, one request at a time probes it (an earlier
+run may have spent most of the window). A 429 (whatever the headers said) empties its bucket until `Retry-After`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class _State:
     quota: int | None = None
     window: float | None = None
     in_flight: int = 0
+    heard: bool = False  # any answer yet? Until then one request probes the bucket (it may be nearly spent)
 
 
 class Pacer:
@@ -74,6 +76,7 @@ class Pacer:
         self._cancelled = cancelled
         self._max_wait = max_wait
         self._lock = threading.Lock()
+        self._answered = threading.Condition(self._lock)
         self._states = {bucket: _State() for bucket in Bucket}
         self._waiting: dict[int, Wait] = {}
         self._waited = 0.0
@@ -92,6 +95,9 @@ class Pacer:
                 now = self._clock()
                 if state.remaining is not None and now >= state.reset_at:
                     state.remaining = None  # a new window: the next answer says how much it holds
+                if not state.heard and state.in_flight > 0:
+                    self._answered.wait(0.05)  # the probe's answer says what is left; real time, briefly
+                    continue
                 if state.remaining is None or state.remaining - state.in_flight > 0:
                     state.in_flight += 1
                     self._waiting.pop(me, None)
@@ -114,6 +120,8 @@ class Pacer:
             named = _bucket_named(info.resource_type) if info is not None else None
             state = self._states[bucket]
             state.in_flight = max(0, state.in_flight - 1)
+            state.heard = True
+            self._answered.notify_all()
             if named is not None and named is not bucket:
                 state = self._states[named]
             if info is not None:
@@ -134,6 +142,7 @@ class Pacer:
         with self._lock:
             state = self._states[bucket]
             state.in_flight = max(0, state.in_flight - 1)
+            self._answered.notify_all()
 
     def empty(self, bucket: Bucket, seconds: float) -> None:
         """The Hub said 429 for this bucket with no usable headers: wait `seconds` before the next try."""
