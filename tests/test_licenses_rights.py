@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 
@@ -36,8 +38,9 @@ LLAMA_CONDITIONS = "  conditions: {max_monthly_active_users: 700000000}\n"
 
 
 def _with_rights(text: str = MINI_TEXT, block: str = RIGHTS_BLOCK, conditions: str | None = None) -> str:
-    assert LLAMA_CONDITIONS in text
-    return text.replace(LLAMA_CONDITIONS, (conditions or LLAMA_CONDITIONS) + block, 1)
+    """The mini knowledge base with llama2's rights block and conditions replaced."""
+    assert LLAMA_CONDITIONS + RIGHTS_BLOCK in text  # the fixture's llama2 entry, as written
+    return text.replace(LLAMA_CONDITIONS + RIGHTS_BLOCK, (conditions or LLAMA_CONDITIONS) + block, 1)
 
 
 def _write(folder: Path, text: str, name: str = "licenses.yaml") -> Path:
@@ -57,12 +60,20 @@ def test_rights_are_parsed_with_their_clause(tmp_path: Path) -> None:
 
 
 def test_an_entry_without_rights_reads_every_right_as_unknown_not_recorded() -> None:
-    mit = load_knowledge_base(MINI)["mit"]
+    """Entries built in code (not from a file, where `rights:` is required) may lack rights: read as unknown."""
+    mit = dataclasses.replace(load_knowledge_base(MINI)["mit"], rights=MappingProxyType({}))
     assert not mit.rights_recorded
     for right in RIGHTS:
         assert mit.right(right).grant is Grant.UNKNOWN
         assert mit.right(right).clause == NOT_RECORDED
         assert not mit.right(right).recorded
+
+
+def test_rights_are_required_in_a_file(tmp_path: Path) -> None:
+    text = _with_rights(block="")
+    with pytest.raises(KnowledgeBaseError, match="rights") as caught:
+        load_knowledge_base(_write(tmp_path, text))
+    assert caught.value.line == next(i for i, line in enumerate(text.splitlines(), 1) if line == "- key: llama2")
 
 
 @pytest.mark.parametrize(
@@ -86,12 +97,12 @@ def test_an_entry_without_rights_reads_every_right_as_unknown_not_recorded() -> 
     ],
 )
 def test_bad_rights_are_refused_at_their_line(tmp_path: Path, old: str, new: str, needle: str, words: str) -> None:
-    text = _with_rights()
-    assert old in text
-    text = text.replace(old, new, 1)
+    assert old in RIGHTS_BLOCK
+    text = _with_rights(block=RIGHTS_BLOCK.replace(old, new, 1))  # llama2's rights only
     with pytest.raises(KnowledgeBaseError) as caught:
         load_knowledge_base(_write(tmp_path, text))
-    lines = [i for i, line in enumerate(text.splitlines(), 1) if line.startswith(needle)]
+    llama = next(i for i, line in enumerate(text.splitlines(), 1) if line == "- key: llama2")
+    lines = [i for i, line in enumerate(text.splitlines(), 1) if line.startswith(needle) and i > llama]
     assert caught.value.line == lines[0]
     assert words in caught.value.message
 
@@ -149,6 +160,16 @@ licenses:
   category: proprietary
   commercial: 'no'
   conditions: {}
+  rights:
+    commercial-use: {grant: 'no', clause: test data}
+    modify: {grant: 'yes', clause: test data}
+    share-derivatives: {grant: 'yes', clause: test data}
+    distribute: {grant: 'yes', clause: test data}
+    host-service: {grant: 'yes', clause: test data}
+    company-use: {grant: 'yes', clause: test data}
+    individual-use: {grant: 'yes', clause: test data}
+    service-provider-use: {grant: 'yes', clause: test data}
+    train-on-outputs: {grant: 'yes', clause: test data}
   obligations: []
   markers: [EXAMPLE LONG TAIL LICENSE AGREEMENT]
   sources: [test data]
