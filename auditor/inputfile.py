@@ -22,6 +22,8 @@ from auditor import limits
 from auditor.errors import InputFileError
 
 STDIN = "-"
+# POSIX flags where the platform has them (Windows has no FIFOs to guard against, nor these flags).
+_OPEN_FLAGS = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def display_name(path: Path | str) -> str:
@@ -73,14 +75,10 @@ def read_bytes_bounded(path: Path | str, limit: int = limits.INPUT_FILE_BYTES, w
             raise _too_large("<stdin>", limit)
         return data
     try:
-        # O_NONBLOCK: opening a FIFO with no writer must not wait; the fstat below then refuses it.
-        fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
+        fd, info = open_regular(name)
     except OSError as exc:
         raise InputFileError(name, None, f"cannot read {what}: {exc.strerror or exc}") from None
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InputFileError(name, None, f"cannot read {what}: {_kind(info.st_mode)}, not a regular file")
         if info.st_size > limit:
             raise _too_large(name, limit)
         data = _read_at_most(fd, limit)
@@ -91,6 +89,34 @@ def read_bytes_bounded(path: Path | str, limit: int = limits.INPUT_FILE_BYTES, w
     if len(data) > limit:  # the file grew between fstat and read
         raise _too_large(name, limit)
     return data
+
+
+def open_regular(path: Path | str, *, follow_links: bool = True) -> tuple[int, os.stat_result]:
+    """A descriptor of a regular file and its `fstat`, or OSError naming what the path is instead.
+
+    O_NONBLOCK: opening a FIFO with no writer must not wait (the fstat then refuses it); without
+    `follow_links` the last component is opened O_NOFOLLOW, so a link is refused, not followed.
+    """
+    flags = os.O_RDONLY | _OPEN_FLAGS | (0 if follow_links else getattr(os, "O_NOFOLLOW", 0))
+    fd = os.open(path, flags)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise OSError(f"{_kind(info.st_mode)}, not a regular file")
+    return fd, info
+
+
+def read_head(path: Path | str, cap: int, *, follow_links: bool = True) -> tuple[bytes, int, bool]:
+    """At most `cap` bytes of a regular file, its size, and whether it was cut; raises OSError.
+
+    For files whose head is enough (a card, a license text), where a cut file is a finding, not an error.
+    """
+    fd, info = open_regular(path, follow_links=follow_links)
+    try:
+        head = _read_at_most(fd, cap)
+    finally:
+        os.close(fd)
+    return head[:cap], info.st_size, len(head) > cap
 
 
 def _has_fileno() -> bool:

@@ -107,9 +107,6 @@ class Budget:
             raise YAMLBudgetError(line, f"nested deeper than {int(self.depth)} levels ({limit_note(self.depth)})")
 
 
-_Loader = BoundedLoader
-
-
 def _build(loader: yaml.SafeLoader, node: yaml.Node, path: str, budget: Budget | None = None, depth: int = 1) -> Any:
     """Lined data from a composed node; `budget` counts every value built, aliases as often as they are used."""
     if budget is None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -37,6 +36,7 @@ from auditor.hub.content import (
     wanted_files,
 )
 from auditor.hub.stats import Counters
+from auditor.inputfile import read_head
 from auditor.models import FetchError, FetchErrorKind, FetchResult, FileProblem, HubModel, LicenseFile
 
 META_FILE = "_hub.json"
@@ -193,19 +193,8 @@ def _list_files(folder: Path) -> list[str]:
 
 
 def _read_head(path: Path, cap: int) -> tuple[bytes, int, bool]:
-    """At most `cap` bytes of a regular file that is not a link (the last component is opened with
-    O_NOFOLLOW, so a file swapped for a link after listing is refused, not followed)."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(f"{path.name} is not a regular file")
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            head = handle.read(cap + 1)
-    finally:
-        os.close(fd)
-    return head[:cap], info.st_size, len(head) > cap
+    """The head of a mirror file; never through a link (a file swapped for one after listing is refused)."""
+    return read_head(path, cap, follow_links=False)
 
 
 def _inside(path: Path, folder: Path) -> bool:
