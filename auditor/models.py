@@ -7,6 +7,7 @@ without the others. Fields holding model-card data are untrusted text: renderers
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -254,6 +255,7 @@ class Finding:
     message: str
     fix: str | None = None
     subject: str | None = None  # what it is about when not the model itself, e.g. a base model id
+    policy: str | None = None  # the policy setting that decided, e.g. `uses.saas.categories.permissive`
 
 
 @dataclass(frozen=True)
@@ -339,6 +341,8 @@ class Verdict:
     obligations: tuple[str, ...] = ()
     waiver: Waiver | None = None
     rights: tuple[RightCheck, ...] = ()  # each right the use needs, per governing license
+    # Every finding that set the verdict, worst first: what a legal reader sees instead of "(+N more)".
+    deciding: tuple[Finding, ...] = ()
 
 
 # ---------------------------------------------------------------- providers/
@@ -403,6 +407,39 @@ class ModelResult:
 
 
 @dataclass(frozen=True)
+class LicenseName:
+    """How people call a knowledge-base license: its plain name, SPDX id and LicenseRef (report data)."""
+
+    key: str
+    name: str
+    spdx: str | None = None
+    licenseref: str | None = None
+
+    @property
+    def identifier(self) -> str:
+        """The id SPDX expressions use for it: the SPDX id, else the LicenseRef."""
+        return self.spdx or self.licenseref or f"LicenseRef-{self.key}"
+
+
+_EXPRESSION_TOKENS = re.compile(r"(\s+|\(|\))")
+
+
+def rename_licenses(expression: str, names: Mapping[str, str]) -> str:
+    """An SPDX expression with each license id found in `names` replaced by its name (for people);
+    operators, brackets and ids `names` does not hold stay as written."""
+    return "".join(names.get(token, token) for token in _EXPRESSION_TOKENS.split(expression))
+
+
+@dataclass(frozen=True)
+class UseInfo:
+    """An intended use as the policy defines it, so a report can say whether it is a commercial one."""
+
+    name: str
+    commercial: bool
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class PolicyInfo:
     path: str
     sha256: str
@@ -419,6 +456,8 @@ class AuditReport:
     complete: bool = True  # False when interrupted
     policy_findings: tuple[Finding, ...] = ()  # about the policy itself: expired or unused waivers
     stats: Mapping[str, int] = field(default_factory=dict)
+    licenses: Mapping[str, LicenseName] = field(default_factory=dict)  # every key the results name
+    uses: Mapping[str, UseInfo] = field(default_factory=dict)  # every use the results were judged for
 
     @property
     def summary(self) -> dict[str, int]:

@@ -109,7 +109,7 @@ def test_non_commercial_model_fails_with_an_annotation_at_its_line(
         "::error file=app.py,line=3,title=auditor%3A blocked (org/non-commercial-model)::"
         "org/non-commercial-model is blocked for commercial-product: "
     )
-    assert "cc-by-nc-4.0" in annotation
+    assert "CC-BY-NC-4.0" in annotation  # the license by name, with its SPDX id
     assert "FAIL  blocked       org/non-commercial-model  app.py:3" in result.out
     assert result.out.splitlines()[-1].startswith("auditor check: 1 model: 1 blocked — FAILED (fail-on: needs-review)")
 

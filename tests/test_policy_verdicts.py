@@ -163,13 +163,17 @@ def test_every_shipped_use_decides_every_category() -> None:
             assert set(use.categories) == set(CATEGORIES), (name, use.name)
 
 
-def test_approved_reason_names_the_rule() -> None:
+def test_approved_reason_is_plain_english_and_the_policy_path_a_detail() -> None:
     result = verdict(load("policy"), "commercial-product", "mit")
-    assert "MIT License" in result.reason
-    assert "uses.commercial-product.categories.permissive" in result.reason
+    assert result.reason.startswith("MIT License")
+    assert result.reason.endswith("is allowed for commercial-product (as a permissive license)")
+    assert "uses." not in result.reason
+    (deciding,) = result.deciding
+    assert deciding.policy == "uses.commercial-product.categories.permissive"
 
 
 def test_license_override_is_named_in_the_reason() -> None:
     result = verdict(load("eu-saas-startup"), "saas", "agpl-3.0")
-    assert "uses.saas.licenses" in result.reason
+    assert "by name in the policy" in result.reason and "uses." not in result.reason
+    assert [f.policy for f in result.deciding] == ["uses.saas.licenses"]
     assert rules_of(result) == ["license-denied"]

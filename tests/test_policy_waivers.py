@@ -188,7 +188,7 @@ def test_shipped_example_waiver_is_well_formed() -> None:
 def test_explain_walks_through_the_decision(policy: Policy) -> None:
     v = verdict(policy, "product", "cc-by-nc-4.0", repo_id="org/nc-model")
     text = explain_verdict(v, policy, "product")
-    assert text.startswith("Verdict for use 'product': approved-with-obligations")
+    assert text.startswith("Verdict for use 'product' (a commercial use): approved-with-obligations")
     assert "monthly_active_users: 1,000" in text
     assert "territories:          US" in text
     assert "license-denied" in text

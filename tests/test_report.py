@@ -39,6 +39,7 @@ from auditor.report.spdx import SpdxRenderer, to_spdx
 from auditor.report.text import display_width, file_url, printable, repo_url
 from tests.fixtures.report.sample import (
     GENERATED_AT,
+    LICENSES,
     LLAMA_DUTIES,
     SHA_BASE,
     SHA_BASE_INSTRUCT,
@@ -187,17 +188,22 @@ def test_repo_links_are_built_only_from_a_valid_id_and_sha() -> None:
 # ---------------------------------------------------------------- table
 
 
-def test_table_has_one_line_per_model_and_a_summary() -> None:
+def test_table_has_one_line_per_model_worst_first_and_a_summary() -> None:
     out = text("table", sample_report())
     lines = out.splitlines()
-    assert lines[0].split() == ["MODEL", "VERDICT", "LICENSE", "REASON"]
+    assert lines[0].split() == ["#", "MODEL", "USE", "VERDICT", "LICENSE", "REASONS"]
     rows = lines[1:8]
-    assert rows[0].startswith("google-bert/bert-base-uncased ")
-    assert "acme-research/llama3-legal-qa@v1.2" in rows[2]
-    assert "needs-review" in rows[2]
-    assert "MIT AND LicenseRef-llama3" in rows[2]
-    assert re.search(r"acme/does-not-exist\s+error\s+unknown\s+Could not be fetched", rows[5])
-    assert lines[-1] == "7 models: 2 approved, 2 approved-with-obligations, 1 needs-review, 1 blocked, 1 error"
+    # Worst first (error, blocked, needs-review, with obligations, approved); the number is the input order.
+    assert [row.split()[0] for row in rows] == ["6", "4", "3", "2", "5", "1", "7"]
+    assert re.search(r"^6\s+acme/does-not-exist\s+commercial-product\s+error\s+unknown\s+Could not be fetched", rows[0])
+    assert "acme-research/llama3-legal-qa@v1.2" in rows[2] and "needs-review" in rows[2]
+    assert "MIT License (MIT) AND Meta Llama 3 Community License Agreement" in rows[2]
+    assert rows[5].startswith("1  google-bert/bert-base-uncased ")
+    assert "internal-research (not commercial)" in rows[4]
+    assert lines[-1] == (
+        "7 models: 2 approved, 2 approved-with-obligations, 1 needs-review, 1 blocked, 1 error. "
+        "1 model is cleared only for internal-research, which is not commercial use"
+    )
     assert "\x1b" not in out
 
 
@@ -662,7 +668,7 @@ def test_markdown_has_summary_table_and_model_sections() -> None:
     assert out.startswith("# Model license audit\n")
     assert "| Approved with obligations | 2 |" in out
     assert "| Policy sha256 | 9f2c" in out
-    assert "## 3. acme-research/llama3-legal-qa — Needs review" in out
+    assert "## #3 acme-research/llama3-legal-qa — Needs review" in out
     assert f"<https://huggingface.co/acme-research/llama3-legal-qa/tree/{SHA_TUNE}>" in out
     assert "```text\nacme-research/llama3-legal-qa\n└─ finetune of meta-llama/Meta-Llama-3-8B-Instruct" in out
     assert "```text\nMETA LLAMA 3 COMMUNITY LICENSE AGREEMENT" in out
@@ -700,7 +706,7 @@ def test_markdown_renders_as_markdown_with_only_our_links() -> None:
     markdown_it = pytest.importorskip("markdown_it")
     out = markdown_it.MarkdownIt("gfm-like", {"html": True}).render(text("markdown", hostile_report()))
     tags = set(re.findall(r"<([a-z0-9]+)", out))
-    assert tags <= {"a", "blockquote", "code", "h1", "h2", "h3", "h4", "hr", "li", "ol", "p", "pre", "strong"} | {
+    assert tags <= {"a", "blockquote", "code", "h1", "h2", "h3", "h4", "hr", "li", "ol", "p", "pre", "strong", "ul"} | {
         "table",
         "tbody",
         "td",
@@ -811,16 +817,41 @@ def test_json_is_encoded_model_by_model_with_the_same_bytes() -> None:
     assert dumps(empty) == json.dumps(empty, indent=2, ensure_ascii=True) + "\n"
 
 
-def test_table_names_a_non_spdx_license_by_its_key() -> None:
+def test_every_format_names_a_license_by_its_plain_name_with_the_spdx_id_and_keeps_the_licenseref() -> None:
     from auditor.models import LicenseResolution, ModelRef, ModelResult, Verdict
     from auditor.report.table import license_label
 
     def labelled(expression: str | None, keys: tuple[str, ...]) -> str:
         resolution = LicenseResolution(expression, keys, Commercial.CONDITIONAL, 0.8)
         verdict = Verdict(Status.NEEDS_REVIEW, "saas", "r")
-        return license_label(ModelResult(ModelRef("a/b"), verdict, resolution=resolution))
+        return license_label(ModelResult(ModelRef("a/b"), verdict, resolution=resolution), LICENSES)
 
-    assert labelled("LicenseRef-scancode-llama-3.1-license-2024", ("llama3.1",)) == "llama3.1"
-    assert labelled("MIT AND LicenseRef-x", ("mit", "x")) == "MIT AND LicenseRef-x"
-    assert labelled("Apache-2.0", ("apache-2.0",)) == "Apache-2.0"
+    assert labelled("LicenseRef-llama3", ("llama3",)) == "Meta Llama 3 Community License Agreement"
+    assert labelled("Apache-2.0", ("apache-2.0",)) == "Apache License 2.0 (Apache-2.0)"
+    # Operators stay; an id the knowledge base does not know (a card's own LicenseRef) stays as written.
+    assert labelled("(MIT OR Apache-2.0) AND LicenseRef-x", ("mit", "apache-2.0")) == (
+        "(MIT License (MIT) OR Apache License 2.0 (Apache-2.0)) AND LicenseRef-x"
+    )
     assert labelled(None, ()) == "unknown"
+    assert (
+        labelled(None, ("mit", "llama3"))
+        == "unknown (candidates: MIT License, Meta Llama 3 Community License Agreement)"
+    )
+
+    # The formats agree: the same words in the table, HTML, Markdown and JSON; the machine ids stay.
+    report = sample_report()
+    name = "Meta Llama 3 Community License Agreement"
+    assert name in text("table", report, width=250)
+    html, md = text("html", report), text("markdown", report)
+    assert f"<td>{name}</td>" in html and "<code>LicenseRef-llama3</code>" in html
+    assert f"| {name} |" in md and "LicenseRef-llama3" in md
+    llama = next(
+        m for m in json.loads(text("json", report))["models"] if m["id"] == "meta-llama/Meta-Llama-3-8B-Instruct"
+    )
+    assert llama["license"]["expression"] == "LicenseRef-llama3" and llama["license"]["ids"] == ["llama3"]
+    assert llama["license"]["name"] == name
+    assert llama["license"]["licenses"] == [
+        {"key": "llama3", "name": name, "spdx": None, "licenseref": "LicenseRef-llama3"}
+    ]
+    row = next(r for r in csv.DictReader(io.StringIO(text("csv", report))) if r["id"].startswith("meta-llama/"))
+    assert row["license"] == "LicenseRef-llama3" and row["license_name"] == name

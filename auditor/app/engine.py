@@ -25,11 +25,13 @@ from auditor.models import (
     FetchError,
     Finding,
     HubModel,
+    LicenseName,
     LicenseResolution,
     ModelRef,
     ModelResult,
     Severity,
     Status,
+    UseInfo,
     Verdict,
 )
 from auditor.policy import Policy, evaluate, policy_findings, resolve_use
@@ -248,4 +250,34 @@ def run_audit(
         complete=complete,
         policy_findings=policy_findings(policy, done, now.date()),
         stats=dict(source.stats()),
+        licenses=license_names(kb, done),
+        uses=use_infos(policy, (run_use, *(r.verdict.use for r in done))),
     )
+
+
+def license_names(kb: KnowledgeBase, results: Sequence[ModelResult]) -> dict[str, LicenseName]:
+    """The plain name, SPDX id and LicenseRef of every license the results name, for the reports (which
+    never read the knowledge base themselves)."""
+    keys: dict[str, None] = {}
+    for result in results:
+        resolution = result.resolution
+        if resolution is not None:
+            keys.update(dict.fromkeys(resolution.all_keys))
+            for link in resolution.lineage:
+                keys.update(dict.fromkeys(link.keys))
+    names = {}
+    for key in sorted(keys):
+        entry = kb.get(key)
+        if entry is not None:
+            names[key] = LicenseName(key, entry.name, entry.spdx, entry.licenseref or None)
+    return names
+
+
+def use_infos(policy: Policy, uses: Sequence[str]) -> dict[str, UseInfo]:
+    """What each use the report names means: whether it is commercial, in the policy's own words."""
+    out = {}
+    for name in dict.fromkeys(uses):
+        spec = policy.uses.get(name)
+        if spec is not None:
+            out[name] = UseInfo(name, spec.commercial, spec.description)
+    return out

@@ -43,7 +43,8 @@ def explain(target: str, settings: Settings) -> list[str]:
     result = report.results[0]
     sections = []
     if result.hub is not None and result.resolution is not None:
-        sections.append(explain_resolution(result.hub, result.resolution, kb))
+        # The verdict's steps carry every finding about the evidence: listed once, there.
+        sections.append(explain_resolution(result.hub, result.resolution, kb, findings=False))
     sections.append(explain_verdict(result.verdict, policy, result.verdict.use))
     return sections
 

@@ -19,12 +19,21 @@ CONFIDENCE_LINK = 0.45
 """Only `license_link` points at a known license (the link itself is never fetched)."""
 CONFIDENCE_PDF_NAME = 0.45
 """Only the file name of an unread PDF license names it (`Community License for Baichuan 2 Model.pdf`)."""
-BOOST_TEXT = 0.15
-"""A license file that says the same as the metadata."""
-BOOST_LINK = 0.05
-BOOST_NAME = 0.05
+BOOST_TEXT = 0.30
+"""A license file that says the same as the metadata: the primary text confirms the declaration, which is
+what `high` means (any declaration plus the text reaches CONFIDENCE_HIGH)."""
+BOOST_LINK = 0.04
+BOOST_NAME = 0.04
+"""Fields of the same card repeating it: together (0.80 + 0.08) still below `high` without the text."""
 CONFIDENCE_MAX = 0.98
 CONFIDENCE_CONFLICT = 0.30
 """Evidence disagrees: we know the candidates, not which one governs."""
 MULTIPLE_FACTOR = 0.90
 """Several licenses declared: a person has to confirm how they combine."""
+
+# What the numbers mean to a reader (`licenses/explain.py: confidence_text` says it in words).
+CONFIDENCE_HIGH = 0.90
+"""High: a declaration confirmed by the license text. A card id (0.80), alias or tag (0.70) or known
+`license_name` (0.60) plus BOOST_TEXT reaches it; metadata alone (0.80 + link + name = 0.88) never does."""
+CONFIDENCE_MEDIUM = 0.60
+"""Medium: one declaration (card id, alias, tag, known `license_name`) or a recognised license text alone."""

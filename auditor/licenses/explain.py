@@ -10,10 +10,11 @@ import textwrap
 from typing import Any
 
 from auditor.errors import UsageError
+from auditor.licenses.confidence import CONFIDENCE_HIGH, CONFIDENCE_MEDIUM
 from auditor.licenses.entry import CATEGORIES, LicenseEntry
 from auditor.licenses.knowledge import KnowledgeBase
 from auditor.licenses.rights import RIGHTS
-from auditor.models import Commercial, EvidenceSource, HubModel, LicenseResolution, Severity
+from auditor.models import Commercial, EvidenceSource, HubModel, LicenseResolution, Severity, rename_licenses
 
 WIDTH = 100
 _LABEL = 16
@@ -141,14 +142,59 @@ def _commercial_text(value: Commercial) -> str:
     }[value]
 
 
+# Each source in the few words a reader needs ("card, LICENSE file and tags agree").
+_SHORT_NAMES = {
+    EvidenceSource.CARD_LICENSE: "card",
+    EvidenceSource.TAG: "tags",
+    EvidenceSource.CARD_LICENSE_NAME: "the card's license_name",
+    EvidenceSource.CARD_LICENSE_LINK: "the card's license_link",
+    EvidenceSource.LICENSE_FILE: "license file",
+}
+
+
 def confidence_label(confidence: float) -> str:
-    if confidence >= 0.85:
+    if confidence >= CONFIDENCE_HIGH:
         return "high"
-    if confidence >= 0.6:
+    if confidence >= CONFIDENCE_MEDIUM:
         return "medium"
     if confidence > 0:
         return "low"
     return "none"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def confidence_text(resolution: LicenseResolution) -> str:
+    """What the confidence means, in words: its level, then which sources agree (or why none settle it),
+    then the score the policy's `low_confidence` threshold is compared with."""
+    score = f"(score {resolution.confidence:.2f})"
+    level = confidence_label(resolution.confidence)
+    if not resolution.keys:
+        return f"{level}: nothing identifies the license {score}"
+    if any(f.rule == "license-conflict" for f in resolution.findings):
+        return f"{level}: the evidence disagrees, so no one license is settled (see the findings) {score}"
+    keys = set(resolution.keys)
+    agreeing = [e for e in resolution.evidence if keys & set(e.keys) and e.source in _SHORT_NAMES]
+    sources = sorted(dict.fromkeys(e.source for e in agreeing), key=_PRECEDENCE.index)
+    if not sources:
+        return f"{level}: identified from the evidence below {score}"
+    words = []
+    for source in sources:
+        if source == EvidenceSource.LICENSE_FILE:
+            paths = list(dict.fromkeys(e.path or "license file" for e in agreeing if e.source == source))
+            words.append(f"{_and(paths)} file" if paths != ["license file"] else "license file")
+        else:
+            words.append(_SHORT_NAMES[source])
+    basis = f"only the {words[0]} says so" if len(words) == 1 else f"{_and(words)} agree"
+    if EvidenceSource.TAG in sources and EvidenceSource.CARD_LICENSE in sources and len(sources) == 2:
+        basis = "only the card says so (the Hub's tags are read from the card, so they add nothing)"
+    if EvidenceSource.LICENSE_FILE not in sources:
+        basis += "; no license text confirms it"
+    if resolution.expression is None:
+        basis += "; part of the license is still unknown"
+    return f"{level}: {basis} {score}"
 
 
 def _why(resolution: LicenseResolution) -> str:
@@ -174,17 +220,20 @@ def _why(resolution: LicenseResolution) -> str:
     return why
 
 
-def explain_resolution(hub: HubModel, resolution: LicenseResolution, kb: KnowledgeBase | None = None) -> str:
+def explain_resolution(
+    hub: HubModel, resolution: LicenseResolution, kb: KnowledgeBase | None = None, *, findings: bool = True
+) -> str:
     """How a model's license was resolved: evidence, the choice and why, confidence, findings, lineage.
 
-    With `kb`, license keys are shown with their names."""
+    With `kb`, license keys are shown with their names. `findings=False` leaves the findings to the
+    verdict's steps that follow (which carry every one of them), so the two sections cannot disagree."""
     lines = [f"{hub.repo_id} @ {hub.sha[:12] or hub.requested_revision}", ""]
-    lines += _field("License:", resolution.expression or "unknown")
+    lines += _field("License:", _plain_expression(resolution.expression, kb) if resolution.expression else "unknown")
     if resolution.keys:
         lines += _field("Keys:", _named(resolution.keys, kb))
     lines += _field("Declared:", resolution.declared if resolution.declared is not None else "(no license field)")
     lines += _field("Why:", _why(resolution))
-    lines += _field("Confidence:", f"{resolution.confidence:.2f} ({confidence_label(resolution.confidence)})")
+    lines += _field("Confidence:", confidence_text(resolution))
     commercial = _commercial_text(resolution.commercial).split(":")[0]
     if resolution.inherited_keys or resolution.lineage:
         commercial += " (the most restrictive of this model's terms and its base models')"
@@ -201,20 +250,36 @@ def explain_resolution(hub: HubModel, resolution: LicenseResolution, kb: Knowled
         how = f" ({ev.detail})" if ev.detail else ""
         lines += _bullets([f"{ev.source}{where}: {ev.value!r}{found}{how}"])
 
-    lines += ["", "Findings:"]
+    if findings:
+        lines += _findings(resolution)
+    lines += _traits(resolution)
+    lines += _lineage(hub, resolution)
+    return "\n".join(lines)
+
+
+def _findings(resolution: LicenseResolution) -> list[str]:
+    lines = ["", "Findings about the license evidence:"]
     if not resolution.findings:
-        lines.append("    (none)")
+        lines.append("    (none: the evidence raised no questions)")
     order = {s: -s.rank for s in Severity}
     for f in sorted(resolution.findings, key=lambda f: order[f.severity]):
         lines += _bullets([f"[{f.severity.value}] {f.rule}: {f.message}"])
         if f.fix:
             lines.append(textwrap.fill(f"fix: {f.fix}", WIDTH, initial_indent="      ", subsequent_indent="      "))
+    return lines
 
-    if resolution.traits:
-        lines += ["", "Model properties some license terms depend on:"]
-        shown = {True: "yes", False: "no", None: "unknown"}
-        lines += _bullets([f"{t.name}: {shown[t.value]} ({t.evidence})" for t in resolution.traits])
-    lines += ["", "Lineage:"]
+
+def _traits(resolution: LicenseResolution) -> list[str]:
+    if not resolution.traits:
+        return []
+    lines = ["", "Model properties some license terms depend on:"]
+    shown = {True: "yes", False: "no", None: "unknown"}
+    lines += _bullets([f"{t.name}: {shown[t.value]} ({t.evidence})" for t in resolution.traits])
+    return lines
+
+
+def _lineage(hub: HubModel, resolution: LicenseResolution) -> list[str]:
+    lines = ["", "Lineage:"]
     if not resolution.lineage:
         lines.append("    (no base model declared)")
     else:
@@ -225,7 +290,18 @@ def explain_resolution(hub: HubModel, resolution: LicenseResolution, kb: Knowled
             terms = link.expression or (", ".join(link.keys) if link.keys else "license unknown")
             state = f"; not resolved: {link.error}" if link.error else f" ({link.commercial.value})"
             lines.append(f"{pad}└─ {link.relation} of {link.repo_id}{sha}: {terms}{state}")
-    return "\n".join(lines)
+    return lines
+
+
+def _plain_expression(expression: str, kb: KnowledgeBase | None) -> str:
+    """`Apache License 2.0 (Apache-2.0)`: the name first, the SPDX id beside it (a LicenseRef only in Keys)."""
+    if kb is None:
+        return expression
+    names = {}
+    for entry in kb:
+        label = f"{entry.name} ({entry.spdx})" if entry.spdx else entry.name
+        names[entry.identifier] = label
+    return rename_licenses(expression, names)
 
 
 def _named(keys: tuple[str, ...], kb: KnowledgeBase | None) -> str:

@@ -178,8 +178,16 @@ class _Outcome:
     findings: list[tuple[Finding, Status]] = field(default_factory=list)
     obligations: dict[str, None] = field(default_factory=dict)
 
-    def add(self, rule: str, effect: Status, message: str, fix: str | None = None, subject: str | None = None) -> None:
-        finding = Finding(_rule_id(rule), STATUS_SEVERITY[effect], clip(message, 400), fix, subject)
+    def add(
+        self,
+        rule: str,
+        effect: Status,
+        message: str,
+        fix: str | None = None,
+        subject: str | None = None,
+        policy: str | None = None,
+    ) -> None:
+        finding = Finding(_rule_id(rule), STATUS_SEVERITY[effect], clip(message, 400), fix, subject, policy)
         self.findings.append((finding, effect))
 
     def note(self, rule: str, severity: Severity, message: str, fix: str | None = None) -> None:
@@ -195,6 +203,13 @@ class _Outcome:
         if self.obligations:
             effects.append(Status.APPROVED_WITH_OBLIGATIONS)
         return max(effects, key=lambda s: s.rank, default=Status.APPROVED)
+
+    def deciding(self) -> list[Finding]:
+        """Every finding that set the verdict (reports list them all); for an approval, what allowed it."""
+        status = self.status
+        if status.rank >= Status.NEEDS_REVIEW.rank:
+            return [f for f, effect in self.findings if effect is status]
+        return [f for f, _ in self.findings if f.rule == "data-allowed"]
 
     def reason(self) -> str:
         status = self.status
@@ -413,18 +428,20 @@ def _check_class(
         out.add(
             DataRule.CLASS_DENIED,
             Status.BLOCKED,
-            f"{name} data may not be sent to hosted models ({where}: hosted: deny); it stays on self-hosted models",
+            f"{name} data may not be sent to hosted models; it stays on self-hosted models",
             f"run a self-hosted open model for {name} data, or stop sending it to {offering.provider_name}",
             name,
+            policy=f"{where}: data.classes.{name}.hosted: deny",
         )
         return
     if rule.hosted is Destination.REVIEW:
         out.add(
             DataRule.CLASS_REVIEW,
             Status.NEEDS_REVIEW,
-            f"{name} data sent to a hosted model needs a person's decision ({where}: hosted: review)",
+            f"{name} data sent to a hosted model needs a person's decision",
             "have the data-protection officer review this use and record a waiver",
             name,
+            policy=f"{where}: data.classes.{name}.hosted: review",
         )
         return
     for requirement in rule.requires:
@@ -497,7 +514,7 @@ def evaluate_hosted(
 
 
 def _verdict(out: _Outcome, ref: ModelRef, policy: Policy, use: str, today: datetime.date) -> Verdict:
-    status, reason = out.status, out.reason()
+    status, reason, deciding = out.status, out.reason(), out.deciding()
     findings = [f for f, _ in out.findings]
     obligations = tuple(out.obligations)
     waiver: Waiver | None = None
@@ -525,8 +542,9 @@ def _verdict(out: _Outcome, ref: ModelRef, policy: Policy, use: str, today: date
             )
             who = clip(waiver.ticket or waiver.approved_by, 40)
             reason = clip(f"waived ({who}, until {waiver.expires}) from {status.value}: {reason}", 240)
+            deciding = [findings[-1], *deciding]
             status = lifted
-    return Verdict(status, use, reason, tuple(findings), obligations, waiver)
+    return Verdict(status, use, reason, tuple(findings), obligations, waiver, deciding=tuple(deciding))
 
 
 def apply_self_hosted(verdict: Verdict, ref: ModelRef, policy: Policy) -> Verdict:
@@ -552,7 +570,16 @@ def apply_self_hosted(verdict: Verdict, ref: ModelRef, policy: Policy) -> Verdic
         return verdict
     status = max(verdict.status, out.status, key=lambda s: s.rank)
     reason = out.reason() if status is not verdict.status else verdict.reason
-    return replace(verdict, status=status, reason=reason, findings=(*verdict.findings, *(f for f, _ in out.findings)))
+    deciding = out.deciding() if status is not verdict.status else verdict.deciding
+    if status is verdict.status and status.rank >= Status.NEEDS_REVIEW.rank:
+        deciding = (*verdict.deciding, *(f for f, effect in out.findings if effect is status))
+    return replace(
+        verdict,
+        status=status,
+        reason=reason,
+        findings=(*verdict.findings, *(f for f, _ in out.findings)),
+        deciding=tuple(deciding),
+    )
 
 
 # ---------------------------------------------------------------- explain

@@ -105,7 +105,7 @@ def evaluate(
             "the license of this model was not resolved, so it cannot be judged",
             "report this as a bug in auditor; meanwhile review the model by hand",
         )
-        return Verdict(Status.ERROR, use, finding.message, (finding,))
+        return Verdict(Status.ERROR, use, finding.message, (finding,), deciding=(finding,))
 
     # Substance first (the licenses, their conditions, the evidence), repo hygiene last: among findings of
     # the same weight the first one becomes the verdict's one-line reason.
@@ -123,6 +123,7 @@ def evaluate(
 
     status = steps.status
     reason = _reason(steps, status)
+    deciding = _deciding(steps, status)
     findings = [finding for finding, _ in steps.findings]
     obligations = tuple(steps.obligations)
     waiver: Waiver | None = None
@@ -142,8 +143,11 @@ def evaluate(
                 )
             )
             reason = clip(f"waived ({clip(who, 40)}, until {waiver.expires}) from {status.value}: {reason}", 240)
+            deciding = [findings[-1], *deciding]
             status = lifted
-    return Verdict(status, use, reason, tuple(findings), obligations, waiver, tuple(steps.rights))
+    return Verdict(
+        status, use, reason, tuple(findings), obligations, waiver, tuple(steps.rights), deciding=tuple(deciding)
+    )
 
 
 def _fetch_error(error: FetchError, use: str) -> Verdict:
@@ -152,7 +156,7 @@ def _fetch_error(error: FetchError, use: str) -> Verdict:
         f"could not fetch {clip(error.repo_id, 100)}@{clip(revision, 40)} ({error.kind.value}): {clip(error.message)}"
     )
     finding = Finding(f"fetch-{error.kind.value}", Severity.ERROR, message, FETCH_FIXES.get(error.kind))
-    return Verdict(Status.ERROR, use, message, (finding,))
+    return Verdict(Status.ERROR, use, message, (finding,), deciding=(finding,))
 
 
 def _org(repo_id: str) -> str | None:
@@ -293,7 +297,9 @@ def _check_licenses(
                 subject=entry.key,
             )
         decision, source = spec.decide(entry.key, entry.category)
-        what = f"{entry.name} [{entry.key}, {entry.category}]{origin}"
+        # Plain English for the reader; the policy setting that decided travels beside it (`Finding.policy`).
+        what = (f"{entry.name} ({entry.spdx})" if entry.spdx else entry.name) + origin
+        kind = "by name in the policy" if source == "license" else f"as {_a(entry.category)} {entry.category} license"
         by = f"uses.{spec.name}.licenses" if source == "license" else f"uses.{spec.name}.categories.{entry.category}"
         if decision is None:
             steps.add(
@@ -302,26 +308,29 @@ def _check_licenses(
                 f"{what}: the policy does not say whether {spec.name} allows {entry.category} licenses",
                 f"add `{entry.category}: allow | allow-with-obligations | review | deny` under "
                 f"uses.{spec.name}.categories",
+                policy=f"uses.{spec.name}.categories",
             )
         elif decision is Decision.DENY:
             steps.add(
                 "license-denied",
                 Status.BLOCKED,
-                f"{what} is denied for {spec.name} ({by})",
+                f"{what} is not allowed for {spec.name} ({kind})",
                 "choose a model under a license the policy allows for this use, or record a signed-off waiver",
+                policy=by,
             )
         elif decision is Decision.REVIEW:
             steps.add(
                 "license-review",
                 Status.NEEDS_REVIEW,
-                f"{what} needs legal review for {spec.name} ({by})",
+                f"{what} needs legal review for {spec.name} ({kind})",
                 "have legal review the license for this use and record the outcome as a waiver",
+                policy=by,
             )
         else:
             effect = Status.APPROVED
             if decision is Decision.ALLOW_WITH_OBLIGATIONS and duties:
                 effect = Status.APPROVED_WITH_OBLIGATIONS
-            steps.add("license-allowed", effect, f"{what} is allowed for {spec.name} ({by})")
+            steps.add("license-allowed", effect, f"{what} is allowed for {spec.name} ({kind})", policy=by)
     return entries
 
 
@@ -411,13 +420,23 @@ def _check_confidence(steps: Steps, rules: Rules, resolution: LicenseResolution)
         )
 
 
-def _reason(steps: Steps, status: Status) -> str:
-    """One line for a table: the first finding that set the verdict, and how many others agree."""
+def _a(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
+def _deciding(steps: Steps, status: Status) -> list[Finding]:
+    """Every finding that set the verdict, most severe first (a base that could not be read explains
+    better than its consequence); for an approval, the licenses that were allowed."""
     deciding = [f for f, effect in steps.findings if effect is status]
-    # The most severe finding explains best (a base that could not be read, rather than its consequence).
     deciding.sort(key=lambda f: -f.severity.rank)
     if status.rank < Status.NEEDS_REVIEW.rank:
         deciding = [f for f, _ in steps.findings if f.rule == "license-allowed"] or deciding
+    return deciding
+
+
+def _reason(steps: Steps, status: Status) -> str:
+    """One line for a table: the first finding that set the verdict, and how many others agree."""
+    deciding = _deciding(steps, status)
     if not deciding:
         return status.value
     text = deciding[0].message

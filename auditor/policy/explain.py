@@ -5,7 +5,8 @@ from __future__ import annotations
 from auditor.models import Severity, Verdict
 from auditor.policy.model import Company, Policy
 
-_MARK = {Severity.INFO: "info", Severity.WARNING: "WARN", Severity.ERROR: "FAIL"}
+# Severity of the step, not the verdict: an error in the evidence may still only need review.
+_MARK = {Severity.INFO: "info", Severity.WARNING: "WARN", Severity.ERROR: "ERROR"}
 
 
 def _facts(company: Company) -> list[str]:
@@ -50,9 +51,11 @@ def explain_verdict(verdict: Verdict, policy: Policy, use: str) -> str:
     spec = policy.use(use)
     yes_no = {True: "yes", False: "no"}
     title = policy.info.name or "policy"
+    kind = "a commercial use" if spec.commercial else "not a commercial use"
+    reasons = [f.message for f in verdict.deciding] or [verdict.reason]
     lines = [
-        f"Verdict for use {use!r}: {verdict.status.value}",
-        f"  {verdict.reason}",
+        f"Verdict for use {use!r} ({kind}): {verdict.status.value}",
+        *(f"  - {text}" for text in reasons),
         "",
         f"Policy: {title} - {policy.path} (sha256 {policy.sha256[:12]})",
         f"Use {spec.name}: {spec.description}",
@@ -72,6 +75,8 @@ def explain_verdict(verdict: Verdict, policy: Policy, use: str) -> str:
     for number, finding in enumerate(verdict.findings, 1):
         about = f" [{finding.subject}]" if finding.subject else ""
         lines.append(f"  {number:>2}. {_MARK[finding.severity]} {finding.rule}{about}: {finding.message}")
+        if finding.policy:
+            lines.append(f"      policy: {finding.policy}")
         if finding.fix:
             lines.append(f"      fix: {finding.fix}")
     lines.append("")

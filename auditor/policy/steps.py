@@ -53,8 +53,9 @@ class Steps:
         *,
         severity: Severity | None = None,
         subject: str | None = None,
+        policy: str | None = None,
     ) -> None:
-        finding = Finding(rule, severity or STATUS_SEVERITY[effect], message, fix, subject)
+        finding = Finding(rule, severity or STATUS_SEVERITY[effect], message, fix, subject, policy)
         self.findings.append((finding, effect))
 
     def act(self, action: Action, rule: str, message: str, fix: str | None = None) -> None:

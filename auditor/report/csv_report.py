@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from typing import Any
 
-from auditor.models import AuditReport, ModelResult
+from auditor.models import AuditReport, LicenseName, ModelResult
 from auditor.report.base import Option, resolve_options
 from auditor.report.document import findings_of, terms_label
+from auditor.report.table import license_label
 from auditor.report.text import printable
 
 COLUMNS = (
@@ -29,6 +31,7 @@ COLUMNS = (
     "use",
     "owner",
     "data",
+    "license_name",
 )
 # Formula triggers, including the full-width forms some spreadsheets also accept.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -45,7 +48,7 @@ def safe_cell(value: object) -> str:
     return text
 
 
-def row(result: ModelResult) -> list[str]:
+def row(result: ModelResult, licenses: Mapping[str, LicenseName] | None = None) -> list[str]:
     resolution = result.resolution
     reasons = [result.verdict.reason, *(f"{f.rule}: {f.message}" for f in findings_of(result))]
     return [
@@ -64,6 +67,7 @@ def row(result: ModelResult) -> list[str]:
             result.verdict.use,
             result.ref.owner or "",
             " ".join(c.value for c in result.ref.data),
+            license_label(result, licenses),  # the name people read; `license` keeps the machine id
         )
     ]
 
@@ -80,5 +84,5 @@ class CsvRenderer:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(COLUMNS)
-        writer.writerows(row(r) for r in report.results)
+        writer.writerows(row(r, report.licenses) for r in report.results)
         return buffer.getvalue()

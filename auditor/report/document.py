@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from auditor.models import (
@@ -16,7 +17,7 @@ from auditor.models import (
     Evidence,
     Finding,
     HostedTerms,
-    LicenseResolution,
+    LicenseName,
     LineageLink,
     ModelResult,
     Origin,
@@ -24,6 +25,7 @@ from auditor.models import (
     Status,
     Waiver,
 )
+from auditor.report.names import license_ids, license_name, reasons_of
 
 SCHEMA_VERSION = 1
 TOOL_NAME = "auditor"
@@ -54,6 +56,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "fix": finding.fix,
         "subject": finding.subject,
+        "policy": finding.policy,
     }
 
 
@@ -85,7 +88,10 @@ def lineage_dict(link: LineageLink) -> dict[str, Any]:
     }
 
 
-def license_dict(resolution: LicenseResolution | None) -> dict[str, Any]:
+def license_dict(result: ModelResult, licenses: Mapping[str, LicenseName]) -> dict[str, Any]:
+    """The machine ids as before, plus the names people read (`name`: the expression in words, as the
+    table, HTML and Markdown show it; `licenses`: key, name, SPDX id and LicenseRef of each own license)."""
+    resolution = result.resolution
     if resolution is None:  # nothing was resolved (the repo could not be fetched): fail closed
         return {
             "expression": None,
@@ -95,6 +101,8 @@ def license_dict(resolution: LicenseResolution | None) -> dict[str, Any]:
             "confidence": 0.0,
             "declared": None,
             "evidence": [],
+            "name": "unknown",
+            "licenses": [],
         }
     return {
         "expression": resolution.expression,
@@ -104,6 +112,8 @@ def license_dict(resolution: LicenseResolution | None) -> dict[str, Any]:
         "confidence": float(resolution.confidence),
         "declared": resolution.declared,
         "evidence": [evidence_dict(e) for e in resolution.evidence],
+        "name": license_name(result, licenses),
+        "licenses": license_ids(result, licenses),
     }
 
 
@@ -162,7 +172,7 @@ def waiver_dict(waiver: Waiver | None) -> dict[str, Any] | None:
     }
 
 
-def model_dict(result: ModelResult) -> dict[str, Any]:
+def model_dict(result: ModelResult, report: AuditReport | None = None) -> dict[str, Any]:
     hub, ref, verdict = result.hub, result.ref, result.verdict
     error = None
     if result.fetch_error is not None:
@@ -175,7 +185,7 @@ def model_dict(result: ModelResult) -> dict[str, Any]:
         "use": verdict.use,
         "verdict": verdict.status.value,
         "reason": verdict.reason,
-        "license": license_dict(result.resolution),
+        "license": license_dict(result, report.licenses if report else {}),
         "lineage": [lineage_dict(link) for link in (result.resolution.lineage if result.resolution else ())],
         "findings": [finding_dict(f) for f in findings_of(result)],
         "obligations": list(verdict.obligations),
@@ -198,6 +208,9 @@ def model_dict(result: ModelResult) -> dict[str, Any]:
         "data": [c.value for c in ref.data],
         "offering": ref.offering,
         "hosted": hosted_dict(result.hosted),
+        # Every reason behind the verdict (the one-line `reason` abbreviates them), each with its policy path.
+        "reasons": [{"text": text, "policy": policy} for text, policy in reasons_of(result)],
+        "use_commercial": report.uses[verdict.use].commercial if report and verdict.use in report.uses else None,
     }
 
 
@@ -210,7 +223,7 @@ def report_document(report: AuditReport) -> dict[str, Any]:
         "policy": {"path": report.policy.path, "sha256": report.policy.sha256, "name": report.policy.name},
         "use": report.use,
         "complete": report.complete,
-        "models": [model_dict(r) for r in report.results],
+        "models": [model_dict(r, report) for r in report.results],  # input order: machines sort themselves
         "policy_findings": [finding_dict(f) for f in report.policy_findings],
         "summary": report.summary,
         "stats": {key: report.stats[key] for key in sorted(report.stats)},

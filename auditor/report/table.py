@@ -7,11 +7,13 @@ cursor or retitle the window) and bidi overrides are replaced before any colour 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from typing import Any
 
-from auditor.models import AuditReport, ModelResult, Status
+from auditor.models import AuditReport, LicenseName, ModelResult, Status
 from auditor.report.base import Option, resolve_options
 from auditor.report.document import terms_label
+from auditor.report.names import license_name, models_worst_first, reasons_of, use_label
 from auditor.report.text import display_width, fit, printable
 
 _COLOURS = {
@@ -25,7 +27,7 @@ _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
 
 _ID_LIMIT = 512  # ids are validated (<= 193 characters) and a revision at most 255: this only bounds junk
-_LICENSE_MAX = 36
+_LICENSE_MAX = 44  # "Meta Llama 3 Community License Agreement" reads whole
 _MIN_REASON = 20
 _REASON_MAX = 200
 
@@ -35,17 +37,12 @@ def model_label(result: ModelResult) -> str:
     return ref.repo_id if ref.revision is None else f"{ref.repo_id}@{ref.revision}"
 
 
-def license_label(result: ModelResult) -> str:
-    """The expression, or for licenses off the SPDX list their knowledge-base keys: `llama3.1` reads
-    better in a table than `LicenseRef-scancode-llama-3.1-license-2024`."""
+def license_label(result: ModelResult, licenses: Mapping[str, LicenseName] | None = None) -> str:
+    """The license by its plain name (`Apache License 2.0 (Apache-2.0)`, `Meta Llama 3 Community License
+    Agreement`), as every human format shows it; a hosted model's provider terms."""
     if result.ref.is_hosted:
         return terms_label(result)
-    resolution = result.resolution
-    expression = resolution.expression if resolution else None
-    single_ref = expression is not None and expression.startswith("LicenseRef-") and " " not in expression
-    if resolution and single_ref and len(resolution.keys) == 1:
-        return resolution.keys[0]
-    return expression or "unknown"
+    return license_name(result, licenses or {})
 
 
 def summary_line(report: AuditReport) -> str:
@@ -56,6 +53,22 @@ def summary_line(report: AuditReport) -> str:
     if not report.complete:
         line += " — INCOMPLETE: the run was interrupted, not every model was audited"
     return line
+
+
+def non_commercial_note(report: AuditReport) -> str | None:
+    """Said under the counts when a model is cleared only for a use the policy does not count as commercial."""
+    cleared = [
+        r.verdict.use
+        for r in report.results
+        if r.verdict.status.rank <= Status.APPROVED_WITH_OBLIGATIONS.rank
+        and r.verdict.use in report.uses
+        and not report.uses[r.verdict.use].commercial
+    ]
+    if not cleared:
+        return None
+    count = len(cleared)
+    uses = ", ".join(dict.fromkeys(cleared))
+    return f"{count} model{'s are' if count != 1 else ' is'} cleared only for {uses}, which is not commercial use"
 
 
 class TableRenderer:
@@ -77,42 +90,65 @@ class TableRenderer:
     def render(self, report: AuditReport, **options: Any) -> str:
         opts = resolve_options(self.name, self.options, options)
         color: bool = opts["color"]
+        # Worst first; the number is the input order, so the list the rows came from is still at hand.
+        uses_vary = any(r.verdict.use != report.use for r in report.results)
         rows = [
             (
+                str(index),
                 printable(model_label(r), limit=_ID_LIMIT),
+                printable(use_label(r.verdict.use, report.uses), limit=120) if uses_vary else "",
                 r.verdict.status,
-                printable(license_label(r), limit=4 * _LICENSE_MAX),
-                printable(r.verdict.reason, limit=4096),
+                printable(license_label(r, report.licenses), limit=4 * _LICENSE_MAX),
+                printable("; ".join(text for text, _ in reasons_of(r)), limit=4096),
             )
-            for r in report.results
+            for index, r in models_worst_first(report)
         ]
         # The id is what a person copies into the next command: it is never cut (a Hub id is at most 193
         # characters), however narrow the terminal; the reason and the license give way instead.
-        id_w = max([display_width("MODEL"), *(display_width(r[0]) for r in rows)])
+        num_w = max([1, *(len(r[0]) for r in rows)])
+        id_w = max([display_width("MODEL"), *(display_width(r[1]) for r in rows)])
+        use_w = max([display_width("USE"), *(display_width(r[2]) for r in rows)]) if uses_vary else 0
         verdict_w = max(len(s.value) for s in Status)
-        lic_w = min(_LICENSE_MAX, max([display_width("LICENSE"), *(display_width(r[2]) for r in rows)]))
         width: int | None = opts["width"]
+        lic_cap = _LICENSE_MAX if width is not None else 2 * _LICENSE_MAX  # a file or a pipe: room for AND/OR
+        lic_w = min(lic_cap, max([display_width("LICENSE"), *(display_width(r[4]) for r in rows)]))
         if width is None:
-            reason_w = min(_REASON_MAX, max([display_width("REASON"), *(display_width(r[3]) for r in rows)]))
-        else:  # narrow terminal: give the reason its minimum first, then cut licenses, then the reason
-            room = width - verdict_w - 6
-            reason_w = max(_MIN_REASON, room - id_w - lic_w)
-            excess = id_w + lic_w + reason_w - room
-            for_lic = min(max(excess, 0), max(0, lic_w - 12))
-            lic_w, excess = lic_w - for_lic, excess - for_lic
-            reason_w = max(8, reason_w - max(excess, 0))
+            reason_w = min(_REASON_MAX, max([display_width("REASONS"), *(display_width(r[5]) for r in rows)]))
+        else:  # narrow terminal: the license gives way first, then the reason, and the use only last
+            columns = 5 + uses_vary
+            room = width - 2 * (columns - 1) - num_w - id_w - verdict_w
+            reason_w = max(_MIN_REASON, room - lic_w - use_w)
+            excess = lic_w + use_w + reason_w - room
+            # Comfortable floors first, then bare ones: the line fits whatever the width (the id never gives).
+            for column, floor in (("lic", 12), ("reason", 8), ("use", 12), ("lic", 4), ("reason", 4), ("use", 6)):
+                have = {"lic": lic_w, "reason": reason_w, "use": use_w}[column]
+                cut = min(max(excess, 0), max(0, have - floor))
+                excess -= cut
+                if column == "lic":
+                    lic_w -= cut
+                elif column == "reason":
+                    reason_w -= cut
+                else:
+                    use_w -= cut
 
-        def line(cells: tuple[str, str, str, str], status: Status | None) -> str:
-            model, verdict, lic, reason = cells
+        def line(cells: tuple[str, str, str, str, str, str], status: Status | None) -> str:
+            number, model, use, verdict, lic, reason = cells
             verdict_cell = fit(verdict, verdict_w)
             if color and status is not None:
                 verdict_cell = f"{_COLOURS[status]}{verdict_cell}{_RESET}"
-            return "  ".join((fit(model, id_w), verdict_cell, fit(lic, lic_w), fit(reason, reason_w))).rstrip()
+            cols = [number.rjust(num_w), fit(model, id_w)]
+            if uses_vary:
+                cols.append(fit(use, use_w))
+            cols += [verdict_cell, fit(lic, lic_w), fit(reason, reason_w)]
+            return "  ".join(cols).rstrip()
 
-        header = line(("MODEL", "VERDICT", "LICENSE", "REASON"), None)
+        header = line(("#", "MODEL", "USE", "VERDICT", "LICENSE", "REASONS"), None)
         out = [f"{_BOLD}{header}{_RESET}" if color else header]
-        out += [line((m, s.value, lic, reason), s) for m, s, lic, reason in rows]
+        out += [line((n, m, u, s.value, lic, reason), s) for n, m, u, s, lic, reason in rows]
         summary = summary_line(report)
+        scope = non_commercial_note(report)
+        if scope:
+            summary += f". {scope}"
         lines = textwrap.wrap(summary, width) if width else [summary]
         out += ["", *(f"{_BOLD}{line}{_RESET}" if color else line for line in lines)]
         return "\n".join(out) + "\n"

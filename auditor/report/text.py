@@ -54,21 +54,41 @@ def valid_sha(sha: str | None) -> bool:
     return bool(sha) and _SHA_RE.match(str(sha)) is not None
 
 
-def repo_url(repo_id: str | None, sha: str | None) -> str | None:
-    """The repo pinned at a commit, built only from a valid id and a 40-hex sha (never from a card)."""
-    if not (valid_repo_id(repo_id) and valid_sha(sha)):
+_ENDPOINT_RE = re.compile(r"^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~-]+)*/?$")
+_CACHED = "cache:"
+
+
+def endpoint_of(source: str | None) -> str | None:
+    """The Hub endpoint a model was audited against, from `HubModel.source`, for links to it.
+
+    An endpoint URL (also behind the cache, `cache:URL`, or recorded in a snapshot) links there; an offline
+    mirror (`hub-dir:PATH`), a snapshot with no endpoint, or anything odd gets no link at all: a link to
+    huggingface.co would show whatever is there now, not what was audited.
+    """
+    if not source:
         return None
-    return f"{HUB_URL}/{repo_id}/tree/{sha}"
+    source = source.removeprefix(_CACHED)
+    if not _ENDPOINT_RE.match(source):
+        return None
+    return source.rstrip("/")
 
 
-def file_url(repo_id: str | None, sha: str | None, path: str | None) -> str | None:
+def repo_url(repo_id: str | None, sha: str | None, endpoint: str | None = HUB_URL) -> str | None:
+    """The repo pinned at a commit on `endpoint`, built only from a valid id and a 40-hex sha (never from a
+    card); None without an endpoint (see `endpoint_of`)."""
+    if endpoint is None or not (valid_repo_id(repo_id) and valid_sha(sha)):
+        return None
+    return f"{endpoint}/{repo_id}/tree/{sha}"
+
+
+def file_url(repo_id: str | None, sha: str | None, path: str | None, endpoint: str | None = HUB_URL) -> str | None:
     """A file of the repo at a commit; the path (from the repo listing) is percent-encoded."""
-    base = repo_url(repo_id, sha)
+    base = repo_url(repo_id, sha, endpoint)
     if base is None or not path or path.startswith("/") or ".." in path.split("/"):
         return None
     if any(unsafe(ch) for ch in path):
         return None
-    return f"{HUB_URL}/{repo_id}/blob/{sha}/{urllib.parse.quote(path, safe='/')}"
+    return f"{endpoint}/{repo_id}/blob/{sha}/{urllib.parse.quote(path, safe='/')}"
 
 
 def short_sha(sha: str | None) -> str:

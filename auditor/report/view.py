@@ -7,12 +7,15 @@ Long card text is cut here so one 100 000-character field cannot bury the report
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from auditor.models import AuditReport, ModelResult, Status
+from auditor.licenses.explain import confidence_text
+from auditor.models import AuditReport, LicenseName, ModelResult, Status, UseInfo
 from auditor.report.document import findings_of, terms_label, worst_first
+from auditor.report.names import license_ids, license_name, models_worst_first, reasons_of, use_label
 from auditor.report.svg import COMMERCIAL_COLOURS, VERDICT_COLOURS, lineage_graph, verdict_chart
-from auditor.report.text import file_url, printable, repo_url, short_sha, truncate, valid_sha
+from auditor.report.text import endpoint_of, file_url, printable, repo_url, short_sha, truncate, valid_sha
 
 FIELD_MAX = 300  # a card field, an evidence value
 MESSAGE_MAX = 1000  # a finding, a reason, a note
@@ -51,7 +54,7 @@ def _capped_note(text: str | None, limit: int) -> str | None:
     return f"{len(text):,} characters, shown up to {limit:,}"
 
 
-def _lineage(result: ModelResult, index: int) -> dict[str, Any]:
+def _lineage(result: ModelResult, index: int, endpoint: str | None) -> dict[str, Any]:
     resolution = result.resolution
     links = sorted(resolution.lineage, key=lambda ln: (ln.depth, ln.repo_id)) if resolution else []
     rows = [
@@ -61,7 +64,7 @@ def _lineage(result: ModelResult, index: int) -> dict[str, Any]:
             "parent": _cap(link.parent, FIELD_MAX),
             "depth": link.depth,
             "sha": link.sha if valid_sha(link.sha) else (_cap(link.sha, 40) if link.sha else None),
-            "url": repo_url(link.repo_id, link.sha),
+            "url": repo_url(link.repo_id, link.sha, endpoint),  # bases come from the same endpoint
             "expression": _cap(link.expression, FIELD_MAX) if link.expression else None,
             "ids": [_cap(k, 80) for k in link.keys],
             "commercial": link.commercial.value,
@@ -117,9 +120,16 @@ def _hosted(result: ModelResult) -> dict[str, Any] | None:
     }
 
 
-def model_view(result: ModelResult, index: int) -> dict[str, Any]:
+def model_view(
+    result: ModelResult,
+    index: int,
+    licenses: Mapping[str, LicenseName] | None = None,
+    uses: Mapping[str, UseInfo] | None = None,
+) -> dict[str, Any]:
     ref, verdict, hub, resolution = result.ref, result.verdict, result.hub, result.resolution
+    licenses, uses = licenses or {}, uses or {}
     sha = result.sha
+    endpoint = endpoint_of(hub.source) if hub else None
     status = verdict.status.value
     license_files = []
     for lf in hub.license_files if hub else ():
@@ -128,7 +138,7 @@ def model_view(result: ModelResult, index: int) -> dict[str, Any]:
         license_files.append(
             {
                 "path": _cap(lf.path, FIELD_MAX),
-                "url": file_url(ref.repo_id, sha, lf.path),
+                "url": file_url(ref.repo_id, sha, lf.path, endpoint),
                 "size": lf.size,
                 "excerpt": Block(truncate(excerpt, EXCERPT_MAX).rstrip()),
                 "cut": cut,
@@ -181,29 +191,41 @@ def model_view(result: ModelResult, index: int) -> dict[str, Any]:
         "requested_revision": _cap(ref.requested_revision, 80),
         "sha": sha if valid_sha(sha) else (_cap(sha, 80) if sha else None),
         "short_sha": short_sha(sha),
-        "repo_url": repo_url(ref.repo_id, sha),
+        "repo_url": repo_url(ref.repo_id, sha, endpoint),
+        "endpoint": endpoint,
         "status": status,
         "status_label": VERDICT_LABELS[status],
         "status_meaning": VERDICT_MEANING[status],
         "colour": VERDICT_COLOURS[status],
         "reason": _cap(verdict.reason, MESSAGE_MAX),
+        "reasons": [
+            {"text": _cap(text, MESSAGE_MAX), "policy": _cap(policy, FIELD_MAX) if policy else None}
+            for text, policy in reasons_of(result)
+        ],
         "use": _cap(verdict.use, 80),
+        "use_label": _cap(use_label(verdict.use, uses), 120),
+        "use_commercial": uses[verdict.use].commercial if verdict.use in uses else None,
         "owner": _cap(ref.owner, FIELD_MAX) if ref.owner else None,
         "notes": _cap(ref.notes, MESSAGE_MAX) if ref.notes else None,
         "origin": _cap(str(ref.origin), FIELD_MAX) if ref.origin else None,
         "expression": _cap(resolution.expression, FIELD_MAX) if resolution and resolution.expression else None,
         "license_ids": [_cap(k, 80) for k in (resolution.keys if resolution else ())],
+        "license_name": _cap(license_name(result, licenses), FIELD_MAX),
+        "licenses": [
+            {k: _cap(v, FIELD_MAX) if v else None for k, v in d.items()} for d in license_ids(result, licenses)
+        ],
         "inherited_ids": [_cap(k, 80) for k in (resolution.inherited_keys if resolution else ())],
         "commercial": commercial,
         "commercial_colour": COMMERCIAL_COLOURS[commercial],
         "confidence": f"{confidence:.2f}",
+        "confidence_text": confidence_text(resolution) if resolution else "none: nothing was resolved",
         "confidence_pct": round(max(0.0, min(1.0, confidence)) * 100),
         "declared": _cap(resolution.declared, FIELD_MAX) if resolution and resolution.declared else None,
         "evidence": evidence,
         "findings": findings,
         "obligations": [_cap(o, MESSAGE_MAX) for o in verdict.obligations],
         "waiver": waiver,
-        "lineage": _lineage(result, index),
+        "lineage": _lineage(result, index, endpoint),
         "license_files": license_files,
         "file_problems": [
             {"path": _cap(p.path, FIELD_MAX), "kind": _cap(p.kind, 40), "message": _cap(p.message, MESSAGE_MAX)}
@@ -216,7 +238,7 @@ def model_view(result: ModelResult, index: int) -> dict[str, Any]:
         "error": error,
         "hosted": ref.is_hosted,
         "terms": _hosted(result),
-        "license_label": _cap(terms_label(result), FIELD_MAX),
+        "license_label": _cap(terms_label(result) if ref.is_hosted else license_name(result, licenses), FIELD_MAX),
         "data": [c.value for c in ref.data],
     }
 
@@ -225,6 +247,13 @@ def report_view(report: AuditReport) -> dict[str, Any]:
     summary = report.summary
     total = len(report.results)
     cleared = summary[Status.APPROVED.value] + summary[Status.APPROVED_WITH_OBLIGATIONS.value]
+    uses_vary = any(r.verdict.use != report.use for r in report.results)
+    cleared_by_use: dict[str, int] = {}
+    for r in report.results:
+        if r.verdict.status.rank <= Status.APPROVED_WITH_OBLIGATIONS.rank:
+            cleared_by_use[r.verdict.use] = cleared_by_use.get(r.verdict.use, 0) + 1
+    not_commercial = [u for u in cleared_by_use if u in report.uses and not report.uses[u].commercial]
+    sources = sorted({r.hub.source.removeprefix("cache:") for r in report.results if r.hub and r.hub.source})
     return {
         "tool_version": _cap(report.tool_version, 60),
         "generated_at": _cap(report.generated_at, 60),
@@ -238,10 +267,16 @@ def report_view(report: AuditReport) -> dict[str, Any]:
         },
         "total": total,
         "cleared": cleared,
-        # An inventory audits each model under its own use: say so rather than name the run's default.
-        "cleared_for": (
-            _cap(report.use, 80) if all(r.verdict.use == report.use for r in report.results) else "their intended uses"
-        ),
+        # An inventory audits each model under its own use: every count names its use, and a use that is
+        # not commercial says so, so "cleared" never reads as "commercially cleared".
+        "uses_vary": uses_vary,
+        "any_data": any(r.ref.data for r in report.results),
+        "use_label": _cap(use_label(report.use, report.uses), 120),
+        "cleared_by_use": [
+            {"use": _cap(use_label(u, report.uses), 120), "count": n} for u, n in sorted(cleared_by_use.items())
+        ],
+        "not_commercial": [_cap(u, 80) for u in not_commercial],
+        "sources": [_cap(src, FIELD_MAX) for src in sources],
         "summary": [
             {
                 "status": s.value,
@@ -263,7 +298,7 @@ def report_view(report: AuditReport) -> dict[str, Any]:
             }
             for f in worst_first(report.policy_findings)
         ],
-        "models": [model_view(r, i) for i, r in enumerate(report.results, start=1)],
+        "models": [model_view(r, i, report.licenses, report.uses) for i, r in models_worst_first(report)],
         # Where hosted models' terms came from (rules/providers.yaml), for the sign-off note.
         "hosted": next((_cap(r.hosted.source, FIELD_MAX) for r in report.results if r.hosted), None),
     }
