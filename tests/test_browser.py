@@ -222,3 +222,76 @@ def test_hostile_report_renders_a_page_that_is_not_blank(chromium: str, tmp_path
     # Our verdict colours are on the page: the summary tiles and badges rendered.
     assert bytes.fromhex("b35900") in counts  # needs-review
     assert console_lines(done.stderr) == []
+
+
+# ---------------------------------------------------------------- an inventory report with several uses
+
+ROOT = Path(__file__).resolve().parent.parent
+INVENTORY_REPORT = ROOT / "reports" / "auditor-report.html"  # examples/inventory.yaml: saas, research, product…
+
+# Run only in the copy with its CSP removed: measures the laid-out page and writes the figures in the title.
+MEASURE = """<script>
+const badges = [...document.querySelectorAll('.badge')];
+const wrapped = badges.filter(b => b.getClientRects().length > 1
+  || b.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(b).fontSize)).length;
+const spilled = [...document.querySelectorAll('td .badge')]
+  .filter(b => b.getBoundingClientRect().right > b.closest('td').getBoundingClientRect().right + 0.5).length;
+const uses = [...document.querySelectorAll('table.models td.use')].map(td => td.textContent.trim());
+document.title = JSON.stringify({badges: badges.length, wrapped, spilled, uses});
+</script>"""
+
+
+def measured(chromium: str, tmp: Path, html: str, width: int) -> dict[str, object]:
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{CSP.replace(chr(39), "&#39;")}">'
+    assert meta in html
+    page = tmp / f"measure-{width}.html"
+    page.write_text(html.replace(meta, "").replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    done = run(chromium, tmp, page, "--dump-dom", f"--window-size={width},1200")
+    assert done.returncode == 0, done.stderr[-2000:]
+    import html as html_lib
+    import json
+
+    figures: dict[str, object] = json.loads(html_lib.unescape(title(done.stdout)))
+    return figures
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_verdict_badges_never_wrap_or_spill_out_of_their_cell(chromium: str, tmp_path: Path, width: int) -> None:
+    from tests.fixtures.report.sample import sample_report
+
+    for html in (render("html", sample_report()), INVENTORY_REPORT.read_text(encoding="utf-8")):
+        assert isinstance(html, str)
+        figures = measured(chromium, tmp_path, html, width)
+        assert figures["badges"], figures  # the check saw the badges
+        assert figures["wrapped"] == 0, figures
+        assert figures["spilled"] == 0, figures
+
+
+def test_the_checks_can_see_a_wrapped_badge(chromium: str, tmp_path: Path) -> None:
+    html = INVENTORY_REPORT.read_text(encoding="utf-8").replace("</style>", ".badge { white-space: normal; }</style>")
+    figures = measured(chromium, tmp_path, html.replace("td .badge {", "td .badge { max-width: 40px;"), 1280)
+    assert figures["wrapped"] or figures["spilled"], figures
+
+
+def test_an_inventory_report_with_several_uses_reads_at_a_glance(chromium: str, tmp_path: Path) -> None:
+    html = INVENTORY_REPORT.read_text(encoding="utf-8")
+    figures = measured(chromium, tmp_path, html, 1280)
+    uses = figures["uses"]
+    assert isinstance(uses, list) and len(set(uses)) >= 3, uses  # one Use cell per row, several uses
+    assert "internal-research (not commercial)" in uses
+    page = tmp_path / "inventory.html"
+    page.write_text(html, encoding="utf-8")
+    shot = tmp_path / "inventory.png"
+    done = run(chromium, tmp_path, page, f"--screenshot={shot}", "--window-size=1280,1700", "--hide-scrollbars")
+    assert shot.is_file(), done.stderr[-2000:]
+    artifacts = os.environ.get("AUDITOR_BROWSER_ARTIFACTS")
+    if artifacts:
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(artifacts) / "inventory-report.png")
+    width, _, rows = png_pixels(shot.read_bytes())
+    bpp = len(rows[0]) // width
+    colours = {row[i : i + 3] for row in rows[::2] for i in range(0, len(row), bpp)}
+    # Above the fold: the not-commercial banner's border, a blocked badge and a needs-review badge.
+    assert bytes.fromhex("b35900") in colours
+    assert bytes.fromhex("c62828") in colours
+    assert console_lines(done.stderr) == []
