@@ -145,6 +145,22 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     return width, height, rows
 
 
+def screenshot(
+    chromium: str, tmp: Path, html: str, name: str, height: int
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A 1280-wide screenshot of `html`; kept as NAME.png in $AUDITOR_BROWSER_ARTIFACTS for a person to look at."""
+    page = tmp / f"{name}.html"
+    page.write_text(html, encoding="utf-8")
+    shot = tmp / f"{name}.png"
+    done = run(chromium, tmp, page, f"--screenshot={shot}", f"--window-size=1280,{height}", "--hide-scrollbars")
+    assert shot.is_file(), done.stderr[-2000:]
+    artifacts = os.environ.get("AUDITOR_BROWSER_ARTIFACTS")
+    if artifacts:
+        Path(artifacts).mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, Path(artifacts) / f"{name}.png")
+    return shot, done
+
+
 def test_png_decoder_reads_a_known_image() -> None:
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
@@ -200,15 +216,7 @@ def test_hostile_report_script_does_not_run_and_nothing_is_logged(
 def test_hostile_report_renders_a_page_that_is_not_blank(chromium: str, tmp_path: Path) -> None:
     html = render("html", hostile_report())
     assert isinstance(html, str)
-    page = tmp_path / "report.html"
-    page.write_text(html, encoding="utf-8")
-    shot = tmp_path / "report.png"
-    done = run(chromium, tmp_path, page, f"--screenshot={shot}", "--window-size=1280,2000", "--hide-scrollbars")
-    assert shot.is_file(), done.stderr[-2000:]
-    artifacts = os.environ.get("AUDITOR_BROWSER_ARTIFACTS")
-    if artifacts:
-        Path(artifacts).mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, Path(artifacts) / "hostile-report.png")
+    shot, done = screenshot(chromium, tmp_path, html, "hostile-report", 2000)
     width, height, rows = png_pixels(shot.read_bytes())
     assert (width, height) == (1280, 2000)
     bpp = len(rows[0]) // width
@@ -279,15 +287,7 @@ def test_an_inventory_report_with_several_uses_reads_at_a_glance(chromium: str, 
     uses = figures["uses"]
     assert isinstance(uses, list) and len(set(uses)) >= 3, uses  # one Use cell per row, several uses
     assert "internal-research (not commercial)" in uses
-    page = tmp_path / "inventory.html"
-    page.write_text(html, encoding="utf-8")
-    shot = tmp_path / "inventory.png"
-    done = run(chromium, tmp_path, page, f"--screenshot={shot}", "--window-size=1280,1700", "--hide-scrollbars")
-    assert shot.is_file(), done.stderr[-2000:]
-    artifacts = os.environ.get("AUDITOR_BROWSER_ARTIFACTS")
-    if artifacts:
-        Path(artifacts).mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, Path(artifacts) / "inventory-report.png")
+    shot, done = screenshot(chromium, tmp_path, html, "inventory-report", 1700)
     width, _, rows = png_pixels(shot.read_bytes())
     bpp = len(rows[0]) // width
     colours = {row[i : i + 3] for row in rows[::2] for i in range(0, len(row), bpp)}
