@@ -131,7 +131,7 @@ def test_explain_use_shows_each_right_with_its_answer_and_clause(
         "--endpoint", llama_hub.url, "--no-cache",
     )  # fmt: skip
     assert run.code == 0, run.err
-    assert "Verdict for use 'saas': blocked" in run.out
+    assert "Verdict for use 'saas' (a commercial use): blocked" in run.out
     assert "llama3.2: commercial-use = conditional" in run.out
     assert "llama3.2: host-service = yes -> approved" in run.out
     assert 'clause: s.2 "If, on the Llama 3.2 version release date' in run.out
