@@ -188,6 +188,44 @@ ERRORS = [
         "must be a mapping",
     ),
     ("bad-use-name", _mark(VALID, "  product:", "  Product Use:"), "lower-case"),
+    # issue 10: rights a use needs, and the company facts license terms are checked against
+    (
+        "needs-unknown-right",
+        _mark(VALID, "    commercial: true", "    needs: [commercial-use, resell]\n    commercial: true"),
+        "unknown right 'resell'",
+    ),
+    (
+        "needs-misspelt-right",
+        VALID.replace(
+            "    commercial: true", "    commercial: true\n    needs:\n    - host-service\n    - modfy  # <- HERE", 1
+        ),
+        "did you mean 'modify'",
+    ),
+    (
+        "needs-twice",
+        _mark(VALID, "    commercial: true", "    needs: [modify, modify]\n    commercial: true"),
+        "names 'modify' twice",
+    ),
+    (
+        "entity-type",
+        _mark(VALID, "  territories: [US]", "  entity_type: startup\n  territories: [US]"),
+        "expected one of: company, individual, academic, non-profit, government",
+    ),
+    (
+        "service-provider-not-bool",
+        _mark(VALID, "  territories: [US]", "  service_provider: sometimes\n  territories: [US]"),
+        "must be true or false",
+    ),
+    (
+        "principal-place-uk",
+        _mark(VALID, "  territories: [US]", "  principal_place_of_business: UK\n  territories: [US]"),
+        "write 'GB'",
+    ),
+    (
+        "daily-users-as-text",
+        _mark(VALID, "  territories: [US]", "  daily_active_users: 1M\n  territories: [US]"),
+        "must be a whole number",
+    ),
 ]
 
 

@@ -8,14 +8,15 @@ right is spelt once.
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from auditor.models import Name
 
-class Right(str, enum.Enum):
+
+class Right(Name):
     """A right a use may need, as keyed in rules/licenses*.yaml `rights:` and policy `needs:`."""
 
     COMMERCIAL_USE = "commercial-use"
@@ -54,7 +55,7 @@ LICENSEE_RIGHTS: tuple[Right, ...] = (Right.COMPANY_USE, Right.INDIVIDUAL_USE, R
 (entity_type, service_provider), not on the use alone."""
 
 
-class Grant(str, enum.Enum):
+class Grant(Name):
     """What a license says about one right."""
 
     YES = "yes"
@@ -79,7 +80,7 @@ class RightGrant:
 UNRECORDED = RightGrant(Grant.UNKNOWN, NOT_RECORDED, recorded=False)
 
 
-class EntityType(str, enum.Enum):
+class EntityType(Name):
     """What kind of licensee the policy's organisation is (company.entity_type)."""
 
     COMPANY = "company"
@@ -89,13 +90,13 @@ class EntityType(str, enum.Enum):
     GOVERNMENT = "government"
 
 
-class ModelClass(str, enum.Enum):
+class ModelClass(Name):
     """A class of model some license terms apply to only (Llama 3.2: multimodal models)."""
 
     MULTIMODAL = "multimodal"
 
 
-class TerritoryBasis(str, enum.Enum):
+class TerritoryBasis(Name):
     """What ties a licensee to an excluded territory."""
 
     PRINCIPAL_PLACE_OF_BUSINESS = "principal-place-of-business"  # where the licensee is established
