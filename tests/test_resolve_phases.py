@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auditor.licenses import load_knowledge_base, resolve
 from auditor.licenses.files import FileReading, is_code_file, read_license_files
-from auditor.licenses.rule_ids import RULE_FILE_UNREADABLE
+from auditor.licenses.rule_ids import RULE_CONFLICT_WITH_BASE, RULE_FILE_UNREADABLE
 from auditor.models import PDF_PROBLEM, EvidenceSource, FileProblem, HubModel, LicenseFile, Severity
 
 KB = load_knowledge_base()
@@ -87,3 +87,21 @@ def test_the_declared_phase_is_a_value() -> None:
     ], "in reading order"
     resolution = resolve(model, KB)
     assert tuple(resolution.evidence[: len(said.evidence)]) == said.evidence
+
+
+def test_the_lineage_phase_is_a_value() -> None:
+    from auditor.licenses.inherit import Inheritance, ResolvedBase, read_lineage
+    from auditor.models import Commercial, Relation
+
+    base_model = hub(card_data={"license": "cc-by-nc-4.0"})
+    base = ResolvedBase("org/base", Relation.FINETUNE, "b" * 40, resolve(base_model, KB))
+    model = hub(card_data={"license": "mit", "base_model": "org/base"})
+    inheritance = read_lineage(model, KB, {"org/base": base}, ("mit",), Commercial.YES, "MIT")
+    assert isinstance(inheritance, Inheritance)
+    assert [link.repo_id for link in inheritance.links] == ["org/base"]
+    assert inheritance.inherited == ("cc-by-nc-4.0",)
+    assert inheritance.effective is Commercial.NO, "the most restrictive of the model's and its base's"
+    assert [e.source for e in inheritance.evidence] == [EvidenceSource.BASE_MODEL]
+    assert any(f.rule == RULE_CONFLICT_WITH_BASE for f in inheritance.findings)
+    whole = resolve(model, KB, {"org/base": base})
+    assert whole.lineage == inheritance.links and whole.commercial is inheritance.effective

@@ -8,17 +8,24 @@ value read is evidence, in reading order. Pure: no network, no clock.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from auditor import limits
 from auditor.licenses import expression as spdx
-from auditor.licenses.confidence import CONFIDENCE_CARD_ALIAS, CONFIDENCE_CARD_ID, CONFIDENCE_PATTERN, CONFIDENCE_TAG
+from auditor.licenses.confidence import (
+    CONFIDENCE_CARD_ALIAS,
+    CONFIDENCE_CARD_ID,
+    CONFIDENCE_PATTERN,
+    CONFIDENCE_TAG,
+    MULTIPLE_FACTOR,
+)
 from auditor.licenses.entry import LicenseEntry
 from auditor.licenses.knowledge import KnowledgeBase
 from auditor.licenses.notes import Notes, distinct
 from auditor.licenses.rule_ids import RULE_MULTIPLE
 from auditor.licenses.text import MAX_ID_CHARS, describe_value, quote, slug
-from auditor.models import Evidence, EvidenceSource, Finding, HubModel, Severity
+from auditor.models import Commercial, Evidence, EvidenceSource, Finding, HubModel, Severity
 
 MAX_LIST_ITEMS = limits.CARD_LICENSES
 MAX_TAG_IDS = 16
@@ -233,3 +240,56 @@ class _Reader(Notes):
             how = f"URL of several licenses; {where}"
         self.add_evidence(EvidenceSource.CARD_LICENSE_LINK, raw, tuple(e.key for e in entries), how)
         return entries
+
+
+# What a declared tree comes to
+
+
+def tree_commercial(tree: Tree) -> Commercial:
+    """AND: every license applies, so the most restrictive; OR: the licensee may choose, so the least."""
+    if isinstance(tree, Slot):
+        return tree.entry.commercial if tree.entry is not None else Commercial.UNKNOWN
+    values = [tree_commercial(item) for item in tree.items]
+    pick = max if tree.operator == spdx.AND else min
+    return pick(values, key=lambda c: c.restrictiveness)
+
+
+MAX_LICENSEREF_CHARS = 80
+
+
+def declared_licenseref(name: object) -> str | None:
+    """`LicenseRef-<name>` for a license_name we do not know, or None when nothing usable is left."""
+    if not isinstance(name, str):
+        return None
+    cleaned = re.sub(r"[^A-Za-z0-9.]+", "-", name.strip()).strip("-.")[:MAX_LICENSEREF_CHARS].strip("-.")
+    return f"LicenseRef-{cleaned}" if cleaned else None
+
+
+def tree_expression(tree: Tree) -> str | None:
+    if isinstance(tree, Slot):
+        return tree.ident
+    parts = [tree_expression(item) for item in tree.items]
+    return spdx.combine(parts, tree.operator)
+
+
+def tree_confidence(tree: Tree, list_size: int) -> float:
+    slots = tree.slots() if isinstance(tree, Group) else [tree]
+    value = min((s.confidence if s.entry is not None else 0.0) for s in slots)
+    if len(slots) > 1 and list_size > 1:
+        value *= MULTIPLE_FACTOR
+    return value
+
+
+def declared_text(raw: object) -> str | None:
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        return quote(raw)
+    if isinstance(raw, (list, tuple)):
+        return quote(", ".join(item if isinstance(item, str) else repr(item) for item in raw[:MAX_LIST_ITEMS]))
+    return quote(repr(raw))
+
+
+def said(slots: list[Slot]) -> str:
+    parts = [s.entry.key for s in slots if s.entry is not None]
+    return " and ".join(dict.fromkeys(parts)) if parts else "no known license"

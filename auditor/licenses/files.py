@@ -13,7 +13,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from auditor.licenses.detect import TextMatch, detect_text
+from auditor.licenses.confidence import (
+    CONFIDENCE_CONFLICT,
+    CONFIDENCE_LINK,
+    CONFIDENCE_TEXT_MARKERS,
+    CONFIDENCE_TEXT_ONE_MARKER,
+    CONFIDENCE_TEXT_SIMILARITY,
+)
+from auditor.licenses.detect import SIMILARITY_MATCH, TextMatch, detect_text
 from auditor.licenses.knowledge import KnowledgeBase
 from auditor.licenses.rule_ids import RULE_FILE_UNREADABLE, RULE_UNRECOGNISED
 from auditor.licenses.text import quote
@@ -161,3 +168,18 @@ def _pdf(
         )
     )
     return text
+
+
+def text_confidence(match: TextMatch | None) -> float:
+    """How far a license text alone establishes its license: markers, then similarity, capped when edited."""
+    if match is None or match.key is None:
+        return 0.0
+    if match.method == "marker":
+        confidence = CONFIDENCE_TEXT_MARKERS if len(match.markers) >= 2 else CONFIDENCE_TEXT_ONE_MARKER
+    elif match.method == "similarity" and match.similarity is not None:
+        confidence = CONFIDENCE_TEXT_SIMILARITY * min(1.0, match.similarity.jaccard / SIMILARITY_MATCH) * 0.95
+    else:
+        confidence = CONFIDENCE_LINK
+    if match.modified:
+        confidence = min(confidence, CONFIDENCE_CONFLICT)
+    return confidence

@@ -21,9 +21,8 @@ Pure: no network, no clock. Never raises on card input, never guesses: unknown s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from types import MappingProxyType
 
 from auditor.licenses import expression as spdx
@@ -75,27 +74,26 @@ from auditor.licenses.confidence import (
 from auditor.licenses.confidence import (
     MULTIPLE_FACTOR as MULTIPLE_FACTOR,
 )
-from auditor.licenses.declared import MAX_LIST_ITEMS, read_declared
 from auditor.licenses.declared import Group as _Group
 from auditor.licenses.declared import Slot as _Slot
 from auditor.licenses.declared import Tree as _Tree
-from auditor.licenses.detect import SIMILARITY_MATCH, TextMatch
-from auditor.licenses.entry import CATEGORIES, LicenseEntry
+from auditor.licenses.declared import declared_licenseref as _declared_licenseref
+from auditor.licenses.declared import declared_text as _declared_text
+from auditor.licenses.declared import read_declared
+from auditor.licenses.declared import said as _said
+from auditor.licenses.declared import tree_commercial as _commercial
+from auditor.licenses.declared import tree_confidence as _confidence
+from auditor.licenses.declared import tree_expression as _expression
+from auditor.licenses.detect import TextMatch
+from auditor.licenses.entry import LicenseEntry
 from auditor.licenses.files import is_code_file as _is_code_file
 from auditor.licenses.files import read_license_files
+from auditor.licenses.files import text_confidence as _text_confidence
+from auditor.licenses.inherit import NOT_LOOKED_UP as NOT_LOOKED_UP
+from auditor.licenses.inherit import ResolvedBase as ResolvedBase
+from auditor.licenses.inherit import most_restrictive as _most_restrictive
+from auditor.licenses.inherit import read_lineage
 from auditor.licenses.knowledge import KnowledgeBase
-from auditor.licenses.lineage import (
-    UNKNOWN_RELATION,
-    BaseRef,
-    describe_gap,
-    describe_path,
-    is_cycle,
-    is_depth_cap,
-    missing_terms,
-    path_to,
-    relation_noun,
-    scan_bases,
-)
 from auditor.licenses.notes import Notes, distinct
 from auditor.licenses.rule_ids import (
     RULE_BASE_UNRESOLVED as RULE_BASE_UNRESOLVED,
@@ -144,29 +142,8 @@ from auditor.models import (
     HubModel,
     LicenseFile,
     LicenseResolution,
-    LineageLink,
-    Relation,
     Severity,
 )
-
-NOT_LOOKED_UP = "not looked up"
-"""`LineageLink.error` for a declared base the caller passed no `ResolvedBase` for."""
-
-
-@dataclass(frozen=True)
-class ResolvedBase:
-    """A base model as the caller fetched it: its resolution, or why there is none.
-
-    `error` says why a base could not be resolved: a fetch error (missing, private, gated), or
-    `lineage.cycle_error(...)` / `lineage.depth_cap_error(...)` when the caller stopped walking.
-    """
-
-    repo_id: str
-    relation: Relation = Relation.UNKNOWN
-    sha: str | None = None
-    resolution: LicenseResolution | None = None
-    error: str | None = None
-
 
 _NO_BASES: Mapping[str, ResolvedBase] = MappingProxyType({})
 
@@ -258,7 +235,9 @@ class _Resolver(Notes):
         if self.unsettled:
             confidence = min(confidence, CONFIDENCE_CONFLICT)
 
-        lineage, inherited, effective = self.lineage(bases, own_keys, own_commercial, expression)
+        inheritance = read_lineage(hub, self.kb, bases, own_keys, own_commercial, expression)
+        self.take(inheritance.evidence, inheritance.findings)
+        lineage, inherited, effective = inheritance.links, inheritance.inherited, inheritance.effective
         self.settle_severities(expression is not None)
         traits = model_traits(hub, ((b.repo_id, b.resolution) for b in bases.values() if b.resolution is not None))
         for trait in traits:
@@ -605,63 +584,6 @@ class _Resolver(Notes):
                     None,
                 )
 
-    # ------------------------------------------------------------ lineage
-
-    def lineage(
-        self,
-        bases: Mapping[str, ResolvedBase],
-        own_keys: tuple[str, ...],
-        own_commercial: Commercial,
-        own_expression: str | None,
-    ) -> tuple[tuple[LineageLink, ...], tuple[str, ...], Commercial]:
-        refs, junk = scan_bases(self.hub)
-        self.findings.extend(junk)
-        by_id = {k.casefold(): v for k, v in bases.items()}
-        wanted: list[BaseRef] = list(refs)
-        declared = {r.repo_id.casefold() for r in refs}
-        wanted.extend(BaseRef(b.repo_id, b.relation) for b in bases.values() if b.repo_id.casefold() not in declared)
-        links: list[LineageLink] = []
-        inherited: list[str] = []
-        effective = own_commercial
-        for ref in wanted:
-            base = by_id.get(ref.repo_id.casefold())
-            relation = base.relation if base is not None and base.relation != UNKNOWN_RELATION else ref.relation
-            res = base.resolution if base is not None else None
-            error = base.error if base is not None else NOT_LOOKED_UP
-            if res is None and error is None:
-                error = "not resolved"
-            links.append(
-                LineageLink(
-                    repo_id=ref.repo_id,
-                    relation=relation,
-                    parent=self.hub.repo_id,
-                    depth=1,
-                    sha=base.sha if base is not None else None,
-                    expression=res.expression if res is not None else None,
-                    keys=res.keys if res is not None else (),
-                    commercial=res.commercial if res is not None else Commercial.UNKNOWN,
-                    error=error if res is None else None,
-                )
-            )
-            if res is None:
-                effective = _most_restrictive(effective, Commercial.UNKNOWN)
-                self.add_evidence(
-                    EvidenceSource.BASE_MODEL, ref.repo_id, detail=f"{relation}; not resolved: {quote(error)}"
-                )
-                self.base_unresolved(ref.repo_id, str(error))
-                continue
-            links.extend(replace(link, depth=link.depth + 1) for link in res.lineage)
-            inherited.extend(res.all_keys)
-            effective = _most_restrictive(effective, res.commercial)
-            self.add_evidence(
-                EvidenceSource.BASE_MODEL,
-                ref.repo_id,
-                res.all_keys,
-                f"{relation}; {res.expression or 'license not established'} ({res.commercial.value})",
-            )
-            self.check_base(ref.repo_id, relation, res, own_keys, own_commercial, own_expression)
-        return tuple(links), tuple(distinct(inherited)), effective
-
     def terms_depend_on(self, model_class: str, keys: tuple[str, ...]) -> bool:
         entries = (self.kb.get(key) for key in keys)
         return any(
@@ -669,105 +591,6 @@ class _Resolver(Notes):
             for entry in entries
             if entry is not None
             for x in entry.conditions.excluded_territories_by_model_class
-        )
-
-    def base_unresolved(self, repo_id: str, error: str) -> None:
-        if error == NOT_LOOKED_UP:
-            why = "it was not looked up"
-            fix = "Resolve the model with its base models (auditor scan / check do), or review the base's license."
-        elif is_cycle(error):
-            why = f"its base_model lineage loops back ({quote(error, 300)}); the loop is not followed"
-            fix = "Fix the base_model field of the models in the loop: a model cannot derive from itself."
-        elif is_depth_cap(error):
-            why = f"it is beyond the lineage depth followed ({quote(error, 120)})"
-            fix = "Raise --max-depth to follow the chain further, or review the remaining bases yourself."
-        else:
-            why = f"it could not be fetched ({quote(error)})"
-            fix = (
-                "Check the base model exists and is readable (a gated base needs a token with access), or "
-                "review its license yourself and record a waiver."
-            )
-        self.find(
-            RULE_BASE_UNRESOLVED,
-            Severity.ERROR,
-            f"base model {repo_id} could not be resolved: {why}; its terms may still apply to this model",
-            fix,
-            subject=repo_id,
-        )
-
-    def check_base(
-        self,
-        repo_id: str,
-        relation: str,
-        res: LicenseResolution,
-        own_keys: tuple[str, ...],
-        own_commercial: Commercial,
-        own_expression: str | None,
-    ) -> None:
-        if res.expression is None or res.commercial is Commercial.UNKNOWN:
-            self.base_terms_unknown(repo_id, res)
-        if not own_keys or own_commercial is Commercial.UNKNOWN:
-            return
-        own_rank = _category_rank(self.kb, own_keys)
-        governing = [
-            entry
-            for key in res.all_keys
-            if (entry := self.kb.get(key)) is not None and _stricter(entry, own_commercial, own_rank, self.kb)
-        ]
-        if not governing:
-            return
-        own = own_expression or ", ".join(own_keys)
-        sources = "; ".join(self.bound_by(entry, repo_id, relation, res) for entry in governing)
-        names = " and ".join(f"{entry.name} ({spdx.identifier(entry)})" for entry in governing)
-        self.find(
-            RULE_CONFLICT_WITH_BASE,
-            Severity.ERROR,
-            f"{self.hub.repo_id} declares {own} (commercial: {own_commercial.value}), more permissive than the "
-            f"terms it inherits: {sources}; as a derivative it remains bound by those terms",
-            f"Treat the model as licensed under {names} as well; ask the publisher to correct the card.",
-            subject=repo_id,
-        )
-
-    def bound_by(self, entry: LicenseEntry, repo_id: str, relation: str, res: LicenseResolution) -> str:
-        """ "bound by Llama 3.1 (...) via X, a quantization of meta-llama/...": where the terms come from."""
-        terms = f"bound by {entry.name} ({spdx.identifier(entry)}, commercial: {entry.commercial.value})"
-        noun = relation_noun(relation)
-        if entry.key in res.keys:
-            return f"{terms} from its base model {repo_id} (this model is {noun} it)"
-        chain = path_to(entry.key, res.lineage)
-        if not chain:
-            return f"{terms} via its base model {repo_id}"
-        return f"{terms} via {repo_id}, {relation_noun(chain[0].relation)} {describe_path(chain)}"
-
-    def base_terms_unknown(self, repo_id: str, res: LicenseResolution) -> None:
-        """A base whose terms are not known: blame the model where the chain breaks, not a fine base."""
-        gap = missing_terms(res.lineage) if res.expression is not None else None
-        if gap is None:
-            reasons = [f.rule for f in res.findings if f.severity is Severity.ERROR]
-            why = f" ({', '.join(dict.fromkeys(reasons))})" if reasons else ""
-            self.find(
-                RULE_BASE_UNRESOLVED,
-                Severity.ERROR,
-                f"the license of base model {repo_id} could not be established{why}; "
-                "its terms may still apply to this model",
-                f"Review the base's license (auditor explain {repo_id}) and record the outcome as a waiver.",
-                subject=repo_id,
-            )
-            return
-        error = gap.error or ""
-        if is_cycle(error):
-            fix = "Fix the base_model field of the models in the loop: a model cannot derive from itself."
-        elif is_depth_cap(error):
-            fix = "Raise --max-depth to follow the chain further, or review the remaining bases yourself."
-        else:
-            fix = f"Review the license of {gap.repo_id} (auditor explain {gap.repo_id}) and record the outcome."
-        self.find(
-            RULE_BASE_UNRESOLVED,
-            Severity.ERROR,
-            f"{describe_gap(gap, res.lineage, repo_id)}; base model {repo_id} itself is under {res.expression}, "
-            "but terms further up its lineage may still apply to this model",
-            fix,
-            subject=gap.repo_id,
         )
 
     def settle_severities(self, resolved: bool) -> None:
@@ -780,99 +603,6 @@ class _Resolver(Notes):
             else f
             for f in self.findings
         ]
-
-
-# ---------------------------------------------------------------- tree evaluation
-
-
-def _commercial(tree: _Tree) -> Commercial:
-    """AND: every license applies, so the most restrictive; OR: the licensee may choose, so the least."""
-    if isinstance(tree, _Slot):
-        return tree.entry.commercial if tree.entry is not None else Commercial.UNKNOWN
-    values = [_commercial(item) for item in tree.items]
-    pick = max if tree.operator == spdx.AND else min
-    return pick(values, key=lambda c: c.restrictiveness)
-
-
-MAX_LICENSEREF_CHARS = 80
-
-
-def _declared_licenseref(name: object) -> str | None:
-    """`LicenseRef-<name>` for a license_name we do not know, or None when nothing usable is left."""
-    if not isinstance(name, str):
-        return None
-    cleaned = re.sub(r"[^A-Za-z0-9.]+", "-", name.strip()).strip("-.")[:MAX_LICENSEREF_CHARS].strip("-.")
-    return f"LicenseRef-{cleaned}" if cleaned else None
-
-
-def _expression(tree: _Tree) -> str | None:
-    if isinstance(tree, _Slot):
-        return tree.ident
-    parts = [_expression(item) for item in tree.items]
-    return spdx.combine(parts, tree.operator)
-
-
-def _confidence(tree: _Tree, list_size: int) -> float:
-    slots = tree.slots() if isinstance(tree, _Group) else [tree]
-    value = min((s.confidence if s.entry is not None else 0.0) for s in slots)
-    if len(slots) > 1 and list_size > 1:
-        value *= MULTIPLE_FACTOR
-    return value
-
-
-def _text_confidence(match: TextMatch | None) -> float:
-    if match is None or match.key is None:
-        return 0.0
-    if match.method == "marker":
-        confidence = CONFIDENCE_TEXT_MARKERS if len(match.markers) >= 2 else CONFIDENCE_TEXT_ONE_MARKER
-    elif match.method == "similarity" and match.similarity is not None:
-        confidence = CONFIDENCE_TEXT_SIMILARITY * min(1.0, match.similarity.jaccard / SIMILARITY_MATCH) * 0.95
-    else:
-        confidence = CONFIDENCE_LINK
-    if match.modified:
-        confidence = min(confidence, CONFIDENCE_CONFLICT)
-    return confidence
-
-
-def _most_restrictive(a: Commercial, b: Commercial) -> Commercial:
-    return a if a.restrictiveness >= b.restrictiveness else b
-
-
-def _stricter(entry: LicenseEntry, own: Commercial, own_rank: int | None, kb: KnowledgeBase) -> bool:
-    """Are `entry`'s terms stricter than the model's own (commercial status, else category)? Unknown
-    terms are not compared: they are reported as unknown instead."""
-    if entry.commercial is not Commercial.UNKNOWN and own.restrictiveness < entry.commercial.restrictiveness:
-        return True
-    rank = _category_rank(kb, (entry.key,))
-    return own_rank is not None and rank is not None and own_rank < rank
-
-
-def _category_rank(kb: KnowledgeBase, keys: tuple[str, ...]) -> int | None:
-    """The most restrictive category among the keys, by the order of CATEGORIES; unknown is no rank."""
-    ranks = [
-        CATEGORIES.index(entry.category)
-        for key in keys
-        if (entry := kb.get(key)) is not None and entry.category != "unknown" and entry.category in CATEGORIES
-    ]
-    return max(ranks) if ranks else None
-
-
-# ---------------------------------------------------------------- small helpers
-
-
-def _declared_text(raw: object) -> str | None:
-    if raw is None:
-        return None
-    if isinstance(raw, str):
-        return quote(raw)
-    if isinstance(raw, (list, tuple)):
-        return quote(", ".join(item if isinstance(item, str) else repr(item) for item in raw[:MAX_LIST_ITEMS]))
-    return quote(repr(raw))
-
-
-def _said(slots: list[_Slot]) -> str:
-    parts = [s.entry.key for s in slots if s.entry is not None]
-    return " and ".join(dict.fromkeys(parts)) if parts else "no known license"
 
 
 def _source_text(source: EvidenceSource) -> str:
