@@ -1645,8 +1645,13 @@ class HubStandIn:
             }
         )
 
-    def _iter_listable(self, auth: AuthKind) -> Iterator[tuple[_RepoState, dict[str, Any]]]:
+    def _iter_listable(
+        self, auth: AuthKind, author: str = "", search: str = ""
+    ) -> Iterator[tuple[_RepoState, dict[str, Any]]]:
         for repo_id in self._store.list_ids():
+            # Filter on the id before building the document: an org's listing must not read every repo served.
+            if (author and repo_id.split("/")[0].lower() != author) or (search and search not in repo_id.lower()):
+                continue
             try:
                 state = self._store.get(repo_id)
             except StandInError:
@@ -1662,7 +1667,7 @@ class HubStandIn:
         pipeline = params.get("pipeline_tag", [""])[-1]
         gated = params.get("gated", [""])[-1].lower()
         docs: list[dict[str, Any]] = []
-        for _state, doc in self._iter_listable(auth):
+        for _state, doc in self._iter_listable(auth, author, search):
             if author and doc["author"].lower() != author:
                 continue
             if search and search not in doc["id"].lower():
