@@ -59,6 +59,8 @@ def test_no_derivatives_blocks_fine_tune_and_distribute(
     # CC BY-ND 4.0 s.2(a)(1)(B): "produce and reproduce, but not Share, Adapted Material".
     assert model["verdict"] == "blocked"
     assert "share-derivatives" in model["reason"] and "not Share, Adapted Material" in model["reason"]
+    (denied,) = [r for r in model["rights"] if r["right"] == "share-derivatives"]
+    assert denied["grant"] == "no" and denied["outcome"] == "blocked" and "2(a)(1)(B)" in denied["clause"]
     assert not any("adapted material" in o.lower() for o in model["obligations"])  # never a "duty"
     # The same license lets the company redistribute the unchanged model (s.2(a)(1)(A)).
     same = scan(cli, hub.url, tmp_path, "acme/nd-model", "--use", "redistribution", "--policy", str(policy))

@@ -195,6 +195,17 @@ def model_dict(result: ModelResult, report: AuditReport | None = None) -> dict[s
         "source": hub.source if hub and hub.source else None,
         "error": error,
         # Extensions (schema_version 1 allows additions).
+        "rights": [
+            {
+                "license": check.license,
+                "right": check.right,
+                "grant": check.grant,
+                "clause": check.clause,
+                "outcome": check.outcome.value,
+                "note": check.note or None,
+            }
+            for check in verdict.rights
+        ],
         "owner": ref.owner,
         "notes": ref.notes,
         "license_files": [
