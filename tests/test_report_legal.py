@@ -257,3 +257,15 @@ def test_json_names_each_license_and_says_whether_the_use_is_commercial() -> Non
     llama = by_id["meta-llama/Meta-Llama-3-8B-Instruct"]["license"]
     assert llama["licenses"][0]["licenseref"] == llama["expression"] and llama["licenses"][0]["spdx"] is None
     assert by_id["google-bert/bert-base-uncased"]["use_commercial"] is True
+
+
+@pytest.mark.parametrize("name", ["spdx", "cyclonedx", "notice"])
+def test_sboms_and_the_notice_link_to_the_audited_endpoint_too(name: str) -> None:
+    result = approved()
+    assert result.hub is not None
+    mirrored = replace(sample_report(), results=(replace(result, hub=replace(result.hub, source="hub-dir:mirror")),))
+    assert "huggingface.co/google-bert" not in text(name, mirrored)
+    hosted = replace(
+        sample_report(), results=(replace(result, hub=replace(result.hub, source="https://hub.example.org")),)
+    )
+    assert f"https://hub.example.org/google-bert/bert-base-uncased/tree/{SHA_BERT}" in text(name, hosted)

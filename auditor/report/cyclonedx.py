@@ -37,7 +37,7 @@ from auditor.report.document import content_digest, findings_of
 from auditor.report.hosted import hosted_service
 from auditor.report.sbom import card_list, card_value, copyright_notices, owner, purl
 from auditor.report.spdx import created_at, declared_expression, to_spdx
-from auditor.report.text import HUB_URL, file_url, printable, repo_url, valid_repo_id, valid_sha
+from auditor.report.text import HUB_URL, file_url, printable, repo_url, result_endpoint, valid_repo_id, valid_sha
 
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/auditor-project/auditor/cyclonedx")
 _VALUE_MAX = 2000
@@ -67,9 +67,11 @@ def bom_ref(repo_id: str, sha: str | None) -> str:
     return f"pkg:huggingface/{repo_id}" if valid_repo_id(repo_id) else f"auditor:model:{printable(repo_id, limit=200)}"
 
 
-def _organisation(repo_id: str) -> OrganizationalEntity | None:
+def _organisation(repo_id: str, endpoint: str | None) -> OrganizationalEntity | None:
     org = owner(repo_id)
-    return OrganizationalEntity(name=org, urls=[XsUri(f"{HUB_URL}/{org}")]) if org else None
+    if not org:
+        return None
+    return OrganizationalEntity(name=org, urls=[XsUri(f"{endpoint}/{org}")] if endpoint else None)
 
 
 def _entry(expression: str, acknowledgement: LicenseAcknowledgement) -> DisjunctiveLicense | LicenseExpression:
@@ -114,13 +116,14 @@ def _spdx(expression: str | None) -> str | None:
     return None if isinstance(parsed, SpdxNoAssertion) else str(parsed)
 
 
-def _refs(repo_id: str, sha: str | None, license_paths: list[str]) -> list[ExternalReference]:
+def _refs(repo_id: str, sha: str | None, license_paths: list[str], endpoint: str | None) -> list[ExternalReference]:
+    """Links to the endpoint that was audited (none for an offline mirror: see `text.endpoint_of`)."""
     refs = []
-    url = repo_url(repo_id, sha)
+    url = repo_url(repo_id, sha, endpoint)
     if url:
         refs.append(ExternalReference(type=ExternalReferenceType.VCS, url=XsUri(url)))
     for path in license_paths:
-        link = file_url(repo_id, sha, path)
+        link = file_url(repo_id, sha, path, endpoint)
         if link:
             refs.append(ExternalReference(type=ExternalReferenceType.LICENSE, url=XsUri(link)))
     return refs
@@ -131,7 +134,7 @@ def _name(repo_id: str) -> tuple[str | None, str]:
     return org, name or "unnamed"
 
 
-def _ancestor(link: LineageLink, child: str) -> Component:
+def _ancestor(link: LineageLink, child: str, endpoint: str | None) -> Component:
     org, name = _name(link.repo_id)
     properties = [
         _prop("relation", link.relation),
@@ -148,8 +151,8 @@ def _ancestor(link: LineageLink, child: str) -> Component:
         type=ComponentType.MACHINE_LEARNING_MODEL,
         # An ancestor may also be audited on its own: its ref is scoped to the model it is an ancestor of.
         bom_ref=f"{bom_ref(link.repo_id, link.sha)}#ancestor-of:{child}",
-        supplier=_organisation(link.repo_id),
-        manufacturer=_organisation(link.repo_id),
+        supplier=_organisation(link.repo_id, endpoint),
+        manufacturer=_organisation(link.repo_id, endpoint),
         group=org,
         name=name,
         version=link.sha if valid_sha(link.sha) else None,
@@ -159,7 +162,7 @@ def _ancestor(link: LineageLink, child: str) -> Component:
             else DisjunctiveLicense(name=NOT_ASSERTED, acknowledgement=LicenseAcknowledgement.CONCLUDED)
         ],
         purl=_purl(link.repo_id, link.sha),
-        external_references=_refs(link.repo_id, link.sha, []),
+        external_references=_refs(link.repo_id, link.sha, [], endpoint),
         properties=properties,
     )
 
@@ -189,15 +192,16 @@ def _component(result: ModelResult, ref: str) -> Component:
     if result.fetch_error is not None:
         properties.append(_prop("error", f"{result.fetch_error.kind.value}: {result.fetch_error.message}"))
     lineage = sorted(resolution.lineage if resolution else (), key=lambda ln: ln.depth)
-    ancestors = [_ancestor(link, ref) for link in lineage]
+    endpoint = result_endpoint(result)
+    ancestors = [_ancestor(link, ref, endpoint) for link in lineage]
     paths = [lf.path for lf in result.hub.license_files] if result.hub else []
     none_granted = resolution is not None and any(f.rule == RULE_NO_LICENSE for f in resolution.findings)
     notices = copyright_notices(result)
     return Component(
         type=ComponentType.MACHINE_LEARNING_MODEL,
         bom_ref=ref,
-        supplier=_organisation(repo.repo_id),
-        manufacturer=_organisation(repo.repo_id),
+        supplier=_organisation(repo.repo_id, endpoint),
+        manufacturer=_organisation(repo.repo_id, endpoint),
         group=org,
         name=name,
         version=result.sha if valid_sha(result.sha) else None,
@@ -209,7 +213,7 @@ def _component(result: ModelResult, ref: str) -> Component:
         ),
         copyright="\n".join(notices) if notices else None,
         purl=_purl(repo.repo_id, result.sha),
-        external_references=_refs(repo.repo_id, result.sha, paths),
+        external_references=_refs(repo.repo_id, result.sha, paths, endpoint),
         properties=properties,
         pedigree=Pedigree(ancestors=ancestors) if ancestors else None,
     )

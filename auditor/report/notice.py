@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from auditor.licenses.entry import LicenseEntry
 from auditor.models import AuditReport, ModelResult, Status
 from auditor.report.base import Option, resolve_options
-from auditor.report.text import file_url, printable, repo_url
+from auditor.report.text import file_url, printable, repo_url, result_endpoint
 
 _CLEARED = (Status.APPROVED, Status.APPROVED_WITH_OBLIGATIONS)
 ATTRIBUTION_KINDS = frozenset({"notice", "attribution", "built-with"})
@@ -67,11 +67,12 @@ def _model_block(result: ModelResult, knowledge: Knowledge) -> list[str]:
     if resolution and resolution.inherited_keys:
         out.append(f"  Inherited:      {printable(', '.join(resolution.inherited_keys), limit=500)}")
     out.append(f"  Revision:       {sha or 'unknown'}")
-    url = repo_url(ref.repo_id, sha)
+    endpoint = result_endpoint(result)  # the audited endpoint; an offline mirror gets no link
+    url = repo_url(ref.repo_id, sha, endpoint)
     if url:
         out.append(f"  Repository:     {url}")
     for lf in hub.license_files if hub else ():
-        link = file_url(ref.repo_id, sha, lf.path)
+        link = file_url(ref.repo_id, sha, lf.path, endpoint)
         out.append(f"  License text:   {link or printable(lf.path, limit=300)}")
     if hub is not None and not hub.license_files:
         out.append("  License text:   no license file in the repository")
@@ -80,7 +81,7 @@ def _model_block(result: ModelResult, knowledge: Knowledge) -> list[str]:
     for base_link in resolution.lineage if resolution else ():
         base = printable(base_link.repo_id, limit=200)
         terms = printable(base_link.expression or "license unknown", limit=300)
-        where = repo_url(base_link.repo_id, base_link.sha)
+        where = repo_url(base_link.repo_id, base_link.sha, endpoint)
         out += _wrap(f"{base} ({base_link.relation}; {terms})", " " * 18, "  Based on:       ")
         if where:  # a URL is never wrapped: it must stay copyable
             out.append(f"{' ' * 18}{where}")

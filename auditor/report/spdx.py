@@ -26,6 +26,7 @@ from spdx_tools.spdx.model.relationship import Relationship, RelationshipType
 from spdx_tools.spdx.model.spdx_no_assertion import SpdxNoAssertion
 from spdx_tools.spdx.model.spdx_none import SpdxNone
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
+from spdx_tools.spdx.validation.uri_validators import validate_download_location, validate_url
 from spdx_tools.spdx.writer.json.json_writer import write_document_to_stream
 
 from auditor.licenses.resolve import RULE_NO_LICENSE
@@ -34,7 +35,7 @@ from auditor.report.base import Option, resolve_options
 from auditor.report.document import content_digest
 from auditor.report.hosted import hosted_comment, hosted_supplier
 from auditor.report.sbom import CARD_SOURCES, NO_VERSION, copyright_notices, owner, purl
-from auditor.report.text import file_url, printable, repo_url, valid_sha
+from auditor.report.text import file_url, printable, repo_url, result_endpoint, valid_sha
 
 DOCUMENT_ID = "SPDXRef-DOCUMENT"
 NAMESPACE_BASE = "https://github.com/auditor-project/auditor/spdxdocs"
@@ -198,6 +199,15 @@ def _card_license_name(result: ModelResult) -> str | None:
     return None
 
 
+def _endpoint(result: ModelResult) -> str | None:
+    """The audited endpoint, when SPDX can carry a link to it: an offline mirror has none, and SPDX's URL
+    rules refuse a host without a domain (a stand-in on 127.0.0.1) - no link then, never a huggingface.co one."""
+    endpoint = result_endpoint(result)
+    if endpoint is None or validate_url(f"{endpoint}/x") or validate_download_location(f"{endpoint}/x"):
+        return None
+    return endpoint
+
+
 class SpdxRenderer:
     name = "spdx"
     extension = ".spdx.json"
@@ -257,7 +267,7 @@ class SpdxRenderer:
                 if key not in bases:
                     base_count += 1
                     bases[key] = f"SPDXRef-Base-{base_count}-{_slug(link.repo_id)}"
-                    packages.append(self._base_package(bases[key], link, refs))
+                    packages.append(self._base_package(bases[key], link, refs, _endpoint(result)))
                     # The audit covers the lineage: every base is part of what the document describes.
                     relationships.append(Relationship(DOCUMENT_ID, RelationshipType.DESCRIBES, bases[key]))
                 by_id.setdefault(link.repo_id, bases[key])
@@ -288,7 +298,8 @@ class SpdxRenderer:
         declared_text = resolution.declared if resolution else None
         declared, declared_refs = to_spdx(declared_expression(resolution))
         texts = _license_texts(result)
-        url = repo_url(repo_id, sha)
+        endpoint = _endpoint(result)
+        url = repo_url(repo_id, sha, endpoint)
         name = _card_license_name(result)
         single = len(set(concluded_refs) | set(declared_refs)) == 1  # then the license file is its text
         for ref in sorted(set(concluded_refs) | set(declared_refs)):
@@ -298,7 +309,7 @@ class SpdxRenderer:
                     ref,
                     text=text,
                     comment=f"Text of {path} in {repo_id} at {sha}.",
-                    license_url=file_url(repo_id, sha, path),
+                    license_url=file_url(repo_id, sha, path, endpoint),
                 )
         verdict = result.verdict
         comment = f"auditor verdict for use {verdict.use}: {verdict.status.value}. {verdict.reason.rstrip('.')}."
@@ -332,9 +343,9 @@ class SpdxRenderer:
             primary_package_purpose=PackagePurpose.OTHER,
         )
 
-    def _base_package(self, spdx_id: str, link: LineageLink, refs: _Refs) -> Package:
+    def _base_package(self, spdx_id: str, link: LineageLink, refs: _Refs, endpoint: str | None) -> Package:
         concluded, concluded_refs = to_spdx(link.expression)
-        url = repo_url(link.repo_id, link.sha)
+        url = repo_url(link.repo_id, link.sha, endpoint)
         for ref in concluded_refs:
             refs.add(ref, repo_url=url)
         comment = f"Base model ({link.relation}, depth {link.depth}) of {link.parent}."

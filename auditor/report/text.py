@@ -15,6 +15,7 @@ from auditor.escape import markdown as markdown
 from auditor.escape import printable as printable
 from auditor.escape import truncate as truncate
 from auditor.escape import unsafe
+from auditor.models import ModelResult
 from auditor.sources.refs import id_problem
 
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -71,6 +72,11 @@ def endpoint_of(source: str | None) -> str | None:
     if not _ENDPOINT_RE.match(source):
         return None
     return source.rstrip("/")
+
+
+def result_endpoint(result: ModelResult) -> str | None:
+    """The endpoint a result (and its base models, fetched through the same source) was audited against."""
+    return endpoint_of(result.hub.source) if result.hub else None
 
 
 def repo_url(repo_id: str | None, sha: str | None, endpoint: str | None = HUB_URL) -> str | None:
