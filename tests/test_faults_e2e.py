@@ -95,6 +95,10 @@ def test_faults_lose_no_model_and_approve_nothing_wrongly(hub: HubStandIn, tmp_p
     assert len(errors) < 12, errors  # retries recover nearly everything
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_writes_a_partial_report_marked_incomplete(hub: HubStandIn, tmp_path: Path) -> None:
     hub.reset()
     hub.set_faults(latency_ms=400)
@@ -104,6 +108,9 @@ def test_ctrl_c_writes_a_partial_report_marked_incomplete(hub: HubStandIn, tmp_p
         proc = subprocess.Popen(
             [*RUN, "scan", *ids, "--format", "json", "-o", str(out), "--no-cache", "--jobs", "2"],
             env=clean_env(hub, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+            # A job started in the background by a non-interactive shell (as CI may start us) inherits SIGINT
+            # ignored, and Python then installs no KeyboardInterrupt handler: give the child a default one.
+            preexec_fn=_default_sigint,
         )
         deadline = time.monotonic() + 60
         while hub.stats()["total"] < 8 and time.monotonic() < deadline:
