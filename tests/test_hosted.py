@@ -565,7 +565,7 @@ def test_html_shows_hub_models_and_apis_in_one_table_with_the_data_classes(mixed
     table = html.split("<h2>All models</h2>", 1)[1].split("</table>", 1)[0]
     assert "<th>Data</th>" in table
     assert "google-bert/bert-base-uncased" in table and "api:openai/gpt-4o" in table
-    assert "public, internal" in table and "terms: openai/api" in table
+    assert "public, internal" in table and "provider terms: OpenAI API (platform)" in table  # by name
     assert "Provider terms" in html and "developers.openai.com" in html
 
 

@@ -9,6 +9,7 @@ sections that agree, and a confidence that says what it rests on.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import re
@@ -21,7 +22,7 @@ from auditor.app import Settings, explain
 from auditor.app.settings import HubSettings
 from auditor.licenses import load_knowledge_base, resolve
 from auditor.licenses.explain import CONFIDENCE_HIGH, confidence_label, confidence_text
-from auditor.models import AuditReport, Finding, HubModel, LicenseFile, Severity, Status, Verdict
+from auditor.models import AuditReport, Finding, HubModel, LicenseFile, ModelRef, Severity, Status, Verdict
 from auditor.report import render
 from auditor.report.text import endpoint_of, repo_url
 from auditor.report.view import model_view
@@ -269,3 +270,27 @@ def test_sboms_and_the_notice_link_to_the_audited_endpoint_too(name: str) -> Non
         sample_report(), results=(replace(result, hub=replace(result.hub, source="https://hub.example.org")),)
     )
     assert f"https://hub.example.org/google-bert/bert-base-uncased/tree/{SHA_BERT}" in text(name, hosted)
+
+
+def test_a_hosted_model_reads_by_its_offering_name_and_a_denied_right_names_the_use_needs() -> None:
+    doc = json.loads((ROOT / "reports" / "auditor-report.json").read_text(encoding="utf-8"))
+    md = (ROOT / "reports" / "auditor-report.md").read_text(encoding="utf-8")
+    assert "provider terms\\: OpenAI API (platform)" in md  # Markdown escapes the colon
+    assert any(m["offering"] is None and m["kind"] == "hosted" for m in doc["models"])  # machine ids unchanged
+    from auditor.licenses import load_knowledge_base
+    from auditor.policy import evaluate, load_policy
+
+    kb = load_knowledge_base()
+    policy = load_policy(None, kb)
+    hub = HubModel("acme/nc", "main", "b" * 40, card_data={"license": "cc-by-nc-4.0"})
+    verdict = evaluate(
+        ref=ModelRef("acme/nc"),
+        fetched=hub,
+        resolution=resolve(hub, kb),
+        policy=policy,
+        kb=kb,
+        use="commercial-product",
+        today=datetime.date(2026, 12, 1),
+    )
+    assert verdict.status is Status.BLOCKED
+    assert "uses.commercial-product.needs" in {f.policy for f in verdict.deciding}

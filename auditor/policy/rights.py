@@ -91,6 +91,7 @@ def check_rights(
                 "choose a model whose license grants this right, or obtain a separate license from the licensor "
                 "and record it as a waiver",
                 subject=entry.key,
+                policy=f"uses.{spec.name}.needs",
             )
         elif stated.grant is Grant.UNKNOWN:
             steps.act(

@@ -39,6 +39,13 @@ def named_expression(expression: str, licenses: Mapping[str, LicenseName]) -> st
     return rename_licenses(expression, known)
 
 
+def terms_name(result: ModelResult) -> str:
+    """A hosted model's terms as people call them (`provider terms: OpenAI API (platform)`); the machine key
+    (`openai/api`) stays in the JSON's `offering` and the details."""
+    hosted = result.hosted
+    return f"provider terms: {hosted.offering_name}" if hosted else "provider terms unknown"
+
+
 def license_name(result: ModelResult, licenses: Mapping[str, LicenseName]) -> str:
     """The license of a Hub model in plain words; `unknown`, with the candidates, when it is not settled."""
     resolution = result.resolution

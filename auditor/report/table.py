@@ -12,8 +12,7 @@ from typing import Any
 
 from auditor.models import AuditReport, LicenseName, ModelResult, Status
 from auditor.report.base import Option, resolve_options
-from auditor.report.document import terms_label
-from auditor.report.names import license_name, models_worst_first, reasons_of, use_label
+from auditor.report.names import license_name, models_worst_first, reasons_of, terms_name, use_label
 from auditor.report.text import display_width, fit, printable
 
 _COLOURS = {
@@ -41,7 +40,7 @@ def license_label(result: ModelResult, licenses: Mapping[str, LicenseName] | Non
     """The license by its plain name (`Apache License 2.0 (Apache-2.0)`, `Meta Llama 3 Community License
     Agreement`), as every human format shows it; a hosted model's provider terms."""
     if result.ref.is_hosted:
-        return terms_label(result)
+        return terms_name(result)
     return license_name(result, licenses or {})
 
 

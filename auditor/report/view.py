@@ -12,9 +12,10 @@ from typing import Any
 
 from auditor.licenses.explain import confidence_text
 from auditor.models import AuditReport, LicenseName, ModelResult, Status, UseInfo
-from auditor.report.document import findings_of, terms_label, worst_first
+from auditor.report.document import findings_of, worst_first
 from auditor.report.names import license_ids, license_name, models_worst_first, reasons_of, use_label
 from auditor.report.svg import COMMERCIAL_COLOURS, VERDICT_COLOURS, lineage_graph, verdict_chart
+from auditor.report.table import license_label
 from auditor.report.text import endpoint_of, file_url, printable, repo_url, short_sha, truncate, valid_sha
 
 FIELD_MAX = 300  # a card field, an evidence value
@@ -238,7 +239,7 @@ def model_view(
         "error": error,
         "hosted": ref.is_hosted,
         "terms": _hosted(result),
-        "license_label": _cap(terms_label(result) if ref.is_hosted else license_name(result, licenses), FIELD_MAX),
+        "license_label": _cap(license_label(result, licenses), FIELD_MAX),
         "data": [c.value for c in ref.data],
     }
 
