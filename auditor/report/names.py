@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from auditor.models import AuditReport, LicenseName, ModelResult, UseInfo, rename_licenses
+from auditor.models import AuditReport, LicenseName, ModelResult, Status, UseInfo, rename_licenses
 
 
 def models_worst_first(report: AuditReport) -> list[tuple[int, ModelResult]]:
@@ -81,6 +81,18 @@ def reasons_of(result: ModelResult) -> list[tuple[str, str | None]]:
     if not deciding:
         return [(result.verdict.reason, None)]
     return [(f.message, f.policy) for f in deciding]
+
+
+def cleared_for_non_commercial(report: AuditReport) -> list[str]:
+    """The use of each model cleared (approved, with or without obligations) only for a use the policy does
+    not count as commercial: what the banners warn is not a commercial clearance."""
+    return [
+        r.verdict.use
+        for r in report.results
+        if r.verdict.status.rank <= Status.APPROVED_WITH_OBLIGATIONS.rank
+        and r.verdict.use in report.uses
+        and not report.uses[r.verdict.use].commercial
+    ]
 
 
 def use_label(use: str, uses: Mapping[str, UseInfo]) -> str:

@@ -12,7 +12,14 @@ from typing import Any
 
 from auditor.models import AuditReport, LicenseName, ModelResult, Status
 from auditor.report.base import Option, resolve_options
-from auditor.report.names import license_name, models_worst_first, reasons_of, terms_name, use_label
+from auditor.report.names import (
+    cleared_for_non_commercial,
+    license_name,
+    models_worst_first,
+    reasons_of,
+    terms_name,
+    use_label,
+)
 from auditor.report.text import display_width, fit, printable
 
 _COLOURS = {
@@ -56,13 +63,7 @@ def summary_line(report: AuditReport) -> str:
 
 def non_commercial_note(report: AuditReport) -> str | None:
     """Said under the counts when a model is cleared only for a use the policy does not count as commercial."""
-    cleared = [
-        r.verdict.use
-        for r in report.results
-        if r.verdict.status.rank <= Status.APPROVED_WITH_OBLIGATIONS.rank
-        and r.verdict.use in report.uses
-        and not report.uses[r.verdict.use].commercial
-    ]
+    cleared = cleared_for_non_commercial(report)
     if not cleared:
         return None
     count = len(cleared)
@@ -118,17 +119,13 @@ class TableRenderer:
             room = width - 2 * (columns - 1) - num_w - id_w - verdict_w
             reason_w = max(_MIN_REASON, room - lic_w - use_w)
             excess = lic_w + use_w + reason_w - room
+            widths = {"lic": lic_w, "reason": reason_w, "use": use_w}
             # Comfortable floors first, then bare ones: the line fits whatever the width (the id never gives).
             for column, floor in (("lic", 12), ("reason", 8), ("use", 12), ("lic", 4), ("reason", 4), ("use", 6)):
-                have = {"lic": lic_w, "reason": reason_w, "use": use_w}[column]
-                cut = min(max(excess, 0), max(0, have - floor))
+                cut = min(max(excess, 0), max(0, widths[column] - floor))
+                widths[column] -= cut
                 excess -= cut
-                if column == "lic":
-                    lic_w -= cut
-                elif column == "reason":
-                    reason_w -= cut
-                else:
-                    use_w -= cut
+            lic_w, reason_w, use_w = widths["lic"], widths["reason"], widths["use"]
 
         def line(cells: tuple[str, str, str, str, str, str], status: Status | None) -> str:
             number, model, use, verdict, lic, reason = cells

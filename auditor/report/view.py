@@ -13,7 +13,14 @@ from typing import Any
 from auditor.licenses.explain import confidence_text
 from auditor.models import AuditReport, LicenseName, ModelResult, Status, UseInfo
 from auditor.report.document import findings_of, worst_first
-from auditor.report.names import license_ids, license_name, models_worst_first, reasons_of, use_label
+from auditor.report.names import (
+    cleared_for_non_commercial,
+    license_ids,
+    license_name,
+    models_worst_first,
+    reasons_of,
+    use_label,
+)
 from auditor.report.svg import COMMERCIAL_COLOURS, VERDICT_COLOURS, lineage_graph, verdict_chart
 from auditor.report.table import license_label
 from auditor.report.text import endpoint_of, file_url, printable, repo_url, short_sha, truncate, valid_sha
@@ -253,7 +260,6 @@ def report_view(report: AuditReport) -> dict[str, Any]:
     for r in report.results:
         if r.verdict.status.rank <= Status.APPROVED_WITH_OBLIGATIONS.rank:
             cleared_by_use[r.verdict.use] = cleared_by_use.get(r.verdict.use, 0) + 1
-    not_commercial = [u for u in cleared_by_use if u in report.uses and not report.uses[u].commercial]
     sources = sorted({r.hub.source.removeprefix("cache:") for r in report.results if r.hub and r.hub.source})
     return {
         "tool_version": _cap(report.tool_version, 60),
@@ -276,7 +282,7 @@ def report_view(report: AuditReport) -> dict[str, Any]:
         "cleared_by_use": [
             {"use": _cap(use_label(u, report.uses), 120), "count": n} for u, n in sorted(cleared_by_use.items())
         ],
-        "not_commercial": [_cap(u, 80) for u in not_commercial],
+        "not_commercial": [_cap(u, 80) for u in dict.fromkeys(cleared_for_non_commercial(report))],
         "sources": [_cap(src, FIELD_MAX) for src in sources],
         "summary": [
             {
