@@ -135,7 +135,9 @@ def test_explain_use_shows_each_right_with_its_answer_and_clause(
     assert run.code == 0, run.err
     assert "Verdict for use 'saas' (a commercial use): blocked" in run.out
     assert "llama3.2: commercial-use = conditional" in run.out
-    assert "llama3.2: host-service = yes -> approved" in run.out
+    assert "llama3.2: company-use = yes -> approved" in run.out
+    # s.2 withholds every right above 700M users, hosting included: settled by the conditions.
+    assert "llama3.2: host-service = conditional -> approved-with-obligations" in run.out
     assert 'clause: s.2 "If, on the Llama 3.2 version release date' in run.out
     assert "multimodal: yes (pipeline_tag image-text-to-text)" in run.out
 
