@@ -75,3 +75,18 @@ def test_tencent_hunyuan_above_100m_users_is_not_cleared_for_internal_research(
     model = scan(cli, hub.url, tmp_path, model_id, "--use", "internal-research", "--policy", str(policy))[model_id]
     assert model["verdict"] == "blocked", model["reason"]
     assert any("100,000,000" in m for m in messages(model))
+
+
+@pytest.mark.parametrize("license_id", ["odbl", "odc-by"])
+def test_open_data_commons_redistribution_carries_the_notice_duties(
+    make_hub: MakeHub, cli: CliRunner, tmp_path: Path, hf_env: Path, license_id: str
+) -> None:
+    """ODbL / ODC-By s.4.2: "If You Publicly Convey this Database ... You must ... Include a copy of this
+    License ... or its Uniform Resource Identifier" and keep the notices intact; s.4.3 a notice on a
+    Produced Work publicly used. Handing the weights out is not a duty-free clearance."""
+    hub = make_hub({"acme/tabular": {"README.md": card(f"license: {license_id}")}})
+    policy = with_company(tmp_path, entity_type="company", service_provider=False)
+    model = scan(cli, hub.url, tmp_path, "acme/tabular", "--use", "redistribution", "--policy", str(policy))
+    model = model["acme/tabular"]
+    assert model["verdict"] == "approved-with-obligations", model["reason"]
+    assert any("s.4.2" in o for o in model["obligations"])
