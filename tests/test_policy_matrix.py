@@ -117,19 +117,21 @@ HAND: dict[tuple[str, str, str], dict[str, str]] = {
     ("mistral-mrl", "small-us", "*"): ALL_BLOCKED,
     ("mistral-mrl", "above-thresholds", "*"): ALL_BLOCKED,
     ("mistral-mrl", "eu", "*"): ALL_BLOCKED,
-    # Llama 3.1 s.2: above 700M monthly active users "you must request a license from Meta"; s.1.a grants
-    # every other right; no territory or model-class term.
-    ("llama3.1", "undeclared", "*"): COMMERCIAL_UNDECLARED,
+    # Llama 3.1 s.2: above 700M monthly active users "you must request a license from Meta ... and you are
+    # not authorized to exercise any of the rights under this Agreement unless or until Meta otherwise
+    # expressly grants you such rights" - every right, internal research included, so an undeclared user
+    # count needs review for every use; no territory or model-class term.
+    ("llama3.1", "undeclared", "*"): ALL_REVIEW,
     ("llama3.1", "small-us", "*"): ALL_CLEARED,
-    ("llama3.1", "above-thresholds", "*"): COMMERCIAL_ABOVE,
+    ("llama3.1", "above-thresholds", "*"): ALL_BLOCKED,
     ("llama3.1", "eu", "*"): ALL_CLEARED,
     # Llama 3.2: as 3.1 (s.2), plus the Acceptable Use Policy: for the multimodal models, the s.1(a) rights
     # "are not being granted to you if you are ... a company with a principal place of business in, the
     # European Union" - every use, internal research included; text models are not concerned.
-    ("llama3.2", "undeclared", "text"): COMMERCIAL_UNDECLARED,
+    ("llama3.2", "undeclared", "text"): ALL_REVIEW,  # s.2 as 3.1: the user count is not declared
     ("llama3.2", "undeclared", "multimodal"): ALL_REVIEW,  # principal place of business not declared
     ("llama3.2", "small-us", "*"): ALL_CLEARED,
-    ("llama3.2", "above-thresholds", "*"): COMMERCIAL_ABOVE,
+    ("llama3.2", "above-thresholds", "*"): ALL_BLOCKED,
     ("llama3.2", "eu", "text"): ALL_CLEARED,
     ("llama3.2", "eu", "multimodal"): ALL_BLOCKED,
     # Qwen LICENSE AGREEMENT s.4: commercial use by a product or service with "more than 100 million
