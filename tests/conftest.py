@@ -96,6 +96,11 @@ class CliRun:
     out: str
     err: str
 
+    @property
+    def annotations(self) -> list[str]:
+        """The GitHub workflow commands (`::error file=…`) among what it printed."""
+        return [line for line in self.out.splitlines() if line.startswith("::")]
+
 
 CliRunner = Callable[..., CliRun]
 

@@ -11,15 +11,14 @@ import json
 import re
 import socket
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from auditor.cli import main
 from auditor.escape import markdown as markdown_text
 from auditor.report.ci import github_annotation
+from tests.conftest import CliRunner as Cli
 from tests.conftest import MakeHub
 from tests.hubstandin import HubStandIn, write_repo
 
@@ -39,17 +38,6 @@ model = AutoModel.from_pretrained("org/non-commercial-model")
 """
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def annotations(self) -> list[str]:
-        return [line for line in self.out.splitlines() if line.startswith("::")]
-
-
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, hf_env: Path) -> None:
     for name in ("GITHUB_ACTIONS", "GITHUB_WORKSPACE", "HF_ENDPOINT", "AUDITOR_DEBUG"):
@@ -62,25 +50,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root.mkdir()
     monkeypatch.chdir(root)
     return root
-
-
-Cli = Callable[..., Run]
-
-
-@pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
-    def run(*args: str) -> Run:
-        capsys.readouterr()
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        else:
-            code = 0
-        out, err = capsys.readouterr()
-        return Run(code, out, err)
-
-    return run
 
 
 def hub_args(hub: HubStandIn) -> list[str]:
