@@ -37,60 +37,31 @@ from auditor.policy.model import (
     UseSpec,
 )
 from auditor.policy.territories import check_code
+from auditor.policy.vocabulary import (
+    COMPANY_KEYS,
+    CONDITION_ACTIONS,
+    CONDITION_KEYS,
+    FAIL_CLOSED,
+    LOW_CONFIDENCE_KEYS,
+    MIN_SHA_PREFIX,
+    ORG,
+    ORG_ACTIONS,
+    ORG_KEYS,
+    REPO_ID,
+    RULE_ACTIONS,
+    RULE_KEYS,
+    SHA_PREFIX,
+    TOP_KEYS,
+    USE_KEYS,
+    USE_NAME,
+    WAIVER_KEYS,
+    implied_needs,
+)
 from auditor.resources import rules_file
 from auditor.yamlfile import MAX_FILE_BYTES, BoundedLoader, LinedDict, LinedList, parse_yaml
 
 T = TypeVar("T")
 D = TypeVar("D")
-
-USE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-# org/name as the Hub spells repo ids; a bare name is allowed for legacy repos without an org.
-REPO_ID = re.compile(r"^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,95}/)?[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
-ORG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
-SHA_PREFIX = re.compile(r"^[0-9a-fA-F]{7,40}$")
-MIN_SHA_PREFIX = 7
-
-# Which actions each metadata rule accepts. Rules about missing or doubtful license evidence cannot
-# be `allow`/`warn`: the tool fails closed, so the file must not pretend otherwise.
-_FAIL_CLOSED = (Action.REVIEW, Action.DENY)
-RULE_ACTIONS: dict[str, tuple[Action, ...]] = {
-    "gated_repo": (Action.ALLOW, Action.WARN, Action.OBLIGATION, Action.REVIEW, Action.DENY),
-    "missing_license": _FAIL_CLOSED,
-    "unresolved_other": _FAIL_CLOSED,
-    "license_conflict": _FAIL_CLOSED,
-    "base_model_conflict": _FAIL_CLOSED,
-    "unresolvable_lineage": _FAIL_CLOSED,
-    "unknown_license": _FAIL_CLOSED,
-    "unpinned_revision": (Action.ALLOW, Action.WARN, Action.REVIEW, Action.DENY),
-}
-ORG_ACTIONS = (Action.WARN, Action.REVIEW, Action.DENY)
-CONDITION_ACTIONS: dict[str, tuple[Action, ...]] = {
-    "threshold_exceeded": _FAIL_CLOSED,
-    "territory_excluded": _FAIL_CLOSED,
-    "undeclared_fact": _FAIL_CLOSED,
-    "registration_required": (Action.OBLIGATION, Action.REVIEW, Action.DENY),
-    "licensor_approval_required": _FAIL_CLOSED,
-    "unverifiable": _FAIL_CLOSED,
-}
-
-TOP_KEYS = ("name", "version", "company", "default_use", "uses", "rules", "waivers", "data")
-COMPANY_KEYS = (
-    "monthly_active_users",
-    "annual_revenue_usd",
-    "territories",
-    "daily_active_users",
-    "monthly_visits",
-    "principal_place_of_business",
-    "entity_type",
-    "service_provider",
-)
-USE_KEYS = ("description", "commercial", "distributes", "modifies", "needs", "categories", "licenses")
-RULE_KEYS = (*RULE_ACTIONS, "low_confidence", "orgs", "conditions")
-LOW_CONFIDENCE_KEYS = ("below", "action")
-ORG_KEYS = ("deny", "allow", "outside_allow_list")
-CONDITION_KEYS = tuple(CONDITION_ACTIONS)
-WAIVER_KEYS = ("model", "revision", "uses", "reason", "approved_by", "ticket", "expires")
-
 
 POLICY_FILE = "policy.yaml"
 BUNDLED_POLICY_LABEL = "rules/policy.yaml (bundled with auditor)"
@@ -513,7 +484,7 @@ class _Reader:
                 raise self.fail(low.line_of("below"), "rules.low_confidence.below must be a number from 0 to 1")
             action = defaults.low_confidence.action
             if "action" in low:
-                action = self.choice(low, "action", "rules.low_confidence", Action, _FAIL_CLOSED)
+                action = self.choice(low, "action", "rules.low_confidence", Action, FAIL_CLOSED)
             chosen["low_confidence"] = LowConfidence(float(below), action)
         if node.get("orgs") is not None:
             orgs = self.mapping(node["orgs"], "rules.orgs", node.line_of("orgs"))
@@ -623,22 +594,6 @@ def _hosted_id_ok(model: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def implied_needs(*, commercial: bool, distributes: bool, modifies: bool) -> tuple[Right, ...]:
-    """The rights a use written without `needs:` is taken to need, from its three flags.
-
-    `distributes` does not say whether the weights are handed out or a service is hosted, so both
-    rights are needed (fail closed); a policy states exactly which with `needs:`.
-    """
-    needs = [Right.COMPANY_USE]
-    if commercial:
-        needs.append(Right.COMMERCIAL_USE)
-    if modifies:
-        needs.append(Right.MODIFY)
-    if distributes:
-        needs += [Right.SHARE_DERIVATIVES] if modifies else [Right.DISTRIBUTE, Right.HOST_SERVICE]
-    return tuple(needs)
 
 
 def _frozen(items: Mapping[str, T]) -> Mapping[str, T]:
