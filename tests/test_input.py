@@ -153,3 +153,36 @@ def test_table_never_cuts_a_model_id() -> None:
         text = str(render("table", report, width=width))
         assert longest in text, width
         assert all(str(r.ref) in text for r in report.results)
+
+
+# Several mistakes inside one use and inside the company section: each is reported at its own line.
+ONE_SECTION_POLICY = """\
+name: t
+version: "1"
+company:
+  monthly_active_users: lots
+  territories: [XX]
+default_use: saas
+uses:
+  saas:
+    commercial: maybe
+    distributes: true
+    modifies: false
+    needs: [hosting]
+    categories:
+      permissive: alow
+      bogus: deny
+"""
+
+
+def test_policy_check_reports_every_mistake_within_one_section(cli: CliRunner, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(ONE_SECTION_POLICY)
+    run = cli("policy", "check", str(policy))
+    assert run.code == 2
+    expected = ((4, "lots"), (5, "'XX'"), (9, "maybe"), (12, "hosting"), (14, "alow"), (15, "bogus"))
+    for line_no, fragment in (*expected, (8, "description")):
+        assert any(f"{policy}:{line_no}:" in line and fragment in line for line in run.err.splitlines()), (
+            line_no,
+            run.err,
+        )

@@ -349,76 +349,76 @@ class _Reader:
         if value is None:
             return Company()
         node = self.mapping(value, "company", line)
-        self.keys(node, COMPANY_KEYS, "company")
-        territories: tuple[str, ...] | None = None
-        if node.get("territories") is not None:
-            items = self.string_list(node, "territories", "company")
-            for code, item_line in items:
-                problem = check_code(code)
-                if problem:
-                    raise self.fail(item_line, f"company.territories: {problem}")
-            territories = tuple(dict.fromkeys(code for code, _ in items))
-            if not territories:
-                raise self.fail(node.line_of("territories"), "company.territories is empty; use ~ when not declared")
-        place = self.text(node, "principal_place_of_business", "company")
-        if place is not None:
-            problem = check_code(place)
-            if problem:
-                raise self.fail(
-                    node.line_of("principal_place_of_business"), f"company.principal_place_of_business: {problem}"
-                )
-        entity = None
+        # Every fact is read on its own, so one run reports every mistake in the section.
+        self.attempt(lambda: self.keys(node, COMPANY_KEYS, "company"), None)
+        territories = self.attempt(lambda: self.territories(node), None)
+        place = self.attempt(lambda: self.place(node), None)
+        entity = provider = None
         if node.get("entity_type") is not None:
-            entity = self.choice(node, "entity_type", "company", EntityType, EntityType)
-        provider = None
+            entity = self.attempt(lambda: self.choice(node, "entity_type", "company", EntityType, EntityType), None)
         if node.get("service_provider") is not None:
-            provider = self.flag(node, "service_provider", "company")
+            provider = self.attempt(lambda: self.flag(node, "service_provider", "company"), None)
+        counts = {
+            key: self.attempt(functools.partial(self.count, node, key, "company"), None)
+            for key in ("monthly_active_users", "annual_revenue_usd", "daily_active_users", "monthly_visits")
+        }
         return Company(
-            monthly_active_users=self.count(node, "monthly_active_users", "company"),
-            annual_revenue_usd=self.count(node, "annual_revenue_usd", "company"),
+            **counts,
             territories=territories,
-            daily_active_users=self.count(node, "daily_active_users", "company"),
-            monthly_visits=self.count(node, "monthly_visits", "company"),
             principal_place_of_business=place,
             entity_type=entity,
             service_provider=provider,
         )
+
+    def territories(self, node: LinedDict) -> tuple[str, ...] | None:
+        if node.get("territories") is None:
+            return None
+        items = self.string_list(node, "territories", "company")
+        for code, item_line in items:
+            problem = check_code(code)
+            if problem:
+                raise self.fail(item_line, f"company.territories: {problem}")
+        territories = tuple(dict.fromkeys(code for code, _ in items))
+        if not territories:
+            raise self.fail(node.line_of("territories"), "company.territories is empty; use ~ when not declared")
+        return territories
+
+    def place(self, node: LinedDict) -> str | None:
+        place = self.text(node, "principal_place_of_business", "company")
+        problem = check_code(place) if place is not None else None
+        if problem:
+            where = "company.principal_place_of_business"
+            raise self.fail(node.line_of("principal_place_of_business"), f"{where}: {problem}")
+        return place
 
     def use(self, name: str, value: Any, line: int) -> UseSpec:
         where = f"uses.{name}"
         if not USE_NAME.match(name):
             raise self.fail(line, f"use name {name!r} must be lower-case letters, digits and '-'")
         node = self.mapping(value, where, line)
-        self.keys(node, USE_KEYS, where)
+        # Each value is read on its own (a mistake is kept for the end), so one run reports them all.
+        self.attempt(lambda: self.keys(node, USE_KEYS, where), None)
         categories: dict[str, Decision] = {}
         if node.get("categories") is not None:
             cats = self.mapping(node["categories"], f"{where}.categories", node.line_of("categories"))
             for category in cats:
-                if category not in CATEGORIES:
-                    raise self.fail(
-                        cats.line_of(category),
-                        f"unknown license category {category!r} in {where}.categories"
-                        + (_suggest(category, CATEGORIES) or f"; known: {', '.join(CATEGORIES)}"),
-                    )
-                categories[category] = self.choice(cats, category, f"{where}.categories", Decision, Decision)
+                self.attempt(functools.partial(self.category, cats, category, where, categories), None)
         licenses: dict[str, Decision] = {}
         if node.get("licenses") is not None:
             lics = self.mapping(node["licenses"], f"{where}.licenses", node.line_of("licenses"))
             for written in lics:
-                key = self.license_key(written, lics.line_of(written), f"{where}.licenses")
-                if key in licenses:
-                    raise self.fail(lics.line_of(written), f"{where}.licenses names {key!r} twice")
-                licenses[key] = self.choice(lics, written, f"{where}.licenses", Decision, Decision)
-        commercial = self.flag(node, "commercial", where)
-        distributes = self.flag(node, "distributes", where)
-        modifies = self.flag(node, "modifies", where)
+                self.attempt(functools.partial(self.use_license, lics, written, where, licenses), None)
+        commercial, distributes, modifies = (
+            bool(self.attempt(functools.partial(self.flag, node, key, where), False))
+            for key in ("commercial", "distributes", "modifies")
+        )
         if "needs" in node:
-            needs = self.needs(node, where)
+            needs = self.attempt(lambda: self.needs(node, where), ())
         else:
             needs = implied_needs(commercial=commercial, distributes=distributes, modifies=modifies)
         return UseSpec(
             name=name,
-            description=self.text(node, "description", where, required=True) or "",
+            description=self.attempt(lambda: self.text(node, "description", where, required=True), None) or "",
             commercial=commercial,
             distributes=distributes,
             modifies=modifies,
@@ -427,6 +427,21 @@ class _Reader:
             line=line,
             needs=needs,
         )
+
+    def category(self, cats: LinedDict, category: str, where: str, out: dict[str, Decision]) -> None:
+        if category not in CATEGORIES:
+            raise self.fail(
+                cats.line_of(category),
+                f"unknown license category {category!r} in {where}.categories"
+                + (_suggest(category, CATEGORIES) or f"; known: {', '.join(CATEGORIES)}"),
+            )
+        out[category] = self.choice(cats, category, f"{where}.categories", Decision, Decision)
+
+    def use_license(self, lics: LinedDict, written: str, where: str, out: dict[str, Decision]) -> None:
+        key = self.license_key(written, lics.line_of(written), f"{where}.licenses")
+        if key in out:
+            raise self.fail(lics.line_of(written), f"{where}.licenses names {key!r} twice")
+        out[key] = self.choice(lics, written, f"{where}.licenses", Decision, Decision)
 
     def needs(self, node: LinedDict, where: str) -> tuple[Right, ...]:
         """`needs:` as a list of right keys (empty: the use needs no right checked)."""
