@@ -117,6 +117,17 @@ def test_corpus_model_pinned_to_its_sha_with_license_file(hub_standin: HubStandI
     assert src.stats()["requests_file"] == 1
 
 
+def test_license_file_redirect_keeps_the_connection(hub_standin: HubStandIn) -> None:
+    # /resolve/ answers 307 to /api/resolve-cache/: the redirect's body is read, so its connection serves
+    # the next hop instead of being dropped (on the Hub every license file would cost a TLS handshake).
+    src = client(hub_standin)
+    before = hub_standin.connections_accepted
+    for _ in range(3):
+        [lic] = model(src.fetch(LLAMA3, None)).license_files
+        assert lic.text
+    assert hub_standin.connections_accepted - before <= 1
+
+
 def test_no_license_file_means_no_file_request(hub_standin: HubStandIn) -> None:
     hub_standin.reset_stats()
     got = model(client(hub_standin).fetch("openai-community/gpt2", None))

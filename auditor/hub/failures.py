@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import json
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -163,3 +164,15 @@ def int_or_none(value: str | None) -> int | None:
 
 def git_blob_sha1(body: bytes) -> str:
     return hashlib.sha1(b"blob %d\x00" % len(body) + body).hexdigest()  # noqa: S324 - git's object id
+
+
+def drain(response: httpx2.Response, limit: int, deadline: float) -> None:
+    """Read a small body (a redirect's line of text) to its end, so that closing the response hands its
+    connection back to the pool: closed unread, the connection is dropped and the next request opens a
+    new one (on the Hub, a TCP and TLS handshake per license file). Past `limit` bytes or `deadline`
+    (`time.monotonic`) it stops, and the connection is dropped as before."""
+    read = 0
+    for chunk in response.iter_bytes():
+        read += len(chunk)
+        if read > limit or time.monotonic() > deadline:
+            return

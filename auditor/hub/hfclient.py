@@ -58,6 +58,7 @@ from auditor.hub.failures import (
     Failure,
     FileAnswer,
     classify,
+    drain,
     git_blob_sha1,
     int_or_none,
 )
@@ -70,6 +71,7 @@ DEFAULT_TIMEOUT = 20.0
 DEFAULT_RETRIES = 4
 
 _MAX_REDIRECTS = 3
+_MAX_REDIRECT_BODY = 64 * 1024  # read to its end, a redirect's connection serves the next hop (see `drain`)
 # What the org listing is asked for: all that model_info would have told per model.
 _LISTED: tuple[ExpandModelProperty_T, ...] = (
     "cardData", "sha", "siblings", "gated", "tags", "private", "lastModified",
@@ -453,6 +455,7 @@ class HfHubSource:
                 location = response.headers.get("location")
                 if response.is_redirect and location:
                     url = urljoin(url, location)
+                    drain(response, _MAX_REDIRECT_BODY, deadline)
                     continue
                 if response.status_code >= 400:
                     response.read()
@@ -587,5 +590,3 @@ class HfHubSource:
     def _error(self, repo_id: str, requested: str, kind: FetchErrorKind, message: str) -> FetchError:
         self._counters.add("failures")
         return FetchError(repo_id=repo_id, requested_revision=requested, kind=kind, message=self._scrub(message))
-
-

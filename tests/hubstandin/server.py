@@ -873,6 +873,7 @@ class HubStandIn:
         self._cdn_url: str | None = None
         self._connections: set[socket.socket] = set()
         self._conn_lock = threading.Lock()
+        self._accepted = 0  # connections ever opened: a client that reuses them opens few
         # stats / log
         self._stats_lock = threading.Lock()
         self._log: collections.deque[RequestRecord] = collections.deque(maxlen=max_logged_requests)
@@ -959,8 +960,15 @@ class HubStandIn:
         with self._conn_lock:
             if add:
                 self._connections.add(conn)
+                self._accepted += 1
             else:
                 self._connections.discard(conn)
+
+    @property
+    def connections_accepted(self) -> int:
+        """Connections opened to the Hub listener since start (keep-alive reuse shows as few)."""
+        with self._conn_lock:
+            return self._accepted
 
     # ---- configuration, stats, history ----------------------------------------------
 
