@@ -170,9 +170,13 @@ def drain(response: httpx2.Response, limit: int, deadline: float) -> None:
     """Read a small body (a redirect's line of text) to its end, so that closing the response hands its
     connection back to the pool: closed unread, the connection is dropped and the next request opens a
     new one (on the Hub, a TCP and TLS handshake per license file). Past `limit` bytes or `deadline`
-    (`time.monotonic`) it stops, and the connection is dropped as before."""
+    (`time.monotonic`) it stops, and the connection is dropped as before; a body cut short is no failure
+    (the redirect's Location is all the answer holds), so it is not retried."""
     read = 0
-    for chunk in response.iter_bytes():
-        read += len(chunk)
-        if read > limit or time.monotonic() > deadline:
-            return
+    try:
+        for chunk in response.iter_bytes():
+            read += len(chunk)
+            if read > limit or time.monotonic() > deadline:
+                return
+    except (httpx2.HTTPError, OSError):
+        return
