@@ -128,6 +128,14 @@ def test_license_file_redirect_keeps_the_connection(hub_standin: HubStandIn) -> 
     assert hub_standin.connections_accepted - before <= 1
 
 
+def test_equal_license_texts_are_one_string(hub_standin: HubStandIn) -> None:
+    # A run keeps every model's evidence until its report is written: copies of one text share memory.
+    first = model(client(hub_standin).fetch(LLAMA3, None)).license_files[0].text
+    again = model(client(hub_standin).fetch(LLAMA3, None)).license_files[0].text
+    assert first == again
+    assert first is again
+
+
 def test_no_license_file_means_no_file_request(hub_standin: HubStandIn) -> None:
     hub_standin.reset_stats()
     got = model(client(hub_standin).fetch("openai-community/gpt2", None))

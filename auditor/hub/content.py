@@ -9,6 +9,7 @@ file inside the same repo.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import posixpath
 import re
@@ -225,12 +226,19 @@ def decode_file(
         text = text[1:]
     if truncated:
         text = text.rstrip("\ufffd")  # the cap may cut a multi-byte character in half
-    lic = LicenseFile(path=path, text=text, size=size, truncated=truncated)
+    lic = LicenseFile(path=path, text=shared_text(text), size=size, truncated=truncated)
     problem = None
     if truncated:
         shown = f"{size} bytes" if size is not None else "more than the cap"
         problem = FileProblem(path, "too-large", f"{shown}; only the first {len(head)} bytes were read")
     return lic, problem
+
+
+@functools.lru_cache(maxsize=256)  # as `detect_text`'s memo, which then holds this same string
+def shared_text(text: str) -> str:
+    """One string for equal license texts: most license files on the Hub are copies of a few texts
+    (Apache, MIT...), and a run keeps every model's evidence until the report is written."""
+    return text
 
 
 class CardError(ValueError):

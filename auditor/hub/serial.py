@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from auditor.hub.content import shared_text
 from auditor.models import FetchError, FetchErrorKind, FetchResult, FileProblem, HubModel, LicenseFile
 
 
@@ -70,7 +71,7 @@ def model_from_json(data: object) -> HubModel:
         files.append(
             LicenseFile(
                 path=_str(f.get("path"), "path"),
-                text=_str(f.get("text"), "text"),
+                text=shared_text(_str(f.get("text"), "text")),
                 size=size,
                 truncated=_bool(f.get("truncated", False), "truncated"),
             )
