@@ -115,6 +115,8 @@ def test_corpus_model_pinned_to_its_sha_with_license_file(hub_standin: HubStandI
     assert src.stats()["requests"] == 2
     assert src.stats()["requests_model_info"] == 1
     assert src.stats()["requests_file"] == 1
+    assert src.stats()["requests_api"] == 1  # per bucket: model_info; the resolve and its redirect
+    assert src.stats()["requests_resolvers"] == 2
 
 
 def test_license_file_redirect_keeps_the_connection(hub_standin: HubStandIn) -> None:

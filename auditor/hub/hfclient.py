@@ -215,7 +215,6 @@ class HfHubSource:
         path = f"/api/models/{quote(repo_id, safe='/')}"
         if revision is not None:
             path += f"/revision/{quote(revision, safe='')}"
-        self._counters.add("requests_api")
         response = self._send(Bucket.API, "GET", self.endpoint + path, stream=False)
         hf_raise_for_status(response)
         return ModelInfo(**response.json())  # type: ignore[no-untyped-call]  # the client's own parser
