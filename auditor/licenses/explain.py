@@ -14,6 +14,7 @@ from auditor.licenses.confidence import CONFIDENCE_HIGH, CONFIDENCE_MEDIUM
 from auditor.licenses.entry import CATEGORIES, LicenseEntry
 from auditor.licenses.knowledge import KnowledgeBase
 from auditor.licenses.rights import RIGHTS
+from auditor.licenses.rule_ids import RULE_CONFLICT
 from auditor.models import Commercial, EvidenceSource, HubModel, LicenseResolution, Severity, rename_licenses
 
 WIDTH = 100
@@ -173,7 +174,7 @@ def confidence_text(resolution: LicenseResolution) -> str:
     level = confidence_label(resolution.confidence)
     if not resolution.keys:
         return f"{level}: nothing identifies the license {score}"
-    if any(f.rule == "license-conflict" for f in resolution.findings):
+    if any(f.rule == RULE_CONFLICT for f in resolution.findings):
         return f"{level}: the evidence disagrees, so no one license is settled (see the findings) {score}"
     keys = set(resolution.keys)
     agreeing = [e for e in resolution.evidence if keys & set(e.keys) and e.source in _SHORT_NAMES]
@@ -200,7 +201,7 @@ def confidence_text(resolution: LicenseResolution) -> str:
 def _why(resolution: LicenseResolution) -> str:
     if not resolution.keys:
         return "no evidence identifies a license"
-    if any(f.rule == "license-conflict" for f in resolution.findings):
+    if any(f.rule == RULE_CONFLICT for f in resolution.findings):
         return "the evidence disagrees (see findings): every license named counts until a person decides"
     keys = set(resolution.keys)
     agreeing = [e.source for e in resolution.evidence if keys & set(e.keys) and e.source in _PRECEDENCE]

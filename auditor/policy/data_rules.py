@@ -209,11 +209,11 @@ class _Outcome:
         status = self.status
         if status.rank >= Status.NEEDS_REVIEW.rank:
             return [f for f, effect in self.findings if effect is status]
-        return [f for f, _ in self.findings if f.rule == "data-allowed"]
+        return [f for f, _ in self.findings if f.rule == DataRule.ALLOWED]
 
     def reason(self) -> str:
         status = self.status
-        deciding = [f for f, effect in self.findings if effect is status and status.rank >= Status.NEEDS_REVIEW.rank]
+        deciding = self.deciding() if status.rank >= Status.NEEDS_REVIEW.rank else []
         if deciding:
             more = f" (+{len(deciding) - 1} more)" if len(deciding) > 1 else ""
             return clip(deciding[0].message + more, 240)

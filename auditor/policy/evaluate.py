@@ -75,6 +75,9 @@ MAX_RESOLUTION_TEXT = 300
 MAX_LINEAGE_TEXT = 600
 """A lineage finding names a whole chain of bases: bounded, but longer than one line."""
 
+# The finding that says which license decision allowed the model; an approval names it as its reason.
+LICENSE_ALLOWED = "license-allowed"
+
 
 def resolve_use(policy: Policy, use: str | None) -> str:
     """The use to evaluate: `use` when the policy defines it, the policy's default when None."""
@@ -330,7 +333,7 @@ def _check_licenses(
             effect = Status.APPROVED
             if decision is Decision.ALLOW_WITH_OBLIGATIONS and duties:
                 effect = Status.APPROVED_WITH_OBLIGATIONS
-            steps.add("license-allowed", effect, f"{what} is allowed for {spec.name} ({kind})", policy=by)
+            steps.add(LICENSE_ALLOWED, effect, f"{what} is allowed for {spec.name} ({kind})", policy=by)
     return entries
 
 
@@ -430,7 +433,7 @@ def _deciding(steps: Steps, status: Status) -> list[Finding]:
     deciding = [f for f, effect in steps.findings if effect is status]
     deciding.sort(key=lambda f: -f.severity.rank)
     if status.rank < Status.NEEDS_REVIEW.rank:
-        deciding = [f for f, _ in steps.findings if f.rule == "license-allowed"] or deciding
+        deciding = [f for f, _ in steps.findings if f.rule == LICENSE_ALLOWED] or deciding
     return deciding
 
 
