@@ -23,6 +23,7 @@ import os
 import secrets
 import stat
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from auditor.errors import OutputFileError
@@ -30,14 +31,22 @@ from auditor.errors import OutputFileError
 STDOUT = "-"
 _NEW_FILE_MODE = 0o666  # the kernel applies the umask, as for any file a shell creates
 
+Payload = bytes | str | Iterable[bytes | str]
+"""What is written: text (as UTF-8), bytes, or either in pieces (a report streamed model by model is
+never held whole)."""
 
-def write_atomic(path: Path, data: bytes | str) -> None:
+
+def _pieces(data: Payload) -> Iterator[bytes]:
+    for piece in (data,) if isinstance(data, bytes | str) else data:
+        yield piece.encode("utf-8") if isinstance(piece, str) else piece
+
+
+def write_atomic(path: Path, data: Payload) -> None:
     """Write `data` to `path` through a temp file in the same folder and os.replace; raises OSError.
 
     The temp file is created with mode 0666 less the umask (mkstemp's 0600 would make every report
     private to its writer); an existing symlink at `path` is replaced by the file, not followed.
     """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
     def create() -> tuple[int, str]:
@@ -51,7 +60,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         fd, tmp = create()
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            handle.writelines(_pieces(data))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -59,20 +68,19 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         raise
 
 
-def _write_stream(path: Path, payload: bytes) -> None:
+def _write_stream(path: Path, data: Payload) -> None:
     """A device or FIFO: open for writing (a FIFO waits for its reader, as a shell redirect does)."""
     fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(fd, "wb") as handle:
-        handle.write(payload)
+        handle.writelines(_pieces(data))
 
 
-def write_output(target: Path | str, data: bytes | str) -> None:
+def write_output(target: Path | str, data: Payload) -> None:
     """Write a report, lock file or list to `target` as the module docstring describes."""
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     name = str(target)
     if name == STDOUT:
         sys.stdout.flush()
-        sys.stdout.buffer.write(payload)
+        sys.stdout.buffer.writelines(_pieces(data))
         sys.stdout.buffer.flush()
         return
     path = Path(target)
@@ -92,14 +100,14 @@ def write_output(target: Path | str, data: bytes | str) -> None:
                     "is a symbolic link; auditor does not write through links to files "
                     "(remove the link, or name the file it points to)",
                 )
-            _write_stream(path, payload)
+            _write_stream(path, data)
             return
         if link is not None and (stat.S_ISCHR(link.st_mode) or stat.S_ISFIFO(link.st_mode)):
-            _write_stream(path, payload)
+            _write_stream(path, data)
             return
         if link is not None and not stat.S_ISREG(link.st_mode):
             kind = "a directory" if stat.S_ISDIR(link.st_mode) else "not a regular file"
             raise OutputFileError(name, f"cannot write: {kind}")
-        write_atomic(path, payload)
+        write_atomic(path, data)
     except OSError as exc:
         raise OutputFileError(name, f"cannot write: {exc.strerror or exc}") from None

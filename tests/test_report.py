@@ -806,15 +806,20 @@ def test_deferred_renderers_describe_themselves_as_the_real_ones() -> None:
 def test_json_is_encoded_model_by_model_with_the_same_bytes() -> None:
     import json
 
-    from auditor.report.document import dumps, report_document
+    from auditor.report import render, render_chunks
+    from auditor.report.document import dumps, report_chunks, report_document
     from tests.fixtures.report.sample import hostile_result, sample_report
 
     base = sample_report()
     report = replace(base, results=(*base.results, hostile_result()))
-    document = report_document(report)
-    assert dumps(document) == json.dumps(document, indent=2, ensure_ascii=True) + "\n"
-    empty = report_document(replace(base, results=()))
-    assert dumps(empty) == json.dumps(empty, indent=2, ensure_ascii=True) + "\n"
+    for each in (report, replace(base, results=()), replace(base, results=base.results[:1])):
+        document = report_document(each)
+        whole = json.dumps(document, indent=2, ensure_ascii=True) + "\n"
+        assert dumps(document) == whole
+        # Streamed to a file a model at a time (each model's dict built when written): the same bytes.
+        pieces = list(report_chunks(each))
+        assert "".join(pieces) == whole and len(pieces) == len(each.results) + 1
+        assert "".join(render_chunks("json", each)) == render("json", each) == whole
 
 
 def test_every_format_names_a_license_by_its_plain_name_with_the_spdx_id_and_keeps_the_licenseref() -> None:

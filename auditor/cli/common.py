@@ -8,7 +8,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -520,7 +520,7 @@ def parse_formats(value: str) -> list[str]:
 
 def write_outputs(report: AuditReport, formats: Sequence[str], output: Path | None, options: dict[str, Any]) -> None:
     """One format to stdout or a file; several formats into a directory, one file each."""
-    from auditor.report import RENDERERS, render
+    from auditor.report import RENDERERS, render_chunks
 
     if output is not None and str(output) == STDOUT:
         output = None  # `-o -`: standard output, as pip-audit and ruff take it
@@ -535,18 +535,29 @@ def write_outputs(report: AuditReport, formats: Sequence[str], output: Path | No
     # SARIF locates findings relative to where auditor runs (the checkout, in CI).
     options = {"source_root": os.getcwd(), **options}
     for name in formats:
-        content = render(name, report, color=color, **options)
+        content = render_chunks(name, report, color=color, **options)
         if output is None:
-            if isinstance(content, bytes):
-                sys.stdout.buffer.write(content)
-            else:
-                click.echo(content, nl=not content.endswith("\n"), color=color)  # click strips ANSI off a tty
+            echo_chunks(content, color)
             continue
         target = output
         if len(formats) > 1 or output.is_dir():
             target = output / f"auditor-report{RENDERERS[name].extension}"
         write_output(target, content)
         note(f"wrote {target}")
+
+
+def echo_chunks(chunks: Iterable[str | bytes], color: bool | None) -> None:
+    """A report on standard output as it is rendered, ending in one newline (click strips ANSI off a tty)."""
+    ended = False
+    for chunk in chunks:
+        if isinstance(chunk, bytes):  # written as is, no newline added
+            sys.stdout.buffer.write(chunk)
+            ended = True
+        elif chunk:
+            click.echo(chunk, nl=False, color=color)
+            ended = chunk.endswith("\n")
+    if not ended:
+        click.echo("", color=color)
 
 
 def written_summary(report: AuditReport, fail_on: Status, exit_zero: bool, command: str) -> str:

@@ -12,6 +12,7 @@ time in it is `report.generated_at`; nothing reads the clock, the network or the
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +49,7 @@ class _Deferred:
         return self.load().render(report, **options)
 
 
-__all__ = ["RENDERERS", "Option", "Renderer", "available", "get", "options_of", "render"]
+__all__ = ["RENDERERS", "Option", "Renderer", "available", "get", "options_of", "render", "render_chunks"]
 
 RENDERERS: dict[str, Renderer] = {
     r.name: r
@@ -121,8 +122,24 @@ def render(name: str, report: AuditReport, **options: Any) -> str | bytes:
     format knows, or a wrong type, is a `UsageError`.
     """
     renderer = get(name)
+    return renderer.render(report, **_own_options(renderer, options))
+
+
+def render_chunks(name: str, report: AuditReport, **options: Any) -> Iterable[str | bytes]:
+    """What `render` gives, in pieces to write one after the other: a format that can (json) builds
+    each piece when it is asked for, so a large report is never held whole; the others give one piece."""
+    renderer = get(name)
+    own = _own_options(renderer, options)
+    chunks = getattr(renderer, "render_chunks", None)
+    if chunks is not None:
+        pieces: Iterable[str | bytes] = chunks(report, **own)
+        return pieces
+    return (renderer.render(report, **own),)
+
+
+def _own_options(renderer: Renderer, options: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(options) - _SHARED)
     if unknown:
         raise UsageError(f"unknown report option(s): {', '.join(unknown)}")
     own = {o.name for o in renderer.options}
-    return renderer.render(report, **{k: v for k, v in options.items() if k in own})
+    return {k: v for k, v in options.items() if k in own}

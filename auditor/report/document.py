@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from auditor.models import (
@@ -227,6 +227,10 @@ def model_dict(result: ModelResult, report: AuditReport | None = None) -> dict[s
 
 def report_document(report: AuditReport) -> dict[str, Any]:
     """The whole report as the JSON contract describes it."""
+    return {**_head(report), "models": [model_dict(r, report) for r in report.results], **_tail(report)}
+
+
+def _head(report: AuditReport) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
@@ -234,7 +238,11 @@ def report_document(report: AuditReport) -> dict[str, Any]:
         "policy": {"path": report.policy.path, "sha256": report.policy.sha256, "name": report.policy.name},
         "use": report.use,
         "complete": report.complete,
-        "models": [model_dict(r, report) for r in report.results],  # input order: machines sort themselves
+    }
+
+
+def _tail(report: AuditReport) -> dict[str, Any]:
+    return {
         "policy_findings": [finding_dict(f) for f in report.policy_findings],
         "summary": report.summary,
         "stats": {key: report.stats[key] for key in sorted(report.stats)},
@@ -248,6 +256,21 @@ def _encode(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=True, allow_nan=False)
 
 
+def _chunks(document: Mapping[str, Any], models: Iterable[Any]) -> Iterator[str]:
+    """`document` with `models` (lazy) as its `models` list, as canonical JSON text in pieces: the head,
+    one piece per model, the tail. Each model is encoded, and may be built, only when its turn comes."""
+    head = _encode({**document, "models": _MODELS_MARK})
+    # Only the top-level key sits at a two-space indent after a newline: card text cannot forge it.
+    slot = f'\n  "models": "{_MODELS_MARK}"'
+    before, found, after = head.partition(slot)
+    assert found, "the top-level models key was not where expected"
+    opening = f'{before}\n  "models": ['
+    for model in models:
+        yield opening + "\n    " + _encode(model).replace("\n", "\n    ")
+        opening = ","
+    yield ("\n  ]" if opening == "," else f"{opening}]") + after + "\n"
+
+
 def dumps(document: Any) -> str:
     """Canonical JSON text: ASCII-only (no raw bidi or control characters reach a terminal or diff).
 
@@ -256,20 +279,25 @@ def dumps(document: Any) -> str:
     models peaks at several times the size of the text.
     """
     models = document.get("models") if isinstance(document, dict) else None
-    if not isinstance(models, list) or not models:
+    if not isinstance(models, list):
         return _encode(document) + "\n"
-    head = _encode({**document, "models": _MODELS_MARK})
-    # Only the top-level key sits at a two-space indent after a newline: card text cannot forge it.
-    slot = f'\n  "models": "{_MODELS_MARK}"'
-    before, found, after = head.partition(slot)
-    assert found, "the top-level models key was not where expected"
-    items = ",\n".join("    " + _encode(model).replace("\n", "\n    ") for model in models)
-    return f'{before}\n  "models": [\n{items}\n  ]{after}\n'
+    return "".join(_chunks(document, models))
+
+
+def report_chunks(report: AuditReport) -> Iterator[str]:
+    """`dumps(report_document(report))` in pieces, each model's dict built when it is written: a report
+    streamed to its file never holds every model's dict or the whole text (10,000 models: ~60 MB of
+    text, several times that as dicts)."""
+    document = {**_head(report), "models": None, **_tail(report)}
+    return _chunks(document, (model_dict(r, report) for r in report.results))
 
 
 def content_digest(report: AuditReport) -> str:
     """sha256 of the report's canonical JSON: a stable identity for SBOM namespaces and serials."""
-    return hashlib.sha256(dumps(report_document(report)).encode("ascii")).hexdigest()
+    digest = hashlib.sha256()
+    for chunk in report_chunks(report):
+        digest.update(chunk.encode("ascii"))
+    return digest.hexdigest()
 
 
 # The least severity a verdict is reported at in CI formats, whatever its findings say.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
 from auditor.models import AuditReport
 from auditor.report.base import Option, resolve_options
-from auditor.report.document import dumps, report_document
+from auditor.report.document import report_chunks
 
 SCHEMA_RESOURCE = "schema/report.schema.json"
 
@@ -28,5 +29,9 @@ class JsonRenderer:
     options: tuple[Option, ...] = ()
 
     def render(self, report: AuditReport, **options: Any) -> str:
-        resolve_options(self.name, self.options, options)
-        return dumps(report_document(report))
+        return "".join(self.render_chunks(report, **options))
+
+    def render_chunks(self, report: AuditReport, **options: Any) -> Iterator[str]:
+        """The same text in pieces, a model at a time (see `report_chunks`)."""
+        resolve_options(self.name, self.options, options)  # here, not when the first piece is asked for
+        return report_chunks(report)

@@ -107,6 +107,22 @@ def test_existing_report_is_replaced_atomically(umask: None, tmp_path: Path) -> 
     assert target.read_text() == "new" and target.stat().st_ino != before
 
 
+def test_a_report_written_in_pieces_that_fails_half_way_leaves_the_old_file(umask: None, tmp_path: Path) -> None:
+    """A streamed report (json renders model by model) is still all or nothing."""
+    target = tmp_path / "report.json"
+    write_output(target, iter(["new ", b"in ", "pieces"]))
+    assert target.read_text() == "new in pieces"
+
+    def failing() -> Iterator[str]:
+        yield "half"
+        raise RuntimeError("a renderer bug")
+
+    with pytest.raises(RuntimeError):
+        write_output(target, failing())
+    assert target.read_text() == "new in pieces"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left behind
+
+
 @pytest.mark.parametrize("dangling", [False, True], ids=["to-a-file", "dangling"])
 def test_link_to_a_file_is_refused_and_left_alone(
     dangling: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
