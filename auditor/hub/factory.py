@@ -24,7 +24,9 @@ import platformdirs
 
 from auditor.errors import UsageError
 from auditor.hub.base import HubSource
+from auditor.hub.blobs import BLOBS_FOLDER, BlobStore
 from auditor.hub.cache import DEFAULT_MAX_AGE, CachedSource
+from auditor.hub.content import MAX_FILE_BYTES
 from auditor.hub.dirsource import DirSource
 from auditor.hub.hfclient import DEFAULT_ENDPOINT, DEFAULT_RETRIES, DEFAULT_TIMEOUT, HfHubSource
 from auditor.hub.memo import MemoSource
@@ -156,6 +158,7 @@ def open_source(
             raise UsageError(f"--hub-dir {root}: not a directory")
         base = DirSource(root, clock=clock)
     else:
+        cache_root = None if no_cache else Path(cache_dir) if cache_dir is not None else default_cache_dir()
         client = HfHubSource(
             resolve_endpoint(endpoint),
             resolve_token(token),
@@ -164,17 +167,13 @@ def open_source(
             sleep=sleep,
             clock=clock,
             card_first=card_first,
+            # Content-addressed and checked on every read, so one folder serves every endpoint.
+            blob_store=BlobStore(cache_root / BLOBS_FOLDER if cache_root else None, max_bytes=MAX_FILE_BYTES),
         )
-        if no_cache:
+        if cache_root is None:
             base = client
         else:
-            base = CachedSource(
-                client,
-                Path(cache_dir) if cache_dir is not None else default_cache_dir(),
-                max_age=max_age,
-                offline=offline,
-                clock=clock,
-            )
+            base = CachedSource(client, cache_root, max_age=max_age, offline=offline, clock=clock)
 
     recorder = SnapshotRecorder(base, save_snapshot, clock=clock) if save_snapshot is not None else None
     return ComposedSource(MemoSource(recorder if recorder is not None else base), recorder, client, offline=offline)

@@ -147,6 +147,36 @@ def retry_after(headers: Mapping[str, str], clock: Callable[[], float]) -> float
     return None
 
 
+def failure_message(
+    repo_id: str, revision: str, failed: Failed, endpoint: str, *, has_token: bool, stopped: bool
+) -> str:
+    """What a report says about a request that failed for good (`stopped`: the run is being cancelled)."""
+    failure = failed.failure
+    tries = f" (after {failed.attempts} attempts)" if failed.attempts > 1 else ""
+    kind = failure.kind
+    if kind is FetchErrorKind.NOT_FOUND:
+        if has_token:
+            return f"{repo_id}: not found, or private and the token has no access"
+        return f"{repo_id}: not found, or private and no token with access"
+    if kind is FetchErrorKind.REVISION_NOT_FOUND:
+        return f"{repo_id}: revision {revision!r} not found"
+    if kind is FetchErrorKind.AUTH:
+        return f"the Hub refused the token ({failure.detail}); check --token / HF_TOKEN"
+    if kind is FetchErrorKind.GATED:
+        return f"{repo_id}: gated, and the token has no access"
+    if kind is FetchErrorKind.DISABLED:
+        return f"{repo_id}: access to this repo is disabled on the Hub"
+    if kind is FetchErrorKind.RATE_LIMITED:
+        return f"rate limited by {endpoint}{tries}; try later, or with a token (higher limits)"
+    if kind is FetchErrorKind.SERVER:
+        return f"server error from {endpoint}: {failure.detail}{tries}"
+    if kind is FetchErrorKind.NETWORK and stopped:
+        return f"{repo_id}: not fetched, the run was stopped"
+    if kind is FetchErrorKind.NETWORK:
+        return f"cannot reach {endpoint}: {failure.detail}{tries}"
+    return f"invalid response from {endpoint}: {failure.detail}{tries}"
+
+
 class FileAnswer(Exception):
     """Not a failure: the file is gated, missing or refused, which is a fact about the repo."""
 

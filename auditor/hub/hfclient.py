@@ -34,6 +34,7 @@ from huggingface_hub.utils import (  # type: ignore[attr-defined]  # public, doc
 )
 
 from auditor import __version__
+from auditor.hub.blobs import BlobRef, BlobStore, blob_ref
 from auditor.hub.content import (
     MAX_FILE_BYTES,
     PROBED_FILES,
@@ -59,6 +60,7 @@ from auditor.hub.failures import (
     FileAnswer,
     classify,
     drain,
+    failure_message,
     git_blob_sha1,
     int_or_none,
 )
@@ -107,6 +109,7 @@ class HfHubSource:
         max_retry_after: float = 60.0,
         max_file_bytes: int = MAX_FILE_BYTES,
         card_first: bool = False,
+        blob_store: BlobStore | None = None,
     ) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
@@ -133,6 +136,8 @@ class HfHubSource:
         self._backoff_max = backoff_max
         self._max_retry_after = max_retry_after
         self._max_file_bytes = max_file_bytes
+        # License files by blob id (see blobs.py): memory only for this run unless the cache gives a folder.
+        self._blobs = blob_store if blob_store is not None else BlobStore(None, max_bytes=max_file_bytes)
         self._host = (urlsplit(self.endpoint).hostname or "").lower()
         self._state_lock = threading.Lock()
         self._unreachable = False
@@ -144,7 +149,7 @@ class HfHubSource:
         self._pacer = Pacer(clock=clock, sleep=self._sleep, cancelled=self._cancelled.is_set)
         self._counters = Counters(
             ["requests", "requests_model_info", "requests_file", "requests_api", "requests_resolvers", "retries",
-             "rate_limited", "failures"]
+             "rate_limited", "failures", "blob_mismatches"]
         )  # fmt: skip
 
     # ------------------------------------------------------------------ HubSource
@@ -153,7 +158,8 @@ class HfHubSource:
         return self.endpoint
 
     def stats(self) -> Mapping[str, int]:
-        return {**self._counters.snapshot(), "quota_wait_s": round(self._pacer.waited_seconds())}
+        counts = {**self._counters.snapshot(), **self._blobs.stats()}
+        return {**counts, "quota_wait_s": round(self._pacer.waited_seconds())}
 
     @property
     def has_token(self) -> bool:
@@ -211,10 +217,15 @@ class HfHubSource:
         return self._from_info(info, repo_id, requested, reuse)
 
     def _model_info(self, repo_id: str, revision: str | None) -> ModelInfo:
-        """`HfApi.model_info`'s one GET, sent through the pacer so its RateLimit headers are read."""
+        """`HfApi.model_info`'s one GET, sent through the pacer so its RateLimit headers are read.
+
+        `blobs=true` (the client's `files_metadata=True`) adds each file's blob id, size and LFS sha256:
+        a license file whose bytes were read before under that id needs no request (blobs.py).
+        """
         path = f"/api/models/{quote(repo_id, safe='/')}"
         if revision is not None:
             path += f"/revision/{quote(revision, safe='')}"
+        path += "?blobs=true"
         response = self._send(Bucket.API, "GET", self.endpoint + path, stream=False)
         hf_raise_for_status(response)
         return ModelInfo(**response.json())  # type: ignore[no-untyped-call]  # the client's own parser
@@ -340,7 +351,12 @@ class HfHubSource:
             card_data = {}
 
         names, problems = wanted_files(siblings, card_data, repo_id, [self._host])
-        files, _found = self._read_files(repo_id, sha, names, problems)
+        refs = {
+            s.rfilename: blob_ref(s.blob_id, s.size, s.lfs.sha256 if s.lfs is not None else None)
+            for s in info.siblings or ()
+            if s.blob_id is not None and s.rfilename in names  # a listing's siblings carry names only
+        }
+        files, _found = self._read_files(repo_id, sha, names, problems, refs)
         return dataclasses.replace(
             base,
             card_data=card_data,
@@ -350,13 +366,19 @@ class HfHubSource:
         )
 
     def _read_files(
-        self, repo_id: str, sha: str, names: list[str], problems: list[FileProblem]
+        self,
+        repo_id: str,
+        sha: str,
+        names: list[str],
+        problems: list[FileProblem],
+        refs: Mapping[str, BlobRef | None] | None = None,
     ) -> tuple[list[LicenseFile], list[str]]:
         """Each named file at the commit; problems are appended to `problems`. Returns the texts and the names found."""
         files: list[LicenseFile] = []
         found: list[str] = []
         for name in names:
-            lic, problem = self._read_license(repo_id, sha, name)
+            ref = refs.get(name) if refs is not None else None
+            lic, problem = self._read_license(repo_id, sha, name, ref)
             if lic is not None:
                 files.append(lic)
             if problem is None or problem.kind not in ("missing", "gated"):
@@ -376,12 +398,25 @@ class HfHubSource:
         except CardError as exc:
             return {}, str(exc)
 
-    def _read_license(self, repo_id: str, sha: str, path: str) -> tuple[LicenseFile | None, FileProblem | None]:
+    def _read_license(
+        self, repo_id: str, sha: str, path: str, ref: BlobRef | None = None
+    ) -> tuple[LicenseFile | None, FileProblem | None]:
+        """A license file at the commit. One the Hub listed with its blob id comes from the blob store when
+        those bytes were read before, else is read and checked against the id: bytes that differ are no evidence."""
         try:
-            head, size, truncated, _headers = self._get_file(repo_id, sha, path)
+            if ref is None or (ref.size is not None and ref.size > self._max_file_bytes):  # a head: nothing to check
+                head, size, truncated, _headers = self._get_file(repo_id, sha, path)
+                return decode_file(path, head, size, truncated)
+            body = self._blobs.read(ref, self._timeout, lambda: self._get_file(repo_id, sha, path)[0])
         except FileAnswer as answer:
             return None, answer.problem
-        return decode_file(path, head, size, truncated)
+        if body is None:
+            self._counters.add("blob_mismatches")
+            return None, FileProblem(
+                path, "error", f"the bytes served are not the blob {ref.blob_id[:12]} the Hub lists for this file "
+                "at this commit (changed in transit or by a proxy): not used as evidence"
+            )  # fmt: skip
+        return decode_file(path, body, len(body), False)
 
     def _file_url(self, repo_id: str, revision: str, path: str) -> str:
         """`/resolve/`, the Resolvers bucket (the Hub's highest quota); never `/raw/` or `/blob/` (Pages)."""
@@ -555,30 +590,8 @@ class HfHubSource:
     # ------------------------------------------------------------------ messages
 
     def _message(self, repo_id: str, revision: str, failed: Failed) -> str:
-        failure = failed.failure
-        tries = f" (after {failed.attempts} attempts)" if failed.attempts > 1 else ""
-        kind = failure.kind
-        if kind is FetchErrorKind.NOT_FOUND:
-            if self.has_token:
-                return f"{repo_id}: not found, or private and the token has no access"
-            return f"{repo_id}: not found, or private and no token with access"
-        if kind is FetchErrorKind.REVISION_NOT_FOUND:
-            return f"{repo_id}: revision {revision!r} not found"
-        if kind is FetchErrorKind.AUTH:
-            return f"the Hub refused the token ({failure.detail}); check --token / HF_TOKEN"
-        if kind is FetchErrorKind.GATED:
-            return f"{repo_id}: gated, and the token has no access"
-        if kind is FetchErrorKind.DISABLED:
-            return f"{repo_id}: access to this repo is disabled on the Hub"
-        if kind is FetchErrorKind.RATE_LIMITED:
-            return f"rate limited by {self.endpoint}{tries}; try later, or with a token (higher limits)"
-        if kind is FetchErrorKind.SERVER:
-            return f"server error from {self.endpoint}: {failure.detail}{tries}"
-        if kind is FetchErrorKind.NETWORK and self._cancelled.is_set():
-            return f"{repo_id}: not fetched, the run was stopped"
-        if kind is FetchErrorKind.NETWORK:
-            return f"cannot reach {self.endpoint}: {failure.detail}{tries}"
-        return f"invalid response from {self.endpoint}: {failure.detail}{tries}"
+        stopped = self._cancelled.is_set()
+        return failure_message(repo_id, revision, failed, self.endpoint, has_token=self.has_token, stopped=stopped)
 
     def _scrub(self, text: str) -> str:
         """Bounded and token-free: messages end up in reports, logs and CI annotations."""

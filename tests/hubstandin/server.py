@@ -219,7 +219,9 @@ class FaultConfig:
     requests to each path (query excluded) with ``fail_mode``: ``"status"`` (``fail_status``; 429
     comes with ``Retry-After``), ``"drop"``, or ``"truncate"`` (counts GETs only, HEADs pass),
     before any random fault. ``only_paths`` (regex, ``re.search`` on the URL path) limits all of
-    these, latency included.
+    these, latency included. ``tamper_paths`` (regex on the URL path) alters the bytes of files served
+    there, keeping their length, with an ETag that matches the altered bytes (a hostile proxy or mirror),
+    while model_info still lists the true blob ids.
     """
 
     latency_ms: float = 0.0
@@ -235,6 +237,7 @@ class FaultConfig:
     fail_status: int = 503
     fail_mode: Literal["status", "drop", "truncate"] = "status"
     quota_window_s: float = 0.0  # > 0: enforce the Hub's rate-limit buckets over windows this long (quota.py)
+    tamper_paths: str | None = None
 
     def update(self, values: Mapping[str, Any]) -> None:
         """Set fields from a JSON-like mapping, checking names and types."""
@@ -270,13 +273,16 @@ class FaultConfig:
         self.error_statuses = statuses
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
             raise ValueError("seed must be an integer or null")
-        if self.only_paths is not None:
-            if not isinstance(self.only_paths, str):
-                raise ValueError("only_paths must be a regex string or null")
+        for name in ("only_paths", "tamper_paths"):
+            pattern = getattr(self, name)
+            if pattern is None:
+                continue
+            if not isinstance(pattern, str):
+                raise ValueError(f"{name} must be a regex string or null")
             try:
-                re.compile(self.only_paths)
+                re.compile(pattern)
             except re.error as e:
-                raise ValueError(f"only_paths is not a valid regex: {e}") from e
+                raise ValueError(f"{name} is not a valid regex: {e}") from e
         if self.fail_mode not in ("status", "drop", "truncate"):
             raise ValueError("fail_mode must be 'status', 'drop' or 'truncate'")
 
@@ -750,6 +756,20 @@ def _parse_cdn_route(raw_path: str) -> _Route:
     return _Route("cdn_unknown")
 
 
+def _tampered(resp: _Response) -> _Response:
+    """A file answer with other bytes of the same length, its ETag made to match them (``tamper_paths``)."""
+    if resp.status != 200 or not any(k == "ETag" for k, _ in resp.headers):
+        return resp
+    body = resp.body[:64].swapcase() + resp.body[64:]  # the same length: only the content's hash tells
+    etags = {40: git_blob_oid(body), 64: hashlib.sha256(body).hexdigest()}
+    headers = [
+        (k, f'"{etags.get(len(v.strip(chr(34))), v.strip(chr(34)))}"' if k == "ETag" else v)
+        for k, v in resp.headers
+        if k != "Content-Length"
+    ]
+    return _Response(resp.status, body, headers)
+
+
 def _truthy(params: Mapping[str, list[str]], key: str) -> bool:
     values = params.get(key)
     if not values:
@@ -1087,6 +1107,8 @@ class HubStandIn:
                     resp = _Response(404, b"Not Found", [("Content-Type", "text/plain")])
             except StandInError as e:
                 resp = self._error(500, str(e))
+        if resp is not None and faults.tamper_paths and re.search(faults.tamper_paths, raw_path):
+            resp = _tampered(resp)
         if resp is not None:
             if not is_cdn:
                 self._add_common_headers(resp, h, auth)
