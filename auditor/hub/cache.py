@@ -61,8 +61,7 @@ class CachedSource:
         self.max_age = max_age
         self.offline = offline
         self._clock = clock
-        space = namespace if namespace is not None else inner.describe()
-        self._root = self.cache_dir / f"hub-v{FORMAT}" / _digest(space)[:16]
+        self._root = hub_root(self.cache_dir, namespace if namespace is not None else inner.describe())
         self._has_token = bool(getattr(inner, "has_token", False)) if has_token is None else has_token
         self._counters = Counters(
             ["cache_hits", "cache_misses", "cache_corrupt", "cache_write_errors", "offline_misses"]
@@ -172,24 +171,7 @@ class CachedSource:
         )
 
     def _read(self, path: Path) -> dict[str, Any] | None:
-        try:
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_ENTRY_BYTES + 1)
-        except FileNotFoundError:
-            return None
-        except OSError:
-            self._counters.add("cache_corrupt")
-            return None
-        try:
-            if len(raw) > MAX_ENTRY_BYTES:
-                raise ValueError("entry too large")
-            data = json.loads(raw.decode("utf-8"))
-            if not isinstance(data, dict) or data.get("format") != FORMAT:
-                raise ValueError("not an entry of this format")
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            self._counters.add("cache_corrupt")
-            return None
-        return data
+        return read_entry(path, lambda: self._counters.add("cache_corrupt"))
 
     def _write(self, path: Path, data: Mapping[str, Any]) -> None:
         """Atomic: readers see the old entry or the new one, never half of one. Failure is not fatal."""
@@ -197,6 +179,34 @@ class CachedSource:
             write_atomic(path, json.dumps(data, sort_keys=True, ensure_ascii=False))
         except OSError:
             self._counters.add("cache_write_errors")
+
+
+def hub_root(cache_dir: Path, namespace: str) -> Path:
+    """The folder of one endpoint's answers (the listing cache, listcache.py, keeps its own beside them)."""
+    return cache_dir / f"hub-v{FORMAT}" / _digest(namespace)[:16]
+
+
+def read_entry(path: Path, corrupt: Callable[[], None]) -> dict[str, Any] | None:
+    """One entry of this format, read with a bound; None when absent, and `corrupt()` is called when
+    it cannot be read, is too large, is not JSON or is of another format."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_ENTRY_BYTES + 1)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        corrupt()
+        return None
+    try:
+        if len(raw) > MAX_ENTRY_BYTES:
+            raise ValueError("entry too large")
+        data = json.loads(raw.decode("utf-8"))
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError("not an entry of this format")
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        corrupt()
+        return None
+    return data
 
 
 def _digest(text: str) -> str:

@@ -25,13 +25,15 @@ import platformdirs
 from auditor.errors import UsageError
 from auditor.hub.base import HubSource
 from auditor.hub.blobs import BLOBS_FOLDER, BlobStore
-from auditor.hub.cache import DEFAULT_MAX_AGE, CachedSource
+from auditor.hub.cache import DEFAULT_MAX_AGE, CachedSource, hub_root
 from auditor.hub.content import MAX_FILE_BYTES
 from auditor.hub.dirsource import DirSource
 from auditor.hub.hfclient import DEFAULT_ENDPOINT, DEFAULT_RETRIES, DEFAULT_TIMEOUT, HfHubSource
+from auditor.hub.listcache import ListingCache, token_scope
 from auditor.hub.memo import MemoSource
 from auditor.hub.ratelimit import Wait
 from auditor.hub.snapshot import SnapshotRecorder, SnapshotSource
+from auditor.hub.stats import merge
 from auditor.models import FetchResult
 
 _TRUE = ("1", "true", "yes", "on")
@@ -51,9 +53,11 @@ class ComposedSource:
         client: HfHubSource | None = None,
         *,
         offline: bool = False,
+        listings: ListingCache | None = None,
     ) -> None:
         self._top = top
         self._offline = offline
+        self._listings = listings
         self._recorder = recorder
         self._client = client
         self._closed = False
@@ -65,13 +69,18 @@ class ComposedSource:
         return self._top.describe()
 
     def stats(self) -> Mapping[str, int]:
-        return self._top.stats()
+        return merge(self._top.stats(), self._listings.stats() if self._listings is not None else {})
 
     def list_models(self, *, author: str | None = None, search: str | None = None) -> tuple[str, ...]:
-        """The Hub's paged listing (see `HfHubSource.list_models`); the models it lists are then fetched
-        from what it said, with no model_info call each. A mirror, a snapshot or `--offline` has none."""
+        """The Hub's paged listing (see `HfHubSource.list_infos`), through the listing cache unless
+        --no-cache; the models it lists are then fetched from what it said, with no model_info call
+        each. A mirror or a snapshot has no listing; --offline has the cached one."""
+        if self._listings is not None:
+            return self._listings.list_models(author=author, search=search)
         if self._client is None or self._offline:
-            raise UsageError("--author and --search list models on the Hub: not with --hub-dir, --snapshot, --offline")
+            raise UsageError(
+                "--author and --search list models on the Hub: not with --hub-dir, --snapshot, uncached --offline"
+            )
         return self._client.list_models(author=author, search=search)
 
     def quota_wait(self) -> Wait | None:
@@ -150,6 +159,7 @@ def open_source(
 
     base: HubSource
     client: HfHubSource | None = None
+    listings: ListingCache | None = None
     if snapshot is not None:
         base = SnapshotSource(snapshot)
     elif hub_dir is not None:
@@ -174,6 +184,16 @@ def open_source(
             base = client
         else:
             base = CachedSource(client, cache_root, max_age=max_age, offline=offline, clock=clock)
+            listings = ListingCache(
+                client,
+                hub_root(cache_root, client.describe()),
+                scope=token_scope(resolve_token(token)),
+                max_age=max_age,
+                offline=offline,
+                clock=clock,
+                shown_dir=cache_root,
+            )
 
     recorder = SnapshotRecorder(base, save_snapshot, clock=clock) if save_snapshot is not None else None
-    return ComposedSource(MemoSource(recorder if recorder is not None else base), recorder, client, offline=offline)
+    top = MemoSource(recorder if recorder is not None else base)
+    return ComposedSource(top, recorder, client, offline=offline, listings=listings)

@@ -17,13 +17,14 @@ import hashlib
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx2
 from huggingface_hub import HfApi, ModelInfo, get_session, hf_raise_for_status
 from huggingface_hub.errors import (
+    HfHubHTTPError,
     HFValidationError,
     RemoteEntryNotFoundError,
 )
@@ -34,6 +35,7 @@ from huggingface_hub.utils import (  # type: ignore[attr-defined]  # public, doc
 )
 
 from auditor import __version__
+from auditor.errors import HubUnavailableError
 from auditor.hub.blobs import BlobRef, BlobStore, blob_ref
 from auditor.hub.content import (
     MAX_FILE_BYTES,
@@ -75,7 +77,7 @@ DEFAULT_RETRIES = 4
 _MAX_REDIRECTS = 3
 _MAX_REDIRECT_BODY = 64 * 1024  # read to its end, a redirect's connection serves the next hop (see `drain`)
 # What the org listing is asked for: all that model_info would have told per model.
-_LISTED: tuple[ExpandModelProperty_T, ...] = (
+LISTED_FIELDS: tuple[ExpandModelProperty_T, ...] = (
     "cardData", "sha", "siblings", "gated", "tags", "private", "lastModified",
 )  # fmt: skip
 _T = TypeVar("_T")
@@ -149,7 +151,7 @@ class HfHubSource:
         self._pacer = Pacer(clock=clock, sleep=self._sleep, cancelled=self._cancelled.is_set)
         self._counters = Counters(
             ["requests", "requests_model_info", "requests_file", "requests_api", "requests_resolvers", "retries",
-             "rate_limited", "failures", "blob_mismatches"]
+             "rate_limited", "failures", "blob_mismatches", "requests_listing"]
         )  # fmt: skip
 
     # ------------------------------------------------------------------ HubSource
@@ -564,21 +566,34 @@ class HfHubSource:
     # ------------------------------------------------------------------ listing
 
     def list_models(self, *, author: str | None = None, search: str | None = None) -> tuple[str, ...]:
-        """The ids of the models an author publishes (or whose id contains `search`), through the Hub's
-        paged listing: about one API request per 1,000 models, with the card data, sha, file list and
-        gating of each, which `fetch` then uses instead of a model_info call per model."""
+        """The ids of the models an author publishes (or whose id contains `search`); see `list_infos`."""
+        return tuple(info.id for info in self.list_infos(author=author, search=search))
+
+    def list_infos(self, *, author: str | None = None, search: str | None = None) -> tuple[ModelInfo, ...]:
+        """The Hub's paged listing: ~1 API request per 1,000 models, each with what `fetch` would ask model_info
+        for. huggingface_hub retries it (backoff, a 429's reset); a listing that still fails means the run
+        cannot know its models: `HubUnavailableError` (exit 3), never a partial list."""
         if not self._pacer.acquire(Bucket.API):
-            raise Cancelled()
-        self._counters.add("listings")
-        ids: list[str] = []
+            raise HubUnavailableError("listing cancelled: the run is stopping")
+        self._counters.add("requests_listing")
         try:
-            for info in self._api.list_models(author=author, search=search, expand=list(_LISTED)):
-                if isinstance(info.id, str) and is_full_sha(info.sha):
-                    self._listed[info.id] = info
-                    ids.append(info.id)
-        finally:
-            self._pacer.release(Bucket.API)
-        return tuple(ids)
+            pages = self._api.list_models(author=author, search=search, expand=list(LISTED_FIELDS))
+            infos = [info for info in pages if isinstance(info.id, str) and is_full_sha(info.sha)]
+        except Exception as exc:
+            if isinstance(exc, HfHubHTTPError):  # its RateLimit headers tell the other requests what is left
+                self._pacer.observe(Bucket.API, exc.response.headers, status=exc.response.status_code)
+            else:
+                self._pacer.release(Bucket.API)
+            what = " ".join(p for p in (author and f"--author {author}", search and f"--search {search!r}") if p)
+            message = self._message(what, "main", Failed(self._classify(exc), 1))
+            raise HubUnavailableError(message if message.startswith(what) else f"listing {what}: {message}") from None
+        self._pacer.release(Bucket.API)  # the client keeps the answers' headers to itself
+        self.adopt_listed(infos)
+        return tuple(infos)
+
+    def adopt_listed(self, infos: Iterable[ModelInfo]) -> None:
+        """Listing entries (fresh, or cached within their TTL) `fetch` answers from, as from model_info."""
+        self._listed.update((info.id, info) for info in infos)
 
     def quota_wait(self) -> Wait | None:
         """The longest wait for a rate-limit bucket in progress (for a progress display), or None."""

@@ -1,0 +1,214 @@
+"""`--author`/`--search` listings kept in the hub cache: warm reruns, --offline, pages, lock and check,
+and a cached listing nobody should trust. The real huggingface_hub client against the stand-in."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from auditor.cli import main
+from auditor.hub import open_source
+from auditor.models import HubModel
+from tests.hubstandin import HubStandIn
+from tests.test_hub import CARD, FakeTime, routes
+
+MakeHub = Callable[..., HubStandIn]
+
+pytestmark = pytest.mark.usefixtures("hf_env")
+
+APACHE = "Apache License Version 2.0, January 2004 http://www.apache.org/licenses/"
+
+
+def _org(n: int, org: str = "big-org") -> dict[str, dict[str, object]]:
+    return {f"{org}/m{i:03d}": {"README.md": CARD, "LICENSE": APACHE} for i in range(n)} | {
+        "else/x": {"README.md": CARD}
+    }
+
+
+def _scan(hub: HubStandIn, cache: Path, out: Path, *extra: str) -> int:
+    args = ["scan", "--author", "big-org", "--endpoint", hub.url, "--cache-dir", str(cache)]
+    with pytest.raises(SystemExit) as done:
+        main([*args, "--format", "json", "-o", str(out), "--no-progress", *extra])
+    return int(done.value.code or 0)
+
+
+def _verdicts(path: Path) -> dict[str, tuple[str, str]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {m["id"]: (m["verdict"], m["sha"]) for m in data["models"]}
+
+
+def _listing_files(cache: Path) -> list[Path]:
+    return sorted(cache.glob("hub-v*/*/listings/*/*.json"))
+
+
+def test_warm_author_rerun_sends_no_request_and_offline_answers_from_the_listing(
+    make_hub: MakeHub, tmp_path: Path
+) -> None:
+    hub = make_hub(_org(6), page_size=4)  # two pages: both end up in the cached listing
+    cache = tmp_path / "cache"
+    assert _scan(hub, cache, tmp_path / "cold.json") == 0
+    assert routes(hub)["list_models"] == 2 and "model_info" not in routes(hub)
+    cold = _verdicts(tmp_path / "cold.json")
+    assert len(cold) == 6 and all(v == "approved" for v, _sha in cold.values())
+
+    hub.reset_stats()
+    assert _scan(hub, cache, tmp_path / "warm.json") == 0
+    assert routes(hub) == {}  # the listing and every listed model from the cache
+    assert _verdicts(tmp_path / "warm.json") == cold
+
+    hub.stop()  # offline needs no Hub at all
+    assert _scan(hub, cache, tmp_path / "offline.json", "--offline") == 0
+    assert _verdicts(tmp_path / "offline.json") == cold
+
+
+def test_offline_without_a_cached_listing_is_one_line_and_exit_3(
+    make_hub: MakeHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub = make_hub(_org(2))
+    assert _scan(hub, tmp_path / "cache", tmp_path / "a.json") == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as done:  # another org: never listed, so unknown offline
+        main(["scan", "--author", "else", "--endpoint", hub.url, "--cache-dir", str(tmp_path / "cache"), "--offline"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert done.value.code == 3
+    assert err == [
+        f"auditor: error: --offline: no cached listing for --author else in {tmp_path / 'cache'}; "
+        "run it once without --offline"
+    ]
+
+
+def test_listing_goes_stale_like_a_branch_and_is_asked_again(make_hub: MakeHub, tmp_path: Path) -> None:
+    hub = make_hub(_org(3))
+    time = FakeTime()
+
+    def listed(max_age: float = 3600) -> tuple[str, ...]:
+        with open_source(endpoint=hub.url, cache_dir=tmp_path / "c", clock=time.clock, max_age=max_age) as source:
+            ids = source.list_models(author="big-org")
+            assert all(isinstance(source.fetch(i, None), HubModel) for i in ids)
+            return ids
+
+    first = listed()
+    hub.reset_stats()
+    time.now += 3599
+    assert listed() == first and routes(hub) == {}
+    time.now += 2  # past the TTL: one listing request; the models' files are reused by sha
+    (hub.root / "big-org" / "m003").mkdir()
+    (hub.root / "big-org" / "m003" / "README.md").write_text(CARD, encoding="utf-8")
+    again = listed()
+    assert again == (*first, "big-org/m003") or set(again) == {*first, "big-org/m003"}
+    assert routes(hub)["list_models"] == 1 and "model_info" not in routes(hub)
+    hub.reset_stats()
+    listed(max_age=0)  # --max-age 0 (check --lock): always asked
+    assert routes(hub)["list_models"] == 1
+
+
+def test_listing_is_kept_per_query_and_per_token(make_hub: MakeHub, tmp_path: Path) -> None:
+    hub = make_hub(_org(2) | {"big-org/secret": {"README.md": CARD, "_hub.json": {"private": True}}})
+    cache = tmp_path / "c"
+    with open_source(endpoint=hub.url, cache_dir=cache) as source:
+        anonymous = source.list_models(author="big-org")
+        searched = source.list_models(author="big-org", search="m001")
+    with open_source(endpoint=hub.url, cache_dir=cache, token="hf_access_token") as source:
+        with_token = source.list_models(author="big-org")
+    assert "big-org/secret" not in anonymous and "big-org/secret" in with_token
+    assert searched == ("big-org/m001",)
+    assert routes(hub)["list_models"] == 3
+    assert not any("hf_access_token" in p.read_text(encoding="utf-8") for p in _listing_files(cache))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["truncate", "not-json", "other-author", "future", "edited-entry", "bad-sha", "huge", "missing-chunk"],
+)
+def test_a_corrupt_or_hostile_cached_listing_is_refused_and_listed_again(
+    make_hub: MakeHub, tmp_path: Path, damage: str
+) -> None:
+    hub = make_hub(_org(3))
+    cache = tmp_path / "c"
+    with open_source(endpoint=hub.url, cache_dir=cache) as source:
+        ids = source.list_models(author="big-org")
+    index = next(p for p in _listing_files(cache) if p.name == "index.json")
+    chunk = next(p for p in _listing_files(cache) if p.name != "index.json")
+    data = json.loads(chunk.read_text(encoding="utf-8"))
+    if damage == "truncate":
+        chunk.write_bytes(chunk.read_bytes()[:50])
+    elif damage == "not-json":
+        index.write_bytes(b"\xff\xfe{")
+    elif damage == "other-author":  # a consistent chunk (digest recomputed) naming another org's model
+        data["entries"][0]["id"] = "evil/model"
+        _rewrite(index, chunk, data)
+    elif damage == "future":
+        meta = json.loads(index.read_text(encoding="utf-8"))
+        index.write_text(json.dumps(meta | {"listed_at": 4_000_000_000}), encoding="utf-8")
+    elif damage == "edited-entry":  # the digest no longer matches: e.g. a card's license changed on disk
+        data["entries"][0]["cardData"] = {"license": "mit"}
+        chunk.write_text(json.dumps(data), encoding="utf-8")
+    elif damage == "bad-sha":
+        data["entries"][0]["sha"] = "../../etc"
+        _rewrite(index, chunk, data)
+    elif damage == "huge":
+        chunk.write_bytes(b" " * (17 * 1024 * 1024))
+    else:
+        chunk.unlink()
+    hub.reset_stats()
+    with open_source(endpoint=hub.url, cache_dir=cache) as source:
+        assert source.list_models(author="big-org") == ids
+        stats = source.stats()
+    assert routes(hub)["list_models"] == 1
+    assert stats["listing_cache_hits"] == 0
+    assert stats["listing_corrupt"] == (0 if damage == "missing-chunk" else 1)
+    with open_source(endpoint=hub.url, cache_dir=cache, offline=True) as source:  # rewritten whole
+        assert source.list_models(author="big-org") == ids
+
+
+def _rewrite(index: Path, chunk: Path, data: dict[str, object]) -> None:
+    """A chunk edited with its digest recomputed: only the checks of what it says can refuse it."""
+    import hashlib
+
+    body = json.dumps(data["entries"], sort_keys=True, ensure_ascii=False).encode("utf-8")
+    name = hashlib.sha256(body).hexdigest()
+    shutil.move(chunk, chunk.with_name(f"{name}.json"))
+    chunk.with_name(f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
+    meta = json.loads(index.read_text(encoding="utf-8"))
+    index.write_text(json.dumps(meta | {"chunks": [name]}), encoding="utf-8")
+
+
+def test_a_listing_the_hub_refuses_is_one_line_and_exit_3(
+    make_hub: MakeHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub = make_hub(_org(2))
+    with pytest.raises(SystemExit) as done:
+        main(["scan", "--author", "big-org", "--endpoint", hub.url, "--no-cache", "--token", "hf_not_a_real_token"])
+    assert done.value.code == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("auditor: error: listing --author big-org: the Hub refused the token")
+    assert "hf_not_a_real_token" not in err[0]
+
+
+def test_cached_listing_entries_answer_fetch_without_model_info(make_hub: MakeHub, tmp_path: Path) -> None:
+    """A listing still fresh, but a listed model's own cache entry gone: its card, files and gating
+    come from the cached entry (one resolve per license file), not from a model_info call."""
+    hub = make_hub(_org(2))
+    with open_source(endpoint=hub.url, cache_dir=tmp_path / "c") as source:
+        ids = source.list_models(author="big-org")
+        first = [source.fetch(i, None) for i in ids]
+    for folder in ("models", "refs"):
+        for entry in (tmp_path / "c").glob(f"hub-v*/*/{folder}"):
+            shutil.rmtree(entry)
+    hub.reset_stats()
+    with open_source(endpoint=hub.url, cache_dir=tmp_path / "c") as source:
+        assert source.list_models(author="big-org") == ids
+        again = [source.fetch(i, None) for i in ids]
+    assert "list_models" not in routes(hub) and "model_info" not in routes(hub)
+    assert [(m.sha, m.card_data, m.license_files) for m in map(_hub, again)] == [
+        (m.sha, m.card_data, m.license_files) for m in map(_hub, first)
+    ]
+
+
+def _hub(result: object) -> HubModel:
+    assert isinstance(result, HubModel), result
+    return result
