@@ -822,6 +822,33 @@ def test_json_is_encoded_model_by_model_with_the_same_bytes() -> None:
         assert "".join(render_chunks("json", each)) == render("json", each) == whole
 
 
+def test_the_json_encoder_writes_what_the_standard_library_writes_for_every_kind_of_value() -> None:
+    import json
+    import math
+
+    from auditor.report.document import dumps
+
+    values: list[object] = [
+        {},
+        [],
+        (),
+        "",
+        {"a": [], "b": {}, "c": [[]], "d": [{}]},
+        [1, -0.0, 2.5, 1e300, 1e-7, 10**30, True, False, None],
+        {'\u202e\x00"\\\n': "é😀\ud800", 1: "int key", 2.5: "float key", False: "bool key", None: "null key"},
+        ((1, (2, ())), [["x"]]),
+        {"models": "not a list"},
+        {"models": [{"id": "a"}, {"id": "b", "nested": {"deep": [1, {"k": None}]}}], "after": 1},
+    ]
+    for value in values:
+        assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=True, allow_nan=False) + "\n", value
+    for bad in (math.nan, [math.inf], {"a": -math.inf}):
+        with pytest.raises(ValueError):
+            dumps(bad)
+    with pytest.raises(TypeError):
+        dumps({"a": object()})
+
+
 def test_every_format_names_a_license_by_its_plain_name_with_the_spdx_id_and_keeps_the_licenseref() -> None:
     from auditor.models import LicenseResolution, ModelRef, ModelResult, Verdict
     from auditor.report.table import license_label

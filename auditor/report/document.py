@@ -8,8 +8,9 @@ as-is here: JSON escapes it; the human formats clean it at their edge).
 from __future__ import annotations
 
 import hashlib
-import json
+import math
 from collections.abc import Iterable, Iterator, Mapping
+from json.encoder import encode_basestring_ascii as _escape
 from typing import Any
 
 from auditor.models import (
@@ -252,8 +253,53 @@ def _tail(report: AuditReport) -> dict[str, Any]:
 _MODELS_MARK = "auditor-models-placeholder"
 
 
-def _encode(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=True, allow_nan=False)
+def _encode(value: Any, indent: str = "") -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=True, allow_nan=False)`, nested `indent` deep.
+
+    The standard library indents only in pure Python (its C encoder cannot indent), through a chain
+    of generators per level: for a run's report that is most of the time spent writing it. This
+    builds the same text with one join per container and the C string escaper; tests compare the
+    two on hostile documents.
+    """
+    if isinstance(value, str):
+        return _escape(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = indent + "  "
+        items = [
+            f"{_escape(k) if type(k) is str else _key(k)}: {_escape(v) if type(v) is str else _encode(v, inner)}"
+            for k, v in value.items()
+        ]
+        return "{\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        inner = indent + "  "
+        items = [_escape(v) if type(v) is str else _encode(v, inner) for v in value]
+        return "[\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "]"
+    return _scalar(value)
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        if value != value or value in (math.inf, -math.inf):
+            raise ValueError("Out of range float values are not JSON compliant: " + repr(value))
+        return float.__repr__(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _key(key: Any) -> str:
+    """A key as `json.dumps` writes it: strings escaped, numbers, booleans and null as their JSON text."""
+    return _escape(key if isinstance(key, str) else _scalar(key))
 
 
 def _chunks(document: Mapping[str, Any], models: Iterable[Any]) -> Iterator[str]:
@@ -266,7 +312,7 @@ def _chunks(document: Mapping[str, Any], models: Iterable[Any]) -> Iterator[str]
     assert found, "the top-level models key was not where expected"
     opening = f'{before}\n  "models": ['
     for model in models:
-        yield opening + "\n    " + _encode(model).replace("\n", "\n    ")
+        yield opening + "\n    " + _encode(model, "    ")
         opening = ","
     yield ("\n  ]" if opening == "," else f"{opening}]") + after + "\n"
 
