@@ -41,17 +41,17 @@ def _pieces(data: Payload) -> Iterator[bytes]:
         yield piece.encode("utf-8") if isinstance(piece, str) else piece
 
 
-def write_atomic(path: Path, data: Payload) -> None:
+def write_atomic(path: Path, data: Payload, *, mode: int = _NEW_FILE_MODE) -> None:
     """Write `data` to `path` through a temp file in the same folder and os.replace; raises OSError.
 
-    The temp file is created with mode 0666 less the umask (mkstemp's 0600 would make every report
-    private to its writer); an existing symlink at `path` is replaced by the file, not followed.
+    The temp file is created with `mode` less the umask, by default 0666 (mkstemp's 0600 would make
+    every report private to its writer); an existing symlink at `path` is replaced by the file, not followed.
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
     def create() -> tuple[int, str]:
         tmp = str(path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp")
-        return os.open(tmp, flags, _NEW_FILE_MODE), tmp
+        return os.open(tmp, flags, mode), tmp
 
     try:
         fd, tmp = create()

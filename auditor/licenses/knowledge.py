@@ -7,9 +7,7 @@ silently wrong knowledge base would approve models it should not.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import hashlib
 import json
 import re
 import sys
@@ -23,6 +21,7 @@ import yaml
 
 from auditor.errors import InputFileError, KnowledgeBaseError
 from auditor.licenses import expression as spdx
+from auditor.licenses import kbcache
 from auditor.licenses.entry import LicenseEntry
 from auditor.licenses.entryfile import Written, build_entry, check_alias_shadowing, check_entries
 from auditor.licenses.text import MAX_ID_CHARS, slug
@@ -346,14 +345,7 @@ def _load(files: Sequence[tuple[str, str]], texts: _Resource | None) -> Knowledg
     """Entries of every file (text, name), validated file by file, then checked across all of them."""
     written: list[Written] = []
     for text, name in files:
-        try:
-            data = _parse(text, name)
-        except InputFileError as exc:
-            raise KnowledgeBaseError(exc.path, exc.line, exc.message) from None
-        stamp = _validation_stamp(text)
-        if stamp is None or not stamp.exists():
-            _validate_schema(data, name)
-            _remember_valid(stamp)
+        data = _parsed_and_valid(text, name)
         written.extend(Written(item, name, build_entry(item, name)) for item in data["licenses"])
     check_entries(written)
     check_alias_shadowing(written)
@@ -366,28 +358,24 @@ def _load(files: Sequence[tuple[str, str]], texts: _Resource | None) -> Knowledg
         raise KnowledgeBaseError(name, None, str(exc)) from None
 
 
-def _validation_stamp(text: str) -> Path | None:
-    """Where a passed schema validation of exactly this text (and schema) is remembered.
-
-    Checking 4,700 lines against the JSON Schema costs ~0.5 s, on every run of the CLI; the same
-    bytes pass the same way every time, so a success is recorded once per content in the user cache.
-    The cheaper semantic checks below run on every load.
-    """
+def _parsed_and_valid(text: str, name: str) -> Any:
+    """The file's data, checked against the schema: parsed here, or as an earlier run saved it (kbcache)."""
     try:
-        schema = rules_file(SCHEMA_FILE).read_bytes()
-        folder = Path(platformdirs.user_cache_dir("auditor")) / "validated"
+        folder: Path | None = Path(platformdirs.user_cache_dir("auditor")) / "knowledge"
+        key = kbcache.digest(text, rules_file(SCHEMA_FILE).read_bytes())
     except OSError:
-        return None
-    digest = hashlib.sha256(schema + b"\0" + text.encode("utf-8", "surrogatepass")).hexdigest()
-    return folder / f"licenses-{digest}"
-
-
-def _remember_valid(stamp: Path | None) -> None:
-    if stamp is None:
-        return
-    with contextlib.suppress(OSError):
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.touch()
+        folder, key = None, ""
+    data = kbcache.load(folder, key) if folder is not None else None
+    if data is not None:
+        return data
+    try:
+        data = _parse(text, name)
+    except InputFileError as exc:
+        raise KnowledgeBaseError(exc.path, exc.line, exc.message) from None
+    _validate_schema(data, name)
+    if folder is not None:
+        kbcache.save(folder, key, data)
+    return data
 
 
 def _validate_schema(data: Any, name: str, *, schema_file: str = SCHEMA_FILE, instance: Any = None) -> None:
