@@ -86,12 +86,20 @@ for _command in (
     cli.add_command(_command)
 
 
+def _quiet_hub_client() -> None:
+    """huggingface_hub's own notices on stderr would break "one clear line" per failure. Its logging
+    takes its level from HF_HUB_VERBOSITY when first imported, which a run the cache answers never
+    does (importing it costs ~0.1 s), so the variable is set rather than the module imported here."""
+    hf_logging = sys.modules.get("huggingface_hub.utils.logging")
+    if hf_logging is not None:
+        hf_logging.set_verbosity_error()
+    else:
+        os.environ["HF_HUB_VERBOSITY"] = "error"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: click parsing, with every failure turned into one line and an exit code."""
-    from huggingface_hub.utils import logging as hf_logging
-
-    # The client's own notices on stderr would break "one clear line" per failure.
-    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    _quiet_hub_client()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="auditor", standalone_mode=False)
     except click.exceptions.Abort:

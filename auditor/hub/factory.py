@@ -13,11 +13,13 @@ Endpoint: `--endpoint`, else `HF_ENDPOINT`, else https://huggingface.co. `HF_HUB
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import platformdirs
@@ -27,14 +29,15 @@ from auditor.hub.base import HubSource
 from auditor.hub.blobs import BLOBS_FOLDER, BlobStore
 from auditor.hub.cache import DEFAULT_MAX_AGE, CachedSource, hub_root
 from auditor.hub.content import MAX_FILE_BYTES
-from auditor.hub.dirsource import DirSource
-from auditor.hub.hfclient import DEFAULT_ENDPOINT, DEFAULT_RETRIES, DEFAULT_TIMEOUT, HfHubSource
-from auditor.hub.listcache import ListingCache, token_scope
+from auditor.hub.deferred import DEFAULT_ENDPOINT, DEFAULT_RETRIES, DEFAULT_TIMEOUT, DeferredClient, DeferredListings
 from auditor.hub.memo import MemoSource
-from auditor.hub.ratelimit import Wait
 from auditor.hub.snapshot import SnapshotRecorder, SnapshotSource
 from auditor.hub.stats import merge
 from auditor.models import FetchResult
+
+if TYPE_CHECKING:  # they import huggingface_hub: only runs that send a request pay for that (hub/deferred.py)
+    from auditor.hub.listcache import ListingCache
+    from auditor.hub.ratelimit import Wait
 
 _TRUE = ("1", "true", "yes", "on")
 
@@ -50,10 +53,10 @@ class ComposedSource:
         self,
         top: HubSource,
         recorder: SnapshotRecorder | None = None,
-        client: HfHubSource | None = None,
+        client: DeferredClient | None = None,
         *,
         offline: bool = False,
-        listings: ListingCache | None = None,
+        listings: DeferredListings | None = None,
     ) -> None:
         self._top = top
         self._offline = offline
@@ -103,6 +106,27 @@ class ComposedSource:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _listings(
+    client: DeferredClient,
+    cache_root: Path,
+    token: str | None,
+    max_age: float,
+    offline: bool,
+    clock: Callable[[], float],
+) -> ListingCache:
+    from auditor.hub.listcache import ListingCache, token_scope
+
+    return ListingCache(
+        client.client(),
+        hub_root(cache_root, client.describe()),
+        scope=token_scope(token),
+        max_age=max_age,
+        offline=offline,
+        clock=clock,
+        shown_dir=cache_root,
+    )
 
 
 def resolve_endpoint(endpoint: str | None) -> str:
@@ -158,18 +182,20 @@ def open_source(
     offline = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE
 
     base: HubSource
-    client: HfHubSource | None = None
-    listings: ListingCache | None = None
+    client: DeferredClient | None = None
+    listings: DeferredListings | None = None
     if snapshot is not None:
         base = SnapshotSource(snapshot)
     elif hub_dir is not None:
         root = Path(hub_dir)
         if not root.is_dir():
             raise UsageError(f"--hub-dir {root}: not a directory")
+        from auditor.hub.dirsource import DirSource
+
         base = DirSource(root, clock=clock)
     else:
         cache_root = None if no_cache else Path(cache_dir) if cache_dir is not None else default_cache_dir()
-        client = HfHubSource(
+        client = DeferredClient(
             resolve_endpoint(endpoint),
             resolve_token(token),
             timeout=timeout,
@@ -184,14 +210,8 @@ def open_source(
             base = client
         else:
             base = CachedSource(client, cache_root, max_age=max_age, offline=offline, clock=clock)
-            listings = ListingCache(
-                client,
-                hub_root(cache_root, client.describe()),
-                scope=token_scope(resolve_token(token)),
-                max_age=max_age,
-                offline=offline,
-                clock=clock,
-                shown_dir=cache_root,
+            listings = DeferredListings(
+                functools.partial(_listings, client, cache_root, resolve_token(token), max_age, offline, clock)
             )
 
     recorder = SnapshotRecorder(base, save_snapshot, clock=clock) if save_snapshot is not None else None

@@ -4,7 +4,6 @@ another try may help. Kept apart from the client so the client reads as the sequ
 from __future__ import annotations
 
 import email.utils
-import hashlib
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -190,10 +189,6 @@ def int_or_none(value: str | None) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
-
-
-def git_blob_sha1(body: bytes) -> str:
-    return hashlib.sha1(b"blob %d\x00" % len(body) + body).hexdigest()  # noqa: S324 - git's object id
 
 
 def drain(response: httpx2.Response, limit: int, deadline: float) -> None:

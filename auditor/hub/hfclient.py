@@ -36,7 +36,7 @@ from huggingface_hub.utils import (  # type: ignore[attr-defined]  # public, doc
 
 from auditor import __version__
 from auditor.errors import HubUnavailableError
-from auditor.hub.blobs import BlobRef, BlobStore, blob_ref
+from auditor.hub.blobs import BlobRef, BlobStore, blob_ref, git_blob_sha1
 from auditor.hub.content import (
     MAX_FILE_BYTES,
     PROBED_FILES,
@@ -54,6 +54,7 @@ from auditor.hub.content import (
     printable,
     wanted_files,
 )
+from auditor.hub.deferred import DEFAULT_ENDPOINT, DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from auditor.hub.failures import (
     BadBody,
     Cancelled,
@@ -63,16 +64,11 @@ from auditor.hub.failures import (
     classify,
     drain,
     failure_message,
-    git_blob_sha1,
     int_or_none,
 )
 from auditor.hub.ratelimit import Bucket, Pacer, Wait, bucket_of
-from auditor.hub.stats import Counters
+from auditor.hub.stats import CLIENT_COUNTERS, Counters
 from auditor.models import FetchError, FetchErrorKind, FetchResult, FileProblem, HubModel, LicenseFile
-
-DEFAULT_ENDPOINT = "https://huggingface.co"
-DEFAULT_TIMEOUT = 20.0
-DEFAULT_RETRIES = 4
 
 _MAX_REDIRECTS = 3
 _MAX_REDIRECT_BODY = 64 * 1024  # read to its end, a redirect's connection serves the next hop (see `drain`)
@@ -149,10 +145,7 @@ class HfHubSource:
         self._card_first = card_first and not self.has_token
         self._listed: dict[str, ModelInfo] = {}
         self._pacer = Pacer(clock=clock, sleep=self._sleep, cancelled=self._cancelled.is_set)
-        self._counters = Counters(
-            ["requests", "requests_model_info", "requests_file", "requests_api", "requests_resolvers", "retries",
-             "rate_limited", "failures", "blob_mismatches", "requests_listing"]
-        )  # fmt: skip
+        self._counters = Counters(CLIENT_COUNTERS)
 
     # ------------------------------------------------------------------ HubSource
 

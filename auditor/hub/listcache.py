@@ -36,7 +36,7 @@ from auditor.fileio import write_atomic
 from auditor.hub.cache import FORMAT, MAX_ENTRY_BYTES, read_entry
 from auditor.hub.content import CardError, is_full_sha, iso_datetime, plain_data
 from auditor.hub.hfclient import LISTED_FIELDS, HfHubSource
-from auditor.hub.stats import Counters
+from auditor.hub.stats import LISTING_COUNTERS, Counters
 
 CHUNK_MODELS = 1000
 _CHUNK_BYTES = 4 * 1024 * 1024  # well under the read bound (MAX_ENTRY_BYTES), whatever the cards weigh
@@ -70,7 +70,7 @@ class ListingCache:
         self._offline = offline
         self._clock = clock
         self._shown_dir = shown_dir if shown_dir is not None else root
-        self._counters = Counters(["listing_cache_hits", "listing_cache_misses", "listing_corrupt"])
+        self._counters = Counters(LISTING_COUNTERS)
 
     def stats(self) -> Mapping[str, int]:
         return self._counters.snapshot()

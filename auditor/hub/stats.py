@@ -5,6 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 
+# What the Hub client counts (with `quota_wait_s`); reported at zero before it is made (hub/deferred.py).
+CLIENT_COUNTERS = (
+    "requests", "requests_model_info", "requests_file", "requests_api", "requests_resolvers", "retries",
+    "rate_limited", "failures", "blob_mismatches", "requests_listing",
+)  # fmt: skip
+# What the listing cache counts; reported at zero before a run lists models (hub/deferred.py).
+LISTING_COUNTERS = ("listing_cache_hits", "listing_cache_misses", "listing_corrupt")
+
 
 class Counters:
     """Named integer counters; every name given at creation is reported, even at zero."""
