@@ -24,6 +24,7 @@ from auditor.models import (
     FetchErrorKind,
     Finding,
     HubModel,
+    ModelRef,
     ModelResult,
     Severity,
     Status,
@@ -216,11 +217,16 @@ def check_lock(
         if result.hub is None:
             continue  # an error verdict already says why it could not be fetched
         findings.extend(_compare(entry, result, key))
+    listing = lock.listing
     stale = [
         Finding(
             rule=RULE_STALE,
             severity=Severity.INFO,
-            message=f"{entry.key} is in {lock_name} but no longer used",
+            message=(
+                f"{entry.key} is in {lock_name} but {listing.describe()} no longer lists it"
+                if listing is not None and listing.covers(ModelRef(entry.repo_id, entry.revision))
+                else f"{entry.key} is in {lock_name} but no longer used"
+            ),
             fix="Run `auditor lock` to drop it.",
             subject=entry.key,
         )

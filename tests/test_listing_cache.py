@@ -60,6 +60,13 @@ def test_warm_author_rerun_sends_no_request_and_offline_answers_from_the_listing
     assert routes(hub) == {}  # the listing and every listed model from the cache
     assert _verdicts(tmp_path / "warm.json") == cold
 
+    pinned = [f"{repo_id}@{sha}" for repo_id, (_verdict, sha) in cold.items()]
+    with pytest.raises(SystemExit) as done:  # the listed models by commit: each cached as model_info's answer
+        main(["scan", *pinned, "--endpoint", hub.url, "--cache-dir", str(cache), "--format", "json",
+              "-o", str(tmp_path / "pinned.json"), "--no-progress"])  # fmt: skip
+    assert done.value.code == 0 and routes(hub) == {}
+    assert [v for v, _sha in _verdicts(tmp_path / "pinned.json").values()] == [v for v, _sha in cold.values()]
+
     hub.stop()  # offline needs no Hub at all
     assert _scan(hub, cache, tmp_path / "offline.json", "--offline") == 0
     assert _verdicts(tmp_path / "offline.json") == cold
@@ -212,3 +219,61 @@ def test_cached_listing_entries_answer_fetch_without_model_info(make_hub: MakeHu
 def _hub(result: object) -> HubModel:
     assert isinstance(result, HubModel), result
     return result
+
+
+# ---------------------------------------------------------------- lock and check
+
+
+def test_lock_records_the_listing_and_check_reports_models_added_and_removed_since(
+    make_hub: MakeHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub = make_hub(_org(3) | {"else/pinned": {"README.md": CARD}})
+    lock = tmp_path / "models.lock"
+    common = ["--endpoint", hub.url, "--cache-dir", str(tmp_path / "cache")]
+
+    def run(*args: str) -> int:
+        with pytest.raises(SystemExit) as done:
+            main([*args, *common])
+        return int(done.value.code or 0)
+
+    assert run("lock", "--author", "big-org", "else/pinned", "--lock-file", str(lock), "--no-progress") == 0
+    text = lock.read_text(encoding="utf-8")
+    assert 'listing: {"authors": ["big-org"], "search": null}' in text
+    assert text.count('"big-org/') == 3 and '"else/pinned"' in text
+    capsys.readouterr()
+    assert run("check", "--lock", str(lock)) == 0  # nothing changed: the org listed again, no drift
+
+    shutil.rmtree(hub.root / "big-org" / "m000")  # the org removes one model and publishes another
+    (hub.root / "big-org" / "new").mkdir()
+    (hub.root / "big-org" / "new" / "README.md").write_text(CARD, encoding="utf-8")
+    capsys.readouterr()
+    assert run("check", "--lock", str(lock), "--format", "json", "-o", str(tmp_path / "check.json")) == 1
+    report = json.loads((tmp_path / "check.json").read_text(encoding="utf-8"))
+    findings = {m["id"]: [f["rule"] for f in m["findings"]] for m in report["models"]}
+    assert "not-in-lock" in findings["big-org/new"]
+    assert "big-org/m000" not in findings and "else/pinned" in findings  # the named model is still audited
+    shown = capsys.readouterr()
+    assert "1 not-in-lock, 1 stale-lock-entry" in shown.out
+    assert "big-org/m000 is in models.lock but --author big-org no longer lists it" in shown.err
+
+    assert run("lock", "--lock-file", str(lock), "--no-progress") == 0  # re-pin: lists the org again
+    text = lock.read_text(encoding="utf-8")
+    assert '"big-org/new"' in text and '"big-org/m000"' not in text and '"else/pinned"' in text
+    assert 'listing: {"authors": ["big-org"], "search": null}' in text
+    assert run("check", "--lock", str(lock), "--offline") == 0  # from the cached listing, no Hub needed
+
+
+@pytest.mark.parametrize(
+    "listing",
+    ['{"authors": ["../etc"], "search": null}', '{"authors": [], "search": null}', '"big-org"', "{authors: [1]}"],
+)
+def test_a_bad_listing_in_a_lock_is_one_line_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], listing: str
+) -> None:
+    lock = tmp_path / "models.lock"
+    lock.write_text(f"version: 1\nlisting: {listing}\nmodels: {{}}\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as done:
+        main(["check", "--lock", str(lock), "--offline"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"auditor: error: {lock}:2: 'listing'")

@@ -312,3 +312,44 @@ def test_open_source_lists_with_the_same_client_it_fetches_with(make_hub: MakeHu
         assert all(isinstance(source.fetch(i, None), HubModel) for i in ids)
     assert routes(hub) == {"list_models": 1}
 
+
+
+# ---------------------------------------------------------------- the progress bar while a quota is spent
+
+
+def test_progress_line_names_the_bucket_the_wait_and_an_eta() -> None:
+    from auditor.cli.common import ProgressBar
+    from auditor.hub.ratelimit import Wait
+
+    bar = ProgressBar(enabled=False)
+    bar.done, bar.total = 10, 40
+    assert "waiting" not in bar.line(now=1000.0)
+    bar.show_quota_wait(lambda: Wait(Bucket.RESOLVERS, 1095.0, 3000))
+    line = bar.line(now=1000.0)
+    assert "10/40 models" in line and "waiting 1m35s for the Hub's resolvers quota, ETA " in line
+
+
+def test_progress_shows_the_quota_wait_of_a_real_run(make_hub: MakeHub) -> None:
+    import re
+
+    from auditor.app.run import audit
+    from auditor.app.settings import HubSettings, Settings
+    from auditor.cli.common import ProgressBar
+    from auditor.models import ModelRef, ModelResult
+
+    repos = {f"org/m{i}": {"README.md": CARD, "LICENSE": APACHE} for i in range(6)}
+    hub = make_hub(repos, quotas={"api": (3, 3), "resolvers": (50, 50), "pages": (1, 1)})
+    hub.set_faults(quota_window_s=2)
+    lines: list[str] = []
+
+    class Recording(ProgressBar):
+        def __call__(self, result: ModelResult, total: int) -> None:
+            super().__call__(result, total)
+            lines.append(self.line())
+
+    settings = Settings(hub=HubSettings(endpoint=hub.url, no_cache=True, jobs=4))
+    report = audit([ModelRef(f"org/m{i}") for i in range(6)], settings, Recording(enabled=False))
+    assert len(report.results) == 6 and hub.stats()["by_status"].get(429, 0) == 0
+    waits = [line for line in lines if "waiting" in line]
+    assert waits, lines  # models finished while others waited for the next API window
+    assert re.search(r"waiting \d+s for the Hub's api quota, ETA \d+s", waits[0])

@@ -74,7 +74,7 @@ def check(settings: Settings, *, warn: Warn = _ignore, progress: Progress | None
         if not lock_path.exists():
             raise InputFileError(str(lock_path), None, "no such lock file; write one with `auditor lock`")
         lock = read_lock(lock_path)
-    gathered = gather_or_locked(settings.inputs, lock, warn)
+    settings, gathered = gather_or_locked(settings, lock, warn)
     if not gathered.refs and gathered.found is None and not settings.inputs.given:
         raise UsageError("no models given: pass MODEL_ID arguments, -r FILE, --discover PATH or --lock FILE")
     base = read_diff_base(settings.diff_base)
@@ -89,5 +89,7 @@ def check(settings: Settings, *, warn: Warn = _ignore, progress: Progress | None
     if lock is not None and lock_path is not None:
         result = check_lock(lock, report, gone=gone_revisions(lock, report, settings.hub), lock_name=lock_path.name)
         report = apply_lock_check(report, result)
+        for finding in result.stale:  # no model to attach them to: said once each (a model the org dropped)
+            warn(finding.message)
         notes.insert(0, _lock_notes({rule: result.count(rule) for rule in SUMMARY_RULES}))
     return CheckResult(report, found, tuple(notes), diff_text(base, report, settings.diff_base))

@@ -44,6 +44,23 @@ class Listing:
     def wanted(self) -> bool:
         return bool(self.authors) or self.search is not None
 
+    def covers(self, ref: ModelRef) -> bool:
+        """Whether this listing would name `ref` if the Hub still lists it: a model on its default branch,
+        of one of the authors, whose id contains the search text (the Hub matches ids case-insensitively).
+        A lock entry it covers comes back from the listing, so one the Hub stopped listing is reported."""
+        owner = ref.repo_id.split("/", 1)[0].casefold()
+        return (
+            self.wanted
+            and ref.revision is None
+            and (not self.authors or owner in {a.casefold() for a in self.authors})
+            and (self.search is None or self.search.strip().casefold() in ref.repo_id.casefold())
+        )
+
+    def describe(self) -> str:
+        """The options that give this listing, for messages: `--author a --author b --search 'x'`."""
+        parts = [f"--author {a}" for a in self.authors]
+        return " ".join([*parts, f"--search {self.search!r}"] if self.search is not None else parts)
+
 
 def listed_refs(lister: ModelLister, listing: Listing) -> list[ModelRef]:
     """References to every listed model on its default branch, authors in the order given."""

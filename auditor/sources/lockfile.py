@@ -8,6 +8,7 @@ card text can break). `auditor lock` writes it; `auditor check --lock` compares 
 # models.lock ... (header comment)
 version: 1
 policy_sha256: "9f2c…"
+listing: {"authors": ["acme-org"], "search": null}   # only when locked with --author/--search
 models:
   "acme-org/model":
     evidence_sha256: "5b1e…"     # hash of the card's license fields and the license file texts
@@ -19,7 +20,10 @@ models:
     verdicts: {"commercial-product": "approved"}
 ```
 
-A key with `@REVISION` is a model the code pins; a bare key follows the default branch.
+A key with `@REVISION` is a model the code pins; a bare key follows the default branch. `listing`
+records the `--author`/`--search` the lock was made with: `auditor lock` and `auditor check --lock`
+with no models given list them again, so a model the org published since is `not-in-lock` and one it
+no longer lists is a stale entry, instead of the lock silently auditing yesterday's org.
 """
 
 from __future__ import annotations
@@ -30,10 +34,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from auditor.errors import InputFileError
+from auditor.errors import InputFileError, UsageError
 from auditor.fileio import write_output
 from auditor.inputfile import display_name
 from auditor.models import ModelRef, Origin, Status
+from auditor.sources.listing import Listing
 from auditor.sources.refs import parse_model_id
 from auditor.yamlfile import LinedDict, LinedList, load_yaml_bounded
 
@@ -78,6 +83,7 @@ class LockFile:
     entries: tuple[LockEntry, ...]
     policy_sha256: str | None = None
     path: str | None = None
+    listing: Listing | None = None  # the --author/--search the lock was made with (see the module doc)
 
     def get(self, key: str) -> LockEntry | None:
         for entry in self.entries:
@@ -121,6 +127,8 @@ def render_lock(lock: LockFile, name: str = DEFAULT_LOCK_FILE) -> str:
     lines = [_HEADER.format(name=name).rstrip("\n"), f"version: {LOCK_VERSION}"]
     if lock.policy_sha256 is not None:
         lines.append(f"policy_sha256: {_q(lock.policy_sha256)}")
+    if lock.listing is not None and lock.listing.wanted:
+        lines.append(f"listing: {{\"authors\": {_list(lock.listing.authors)}, \"search\": {_q(lock.listing.search)}}}")
     entries = sorted(lock.entries, key=lambda e: e.key)
     if not entries:
         lines.append("models: {}")
@@ -166,7 +174,7 @@ def read_lock(path: Path | str) -> LockFile:
     data = load_yaml_bounded(path, what="lock file")
     if not isinstance(data, LinedDict):
         raise InputFileError(name, None, "not a lock file: expected a mapping with 'version' and 'models'")
-    unknown = sorted(set(data) - {"version", "policy_sha256", "models"})
+    unknown = sorted(set(data) - {"version", "policy_sha256", "listing", "models"})
     if unknown:
         raise InputFileError(name, data.line_of(unknown[0]), f"unknown key {unknown[0]!r}")
     if data.get("version") != LOCK_VERSION:
@@ -187,7 +195,26 @@ def read_lock(path: Path | str) -> LockFile:
     for key, value in models.items():
         line = models.line_of(key) if isinstance(models, LinedDict) else None
         entries.append(_read_entry(key, value, name, line or 0))
-    return LockFile(entries=tuple(entries), policy_sha256=policy_sha, path=name)
+    listing = _read_listing(data.get("listing"), name, data.line_of("listing")) if "listing" in data else None
+    return LockFile(entries=tuple(entries), policy_sha256=policy_sha, path=name, listing=listing)
+
+
+def _read_listing(value: object, name: str, line: int | None) -> Listing:
+    shape = "'listing' must be a mapping with 'authors' (a list of names) and 'search' (a string or null)"
+    if not isinstance(value, Mapping) or set(value) != {"authors", "search"}:
+        raise InputFileError(name, line, shape)
+    authors, search = value["authors"], value["search"]
+    if not isinstance(authors, list) or not all(isinstance(a, str) for a in authors):
+        raise InputFileError(name, line, shape)
+    if search is not None and not isinstance(search, str):
+        raise InputFileError(name, line, shape)
+    try:
+        listing = Listing(tuple(authors), search)
+    except UsageError as exc:
+        raise InputFileError(name, line, f"'listing': {exc}") from None
+    if not listing.wanted:
+        raise InputFileError(name, line, "'listing' names no author and no search")
+    return listing
 
 
 def _read_entry(key: str, value: object, name: str, line: int) -> LockEntry:
