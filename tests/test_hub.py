@@ -494,6 +494,61 @@ def test_cache_branch_ttl_then_revalidates_with_one_request(make_hub: MakeHub, t
     assert routes(hub) == {"model_info": 1, "resolve": 1, "resolve_cache": 1}
 
 
+def test_cache_keeps_one_file_per_model_in_shared_folders_and_a_branch_entry_answers_its_pinned_commit(
+    make_hub: MakeHub, tmp_path: Path
+) -> None:
+    repos = {f"org/m{i}": {"README.md": CARD, "LICENSE": "Apache"} for i in range(6)}
+    hub = make_hub(repos)
+    t = FakeTime()
+    source = cached(hub, tmp_path, t)
+    for name in repos:
+        model(source.fetch(name, None))
+    entries = sorted(tmp_path.rglob("models/*/*.json"))
+    assert len(entries) == len(repos)  # one write per model: the branch's entry holds the model
+    assert {p.parent.name for p in entries} <= {f"{i:02x}" for i in range(256)}  # folders shared, not per model
+    # `lock` then `check`: the pinned commits are the ones the branch entries hold; no request.
+    hub.reset_stats()
+    t.now += 10 * 86400
+    pinned = cached(hub, tmp_path, t)
+    for name in repos:
+        sha = hub.current_sha(name)
+        assert sha is not None
+        assert model(pinned.fetch(name, sha)).requested_revision == sha
+    assert hub.requests == []
+    assert pinned.stats()["cache_hits"] == len(repos)
+
+
+def test_cache_keeps_a_branchs_old_commit_when_the_branch_moves_on(make_hub: MakeHub, tmp_path: Path) -> None:
+    hub = make_hub({"org/a": {"README.md": CARD, "LICENSE": "Apache"}})
+    t = FakeTime()
+    old = model(cached(hub, tmp_path, t, max_age=60).fetch("org/a", None))
+    (hub.root / "org/a/LICENSE").write_text("Changed terms", encoding="utf-8")
+    t.now += 120
+    new = model(cached(hub, tmp_path, t, max_age=60).fetch("org/a", None))
+    assert new.sha != old.sha
+    hub.reset_stats()
+    source = cached(hub, tmp_path, t, max_age=60)
+    assert model(source.fetch("org/a", old.sha)).license_files == old.license_files
+    assert model(source.fetch("org/a", new.sha)).license_files[0].text == "Changed terms"
+    assert model(source.fetch("org/a", None)).sha == new.sha
+    assert hub.requests == []
+
+
+def test_cache_entry_under_another_models_name_is_refused(make_hub: MakeHub, tmp_path: Path) -> None:
+    hub = make_hub({"org/a": {"README.md": CARD, "LICENSE": "Apache"}, "org/b": {"README.md": CARD}})
+    t = FakeTime()
+    source = cached(hub, tmp_path, t)
+    model(source.fetch("org/a", None))
+    model(source.fetch("org/b", None))
+    a, b = (source._path(name, "main") for name in ("org/a", "org/b"))
+    b.write_bytes(a.read_bytes())  # org/a's evidence where org/b's belongs
+    hub.reset_stats()
+    again = cached(hub, tmp_path, t)
+    assert model(again.fetch("org/b", None)).repo_id == "org/b"
+    assert again.stats()["cache_corrupt"] == 1
+    assert routes(hub) == {"model_info": 1}
+
+
 def test_cache_offline_serves_what_it_has_and_names_the_rest(make_hub: MakeHub, tmp_path: Path) -> None:
     hub = make_hub({"org/a": {"README.md": CARD}})
     t = FakeTime()

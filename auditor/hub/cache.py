@@ -1,17 +1,27 @@
-"""On-disk cache of Hub answers: content by commit sha (immutable), branch -> sha with a TTL.
+"""On-disk cache of Hub answers: one entry per model and revision asked for, by commit sha.
 
-Layout under `<cache_dir>/hub-v1/<endpoint hash>/` (one JSON file per entry, file names are hashes
-so no repo id or revision can escape the folder):
-    models/<repo hash>/<sha>.json       a HubModel at that commit; never expires
-    refs/<repo hash>/<revision hash>.json   {"sha", "resolved_at"}; fresh for `max_age` seconds
-A full 40-hex sha is its own resolution, so a warm run of pinned models sends no request at all.
-Writes are atomic (temp file + os.replace); an entry that cannot be read or does not match its key
-is ignored and refetched, never a crash. Errors are not cached: the next run tries again.
+Layout under `<cache_dir>/hub-v2/<endpoint hash>/models/<2 hex>/<entry hash>.json`. The entry hash is the
+sha256 of the repo id and the revision, so no repo id or revision can escape the folder, and the 256
+folders are shared by all entries: a cold run creates them once, not one per model. An entry is
+    {"format", "repo_id", "revision", "sha", "resolved_at", "authenticated", "model": <HubModel>}
+- A revision that is a full 40-hex sha is its own resolution: that entry never expires, so a warm
+  run of pinned models sends no request at all.
+- A branch or tag's entry is fresh for `max_age` seconds. After that one `model_info` says whether it
+  still points at the entry's commit, whose files then need no new request.
+- A pinned lookup also takes the `main` entry when it holds that commit (a scan by branch followed by
+  `lock` or `check`); when a branch moves on, its old entry is kept under its commit's name.
+One file per model fetched: format 1 wrote a model file and a ref file, each in a folder of its own
+(two folders and two atomic writes per model in a cold run). Writes are atomic (temp file +
+os.replace) and not fsynced: an entry a crash left short fails to parse, is counted corrupt and
+refetched. An entry that cannot be read, is too large or does not match its key is ignored and
+refetched, never a crash. Errors are not cached: the next run tries again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -28,9 +38,10 @@ from auditor.hub.serial import model_from_json, model_to_json
 from auditor.hub.stats import Counters, merge
 from auditor.models import FetchError, FetchErrorKind, FetchResult, HubModel
 
-FORMAT = 1
+FORMAT = 2
 DEFAULT_MAX_AGE = 3600.0
 MAX_ENTRY_BYTES = limits.CACHE_ENTRY_BYTES
+DEFAULT_BRANCH = "main"
 
 
 @runtime_checkable
@@ -40,6 +51,14 @@ class ReusingSource(Protocol):
     def fetch_reusing(
         self, repo_id: str, revision: str | None, reuse: Callable[[str], HubModel | None] | None
     ) -> FetchResult: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class _Entry:
+    """A model read back from disk, with when its revision was resolved to its commit."""
+
+    model: HubModel
+    resolved_at: float
 
 
 class CachedSource:
@@ -74,16 +93,14 @@ class CachedSource:
         return merge(self.inner.stats(), self._counters.snapshot())
 
     def fetch(self, repo_id: str, revision: str | None) -> FetchResult:
-        requested = revision or "main"
+        requested = revision or DEFAULT_BRANCH
         pinned = is_full_sha(revision)
-        ref: Mapping[str, Any] | None = None
-        if pinned:
-            assert revision is not None
-            model = self._load_model(repo_id, revision)
-        else:
-            ref = self._load_ref(repo_id, requested)
-            fresh = ref is not None and (self.offline or self._clock() - float(ref["resolved_at"]) < self.max_age)
-            model = self._load_model(repo_id, str(ref["sha"])) if ref is not None and fresh else None
+        entry = self._load(repo_id, requested)
+        model: HubModel | None = None
+        if entry is not None and (pinned or self.offline or self._clock() - entry.resolved_at < self.max_age):
+            model = entry.model
+        elif pinned:
+            model = self._on_branch(repo_id, requested)
         if model is not None:
             self._counters.add("cache_hits")
             return dataclasses.replace(model, requested_revision=requested)
@@ -96,63 +113,55 @@ class CachedSource:
                 message=printable(f"{repo_id}@{requested}: not in the cache at {self.cache_dir} (offline)", 1000),
             )
         self._counters.add("cache_misses")
+        stale = entry.model if entry is not None else None
         if not pinned and isinstance(self.inner, ReusingSource):  # pinned: already known not to be here
-            result = self.inner.fetch_reusing(repo_id, revision, lambda sha: self._load_model(repo_id, sha))
+            reuse = functools.partial(self._reusable, repo_id, requested, stale=stale)
+            result = self.inner.fetch_reusing(repo_id, revision, reuse)
         else:
             result = self.inner.fetch(repo_id, revision)
         if isinstance(result, HubModel):
-            self._store_model(result)
-            if not pinned:
-                self._write(
-                    self._ref_path(repo_id, requested),
-                    {
-                        "format": FORMAT,
-                        "repo_id": repo_id,
-                        "revision": requested,
-                        "sha": result.sha,
-                        "resolved_at": self._clock(),
-                    },
-                )
+            if stale is not None and stale.sha != result.sha:  # the branch moved on: keep its old commit
+                self._keep(repo_id, requested, stale.sha)
+            self._store(repo_id, requested, result)
         return result
 
     # ------------------------------------------------------------------ entries
 
-    def _model_path(self, repo_id: str, sha: str) -> Path:
-        return self._root / "models" / _digest(repo_id)[:32] / f"{sha}.json"
+    def _path(self, repo_id: str, revision: str) -> Path:
+        digest = _digest(f"{repo_id}\n{revision}")
+        return self._root / "models" / digest[:2] / f"{digest[2:40]}.json"
 
-    def _ref_path(self, repo_id: str, revision: str) -> Path:
-        return self._root / "refs" / _digest(repo_id)[:32] / f"{_digest(revision)[:32]}.json"
+    def _on_branch(self, repo_id: str, sha: str) -> HubModel | None:
+        """The default branch's entry, when it holds this commit (fresh or not: a commit never changes)."""
+        entry = self._load(repo_id, DEFAULT_BRANCH)
+        return entry.model if entry is not None and entry.model.sha == sha else None
 
-    def _load_ref(self, repo_id: str, revision: str) -> Mapping[str, Any] | None:
-        data = self._read(self._ref_path(repo_id, revision))
-        if data is None:
-            return None
-        sha = data.get("sha")
-        at = data.get("resolved_at")
-        valid = (
-            data.get("repo_id") == repo_id
-            and data.get("revision") == revision
-            and isinstance(sha, str)
-            and is_full_sha(sha)
-            and isinstance(at, (int, float))
-            and not isinstance(at, bool)
-        )
-        if not valid:
-            self._counters.add("cache_corrupt")
-            return None
-        return data
+    def _reusable(self, repo_id: str, requested: str, sha: str, stale: HubModel | None) -> HubModel | None:
+        """The files of this commit, if the cache holds it: the expired entry itself, the commit's own
+        entry, or the default branch's (already read when it is the one asked for)."""
+        if stale is not None and stale.sha == sha:
+            return stale
+        entry = self._load(repo_id, sha)
+        if entry is not None:
+            return entry.model
+        return self._on_branch(repo_id, sha) if requested != DEFAULT_BRANCH else None
 
-    def _load_model(self, repo_id: str, sha: str) -> HubModel | None:
-        if not is_full_sha(sha):
-            return None
-        data = self._read(self._model_path(repo_id, sha))
+    def _load(self, repo_id: str, revision: str) -> _Entry | None:
+        data = self._read(self._path(repo_id, revision))
         if data is None:
             return None
         try:
             model = model_from_json(data.get("model"))
+            at = data.get("resolved_at")
             authenticated = data.get("authenticated")
-            if model.repo_id != repo_id or model.sha != sha or not isinstance(authenticated, bool):
+            if not isinstance(at, int | float) or isinstance(at, bool) or not isinstance(authenticated, bool):
+                raise ValueError("entry fields of the wrong type")
+            # Under its revision's name, or a branch's old entry kept under its commit's (see _keep).
+            named = data.get("revision") == revision or model.sha == revision
+            if not named or data.get("repo_id") != repo_id or model.repo_id != repo_id or model.sha != data.get("sha"):
                 raise ValueError("entry does not match its key")
+            if not is_full_sha(model.sha):
+                raise ValueError("entry without a commit sha")
         except (ValueError, TypeError):
             self._counters.add("cache_corrupt")
             return None
@@ -160,15 +169,31 @@ class CachedSource:
             return None  # read without a token; now that we have one, the gated files may be readable
         if not model.source.startswith("cache:"):
             model = dataclasses.replace(model, source=f"cache:{model.source}")
-        return model
+        return _Entry(model, float(at))
 
-    def _store_model(self, model: HubModel) -> None:
+    def _store(self, repo_id: str, revision: str, model: HubModel) -> None:
         if model.source.startswith("cache:"):
             model = dataclasses.replace(model, source=model.source[len("cache:") :])
-        self._write(
-            self._model_path(model.repo_id, model.sha),
-            {"format": FORMAT, "authenticated": self._has_token, "model": model_to_json(model)},
-        )
+        entry = {
+            "format": FORMAT,
+            "repo_id": repo_id,
+            "revision": revision,
+            "sha": model.sha,
+            "resolved_at": self._clock(),
+            "authenticated": self._has_token,
+            "model": model_to_json(model),
+        }
+        self._write(self._path(repo_id, revision), entry)
+
+    def _keep(self, repo_id: str, revision: str, sha: str) -> None:
+        """Move a branch's superseded entry to its commit's name (best effort: a cache, not a record)."""
+        source, target = self._path(repo_id, revision), self._path(repo_id, sha)
+        with contextlib.suppress(OSError):
+            try:
+                os.replace(source, target)
+            except FileNotFoundError:  # the commit's folder is new (or the entry is gone: then this fails too)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, target)
 
     def _read(self, path: Path) -> dict[str, Any] | None:
         return read_entry(path, lambda: self._counters.add("cache_corrupt"))
