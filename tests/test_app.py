@@ -56,6 +56,42 @@ def test_scan_returns_a_report_and_prints_nothing(
     assert app.exit_code(dataclasses.replace(result.report, complete=False), Status.BLOCKED, False) == EXIT_INTERRUPTED
 
 
+def test_a_run_holds_what_repeats_from_model_to_model_once(make_hub: MakeHub, hf_env: Path) -> None:
+    """10,000 results stay in memory until the report is written: equal parts are one object, and
+    sharing them changes nothing a report shows."""
+    card = "---\nlicense: apache-2.0\ntags: [text-generation, en]\nlanguage: [en]\n---\n"
+    text = "Apache License 2.0 text\n"
+    repos = {f"org/m{i}": {"README.md": f"{card}# model {i}\n", "LICENSE": text} for i in range(3)}
+    hub = make_hub(repos)
+    report = app.scan(settings_for(hub.url, "org/m0", "org/m1", "org/m2", use="commercial-product")).report
+    first, second, third = report.results
+    assert first.verdict.status is third.verdict.status is Status.APPROVED
+    assert first.verdict.rights and first.verdict.rights is second.verdict.rights
+    assert first.verdict.findings[0] is second.verdict.findings[0]
+    assert first.resolution is not None and second.resolution is not None
+    assert first.resolution.evidence is second.resolution.evidence
+    assert first.hub is not None and second.hub is not None and first.hub.sha != second.hub.sha
+    assert first.hub.card_data == {"license": "apache-2.0", "tags": ["text-generation", "en"], "language": ["en"]}
+    assert first.hub.card_data["tags"][0] is second.hub.card_data["tags"][0]
+    assert first.hub.license_files == second.hub.license_files and first.hub.license_files[0].text.startswith("Apache")
+
+
+def test_shared_values_are_equal_and_one_object() -> None:
+    from auditor.models import EvidenceSource, Finding, Severity
+    from auditor.share import shared, shared_data, shared_each
+
+    finding = Finding("rule", Severity.INFO, "".join(["a message ", "that repeats"]))
+    assert shared(finding) is finding and shared(dataclasses.replace(finding)) is finding
+    again = (dataclasses.replace(finding), Finding("other", Severity.INFO, "m"))
+    kept = shared_each(again)
+    assert kept == again and kept[0] is finding and shared_each(tuple(again)) is kept
+    assert shared("".join(["lic", "ense"])) is shared("license")
+    # An enum member equal to a string stays itself; unhashable values come back as they are.
+    assert type(shared(EvidenceSource.TAG)) is EvidenceSource and type(shared("tag")) is str
+    card = {"tags": ["a", {"b": 1.5}]}
+    assert shared({"x": 1}) == {"x": 1} and shared_data(card) == card and shared_data(card) is not card
+
+
 def test_scan_without_models_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="no models given"):
         app.scan(Settings())

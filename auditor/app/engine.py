@@ -12,7 +12,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from auditor import __version__
@@ -37,6 +37,7 @@ from auditor.models import (
 from auditor.policy import Policy, evaluate, policy_findings, resolve_use
 from auditor.policy.data_rules import apply_self_hosted, evaluate_hosted
 from auditor.providers import Match, ProviderKnowledge, load_provider_knowledge
+from auditor.share import shared, shared_each
 from auditor.sources.refs import parse_hosted_id
 
 DEFAULT_JOBS = 8
@@ -93,11 +94,40 @@ class _Lineage:
             bases[base.repo_id] = ResolvedBase(
                 repo_id=base.repo_id, relation=base.relation, sha=sha, resolution=resolution, error=error
             )
-        result = resolve(hub, self._kb, bases)
+        result = held_resolution(resolve(hub, self._kb, bases))
         if not cut_short:  # a result cut by a cycle or the cap depends on the path taken: do not reuse it
             with self._lock:
                 self._memo[key] = result
         return result
+
+
+def held_resolution(resolution: LicenseResolution) -> LicenseResolution:
+    """The resolution as the run keeps it until the report is written: equal, with the parts that repeat
+    from model to model (evidence, findings, traits, license keys) shared (see auditor/share.py)."""
+    return replace(
+        resolution,
+        expression=shared(resolution.expression),
+        keys=shared_each(resolution.keys),
+        evidence=shared_each(resolution.evidence),
+        findings=shared_each(resolution.findings),
+        lineage=shared_each(resolution.lineage),
+        inherited_keys=shared_each(resolution.inherited_keys),
+        declared=shared(resolution.declared),
+        traits=shared_each(resolution.traits),
+    )
+
+
+def held_verdict(verdict: Verdict) -> Verdict:
+    """The verdict as the run keeps it: equal, its findings, duties and right checks shared."""
+    return replace(
+        verdict,
+        use=shared(verdict.use),
+        reason=shared(verdict.reason),
+        findings=shared_each(verdict.findings),
+        obligations=shared_each(verdict.obligations),
+        rights=shared_each(verdict.rights),
+        deciding=shared_each(verdict.deciding),
+    )
 
 
 def _use_of(policy: Policy, ref: ModelRef, run_use: str) -> str:
@@ -178,7 +208,7 @@ def audit_one(
     fetched = source.fetch(ref.repo_id, ref.revision)
     resolution = lineage.resolve(fetched) if isinstance(fetched, HubModel) else None
     verdict = evaluate(ref=ref, fetched=fetched, resolution=resolution, policy=policy, kb=kb, use=use, today=now.date())
-    verdict = apply_self_hosted(verdict, ref, policy)
+    verdict = held_verdict(apply_self_hosted(verdict, ref, policy))
     return ModelResult(
         ref=ref,
         verdict=verdict,

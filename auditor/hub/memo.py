@@ -15,6 +15,7 @@ from auditor.hub.base import HubSource
 from auditor.hub.content import is_full_sha
 from auditor.hub.stats import Counters, merge
 from auditor.models import FetchResult, HubModel
+from auditor.share import shared, shared_data, shared_each
 
 
 class MemoSource:
@@ -48,7 +49,7 @@ class MemoSource:
                 if known is not None:
                     self._counters.add("memo_hits")
                     return known
-            result = self.inner.fetch(repo_id, revision)
+            result = held(self.inner.fetch(repo_id, revision))
             with self._guard:
                 self._results[key] = result
                 if isinstance(result, HubModel):
@@ -66,3 +67,25 @@ class MemoSource:
             if same is not None:
                 return dataclasses.replace(same, requested_revision=revision)
         return None
+
+
+def held(result: FetchResult) -> FetchResult:
+    """The answer as the memo (and the run's results) keep it until the report is written: equal, with
+    the strings and files that repeat from repo to repo (tags, file names, card keys and values, license
+    files, the fetch time) shared (see auditor/share.py)."""
+    if not isinstance(result, HubModel):
+        return shared(result)
+    return dataclasses.replace(
+        result,
+        requested_revision=shared(result.requested_revision),
+        card_data=shared_data(result.card_data),
+        tags=tuple(shared(tag) for tag in result.tags),  # each name; a repo's own set rarely repeats
+        gated=shared(result.gated),
+        siblings=tuple(shared(name) for name in result.siblings),
+        last_modified=shared(result.last_modified),
+        license_files=shared_each(result.license_files),
+        file_problems=shared_each(result.file_problems),
+        card_error=shared(result.card_error),
+        fetched_at=shared(result.fetched_at),
+        source=shared(result.source),
+    )
