@@ -73,7 +73,7 @@ AUTHOR_ORG = "bench-org1000"
 
 PHASES = (
     "naive", "cold-naive-set", "cold", "warm", "warm-pinned", "offline", "startup",
-    "quota-anon", "quota-free", "evidence", "author", "big",
+    "quota-anon", "quota-free", "evidence", "author", "author-warm", "big",
 )  # fmt: skip
 # They read the cache (and the shas) the cold run leaves.
 _NEED_COLD = ("warm", "warm-pinned", "offline", "startup")
@@ -403,6 +403,20 @@ def quota_targets(runs: Mapping[str, Run], reports: Mapping[str, Mapping[str, An
                 _status(ok and "author-list" in reports and author.errors == 0),
             )
         )
+    warm, offline = runs.get("author-warm"), runs.get("author-offline")
+    if warm is not None and offline is not None:
+        cold_org = reports.get("author", {})
+        differ = sum(verdict_changes(cold_org, reports.get(r, {})) for r in ("author-warm", "author-offline"))
+        ok = bool(cold_org) and sum((warm.requests, offline.requests, warm.errors, offline.errors, differ)) == 0
+        out.append(
+            Target(
+                f"--author rerun from the cache, org of {warm.models}",
+                f"warm {warm.requests} requests {warm.wall_s:.2f} s, offline {offline.requests} requests "
+                f"{offline.wall_s:.2f} s, {differ} verdicts differ from the cold --author run",
+                "0 requests, 0 differ",
+                _status(ok),
+            )
+        )
     cold = runs.get("cold")
     if cold is not None and cold.models >= 100:
         ms = cold.cpu_s * 1000.0 / cold.models
@@ -620,7 +634,7 @@ def run_all(args: argparse.Namespace, work: Path) -> int:
         say(f"generating {args.big} repos for the peak-RSS run")
         big = generate(root, args.big, TEXTS_DIR, seed=7, prefix="big-")
     org: Corpus | None = None
-    if "author" in args.phases:
+    if "author" in args.phases or "author-warm" in args.phases:
         say(f"generating an organisation of {args.models} repos ({AUTHOR_ORG})")
         org = generate(root, args.models, TEXTS_DIR, seed=11, org=AUTHOR_ORG)
     naive_ids = list(corpus.ids[: args.naive])
@@ -754,23 +768,34 @@ def quota_phases(bench: Bench, corpus: Corpus, lists: Mapping[str, Path], org: C
         bench.scan("quota-card-first", lists["all"], n, work / "cache-quota-card-first", "--card-first",
                    anonymous=True, note=f"anonymous --card-first, {window:g} s windows")  # fmt: skip
         bench.quotas(0)
-    if "author" in phases and org is not None:
+    if org is None:
+        return
+    org_cache = work / "cache-author"
+    if "author" in phases or "author-warm" in phases:  # author-warm reruns from the cache this one fills
         bench.quotas(window)
-        bench.scan("author", None, len(org.ids), work / "cache-author", "--author", AUTHOR_ORG, anonymous=True,
+        bench.scan("author", None, len(org.ids), org_cache, "--author", AUTHOR_ORG, anonymous=True,
                    note=f"--author {AUTHOR_ORG}, anonymous quotas, {window:g} s windows")  # fmt: skip
         bench.quotas(0)
+    if "author" in phases:
         org_list = write_list(work / "models-org.txt", org.ids)
         bench.scan("author-list", org_list, len(org.ids), work / "cache-author-list", anonymous=True,
                    note="the same models from a list, no quotas")  # fmt: skip
+    if "author-warm" in phases:  # the listing and each listed model from the cache: no request at all
+        bench.quotas(window)
+        bench.scan("author-warm", None, len(org.ids), org_cache, "--author", AUTHOR_ORG, anonymous=True,
+                   note="the same --author again within --max-age")  # fmt: skip
+        bench.scan("author-offline", None, len(org.ids), org_cache, "--author", AUTHOR_ORG, "--offline",
+                   anonymous=True, note="--author --offline: the cached listing")  # fmt: skip
+        bench.quotas(0)
 
 
 def consistency(bench: Bench) -> list[str]:
     """Same evidence, same verdicts: the warm, pinned and offline runs must agree with the cold one."""
     out: list[str] = []
     cold = bench.reports.get("cold")
-    if cold is None:
-        return ["consistency: no cold report to compare with"] if "cold" in bench.args.phases else []
-    for name in ("warm", "warm-pinned", "offline"):
+    if cold is None and "cold" in bench.args.phases:
+        out.append("consistency: no cold report to compare with")
+    for name in ("warm", "warm-pinned", "offline") if cold is not None else ():
         other = bench.reports.get(name)
         if other is None:
             if name in bench.args.phases:
@@ -780,7 +805,8 @@ def consistency(bench: Bench) -> list[str]:
         out.append(f"consistency: {name} vs cold: {changed} verdicts differ")
     for name, reference in (
         ("quota-anon", "cold-anon"), ("quota-free", "cold"), ("card-first", "cold-anon"),
-        ("quota-card-first", "card-first"), ("author", "author-list"),
+        ("quota-card-first", "card-first"), ("author", "author-list"), ("author-warm", "author"),
+        ("author-offline", "author"),
     ):  # fmt: skip
         if name in bench.reports and reference in bench.reports:
             changed = verdict_changes(bench.reports[reference], bench.reports[name])

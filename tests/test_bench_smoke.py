@@ -70,7 +70,7 @@ def test_benchmark_script_runs_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "figures.json"
     proc = subprocess.run(
         [sys.executable, str(REPO_ROOT / "benchmarks" / "scan_bench.py"), "--models", "20", "--latency-ms", "0",
-         "--naive", "5", "--phases", "naive,cold,warm-pinned,quota-anon,author", "--quota-window", "2",
+         "--naive", "5", "--phases", "naive,cold,warm-pinned,quota-anon,author,author-warm", "--quota-window", "2",
          "--json", str(out),
          "--workdir", str(tmp_path / "work")],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
@@ -80,8 +80,12 @@ def test_benchmark_script_runs_end_to_end(tmp_path: Path) -> None:
     data = json.loads(out.read_text(encoding="utf-8"))
     runs = {r["name"]: r for r in data["runs"]}
     # The other phases run the same code (Bench.scan) with other lists and flags; each run costs an auditor start.
-    assert list(runs) == ["naive", "cold", "warm-pinned", "cold-anon", "quota-anon", "author", "author-list"]
+    assert list(runs) == [
+        "naive", "cold", "warm-pinned", "cold-anon", "quota-anon", "author", "author-list", "author-warm",
+        "author-offline",
+    ]  # fmt: skip
     assert runs["author"]["by_bucket"].get("api", 0) == 1  # one page of the listing, no model_info
+    assert runs["author-warm"]["requests"] == runs["author-offline"]["requests"] == 0  # the cached listing
     assert runs["quota-anon"]["window_s"] == 2
     assert all(r["errors"] == 0 and r["peak_rss_mb"] > 0 for r in runs.values())
     assert runs["cold"]["models"] == 20
