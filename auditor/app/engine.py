@@ -7,11 +7,9 @@ depth cap and cycle guard, and clean stopping on Ctrl-C. It prints nothing.
 
 from __future__ import annotations
 
-import functools
-import queue
+import collections
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -156,12 +154,6 @@ def _audit_one_safely(ref: ModelRef, *, use: str, **kwargs: object) -> ModelResu
         return ModelResult(ref=ref, verdict=Verdict(Status.ERROR, use, finding.message, (finding,)))
 
 
-def _on_done(
-    finished: queue.SimpleQueue[tuple[int, Future[ModelResult]]], index: int, future: Future[ModelResult]
-) -> None:
-    finished.put((index, future))
-
-
 def audit_hosted(
     ref: ModelRef, *, providers: ProviderKnowledge, policy: Policy, use: str, now: datetime
 ) -> ModelResult:
@@ -218,6 +210,70 @@ def audit_one(
     )
 
 
+class _Workers:
+    """`jobs` threads that take the next model index until none is left, storing each result in `results`.
+
+    Why not a ThreadPoolExecutor: a future per model, and a wake-up of the main thread for each one
+    that finishes, is lock and GIL traffic between threads that mostly wait on the network. Here
+    the main thread looks at what finished a few times a second (at once when all is done), and
+    hands each result on to the progress display in order of completion.
+    """
+
+    POLL_SECONDS = 0.1  # progress is shown this often at most; Ctrl-C is seen within it too
+
+    def __init__(
+        self, count: int, work: Callable[[int], ModelResult], results: list[ModelResult | None], *, jobs: int
+    ) -> None:
+        self._todo = iter(range(count))  # shared: next() on it is atomic under the GIL
+        self._work = work
+        self._results = results
+        self._count = count
+        self._done: collections.deque[ModelResult] = collections.deque()
+        self._stopping = threading.Event()
+        self._all_done = threading.Event()
+        self._lock = threading.Lock()
+        self._failure: BaseException | None = None
+        self._running = min(max(1, jobs), count)
+        if not self._running:
+            self._all_done.set()
+        for number in range(self._running):
+            threading.Thread(target=self._run, name=f"auditor_{number}").start()
+
+    def _run(self) -> None:
+        try:
+            for index in self._todo:
+                if self._stopping.is_set():
+                    break
+                result = self._work(index)
+                self._results[index] = result
+                self._done.append(result)
+        except BaseException as exc:  # handed to the main thread, which raises it
+            self._failure = exc
+            self._stopping.set()
+        finally:
+            with self._lock:
+                self._running -= 1
+                if not self._running:
+                    self._all_done.set()
+
+    def finished(self) -> Iterator[ModelResult]:
+        """Each model's result as it finishes; returns when every model is done."""
+        handed = 0
+        while handed < self._count:
+            last = self._all_done.wait(self.POLL_SECONDS)
+            while self._done:
+                handed += 1
+                yield self._done.popleft()
+            if self._failure is not None:
+                raise self._failure
+            if last and not self._done:
+                break
+
+    def stop(self) -> None:
+        """No new model is started; those in progress finish on their own threads."""
+        self._stopping.set()
+
+
 def run_audit(
     refs: Sequence[ModelRef],
     *,
@@ -236,40 +292,29 @@ def run_audit(
     uses = [_use_of(policy, ref, run_use) for ref in refs]  # bad uses fail up front
     lineage = _Lineage(source, kb, settings.max_depth)
     results: list[ModelResult | None] = [None] * len(refs)
+    workers = _Workers(
+        len(refs),
+        lambda index: _audit_one_safely(
+            refs[index],
+            source=source,
+            lineage=lineage,
+            kb=kb,
+            policy=policy,
+            use=uses[index],
+            now=now,
+            providers=providers,
+        ),
+        results,
+        jobs=settings.jobs,
+    )
     complete = True
-    pool = ThreadPoolExecutor(max_workers=max(1, settings.jobs), thread_name_prefix="auditor")
-    # Finished work arrives on a queue: waiting on the set of pending futures would rescan all of them
-    # per finished model (quadratic in the number of models, on the main thread).
-    finished: queue.SimpleQueue[tuple[int, Future[ModelResult]]] = queue.SimpleQueue()
     try:
-        for index, ref in enumerate(refs):
-            future = pool.submit(
-                _audit_one_safely,
-                ref,
-                source=source,
-                lineage=lineage,
-                kb=kb,
-                policy=policy,
-                use=uses[index],
-                now=now,
-                providers=providers,
-            )
-            future.add_done_callback(functools.partial(_on_done, finished, index))
-        remaining = len(refs)
-        while remaining:
-            try:
-                index, future = finished.get(timeout=0.5)  # a timeout, so Ctrl-C is seen promptly
-            except queue.Empty:
-                continue
-            remaining -= 1
-            result = future.result()
-            results[index] = result
+        for result in workers.finished():
             if progress is not None:
                 progress(result)
     except KeyboardInterrupt:
         complete = False
-    finally:
-        pool.shutdown(wait=complete, cancel_futures=True)
+        workers.stop()
     done = tuple(r for r in results if r is not None)
     return AuditReport(
         tool_version=__version__,
