@@ -143,15 +143,28 @@ def test_lfs_license_file_is_checked_by_its_sha256(make_hub: MakeHub) -> None:
     assert [(p.path, p.kind) for p in got_bad.file_problems] == [("LICENSE", "error")]
 
 
-def test_a_listing_gives_no_blob_ids_so_files_are_read_as_before(make_hub: MakeHub) -> None:
-    # On the Hub, list_models' siblings carry file names only (huggingface_hub's RepoSibling says so).
-    hub = make_hub({f"big-org/m{i}": {"README.md": CARD, "LICENSE": APACHE} for i in range(2)})
+def test_without_listed_blob_ids_the_resolvers_redirect_names_the_blob(make_hub: MakeHub) -> None:
+    # On the Hub, list_models' siblings carry file names only (huggingface_hub's RepoSibling says so), and
+    # card-first asks no model_info. The 307 of /resolve/<sha>/<path> names the blob (`etag=` in its
+    # Location): a blob read before needs no second hop.
+    hub = make_hub(
+        {f"big-org/m{i}": {"README.md": CARD, "LICENSE": APACHE} for i in range(3)}
+        | {f"solo/c{i}": {"README.md": CARD, "LICENSE": APACHE} for i in range(2)}
+    )
     src = HfHubSource(hub.url, None)
     ids = src.list_models(author="big-org")
     got = [model(src.fetch(i, None)) for i in ids]
-    assert all(isinstance(m, HubModel) and m.license_files for m in got)
-    assert routes(hub)["resolve"] == 2
-    assert src.stats()["blob_hits"] == 0
+    assert all(isinstance(m, HubModel) and m.license_files[0].text == APACHE.decode() for m in got)
+    assert "model_info" not in routes(hub)
+    assert (routes(hub)["resolve"], routes(hub)["resolve_cache"]) == (3, 1)
+    assert src.stats()["blob_hits"] == 2
+
+    hub.reset_stats()
+    lean = HfHubSource(hub.url, None, card_first=True)
+    got = [model(lean.fetch(f"solo/c{i}", None)) for i in range(2)]
+    assert all(m.license_files[0].text == APACHE.decode() for m in got)
+    assert routes(hub)["resolve_cache"] == 2 + 1  # each README, and the LICENSE once
+    assert lean.stats()["blob_hits"] == 1
 
 
 def test_blob_refs_from_the_hub_are_checked_for_shape() -> None:
@@ -166,3 +179,13 @@ def test_blob_refs_from_the_hub_are_checked_for_shape() -> None:
     assert store.read(ref, 1.0, lambda: b"y") is None  # not the listed bytes: not returned, not kept
     assert store.read(ref, 1.0, lambda: b"x") == b"x"
     assert store.read(ref, 1.0, lambda: b"never asked") == b"x"
+
+
+def test_a_readme_read_for_its_card_is_checked_against_its_blob_id(make_hub: MakeHub) -> None:
+    # No front matter the Hub could parse: its README is read for the card, and checked like a license file.
+    hub = make_hub({"org/a": {"README.md": "# A model with no front matter\n" * 4}})
+    hub.set_faults(tamper_paths=r"/README\.md$")
+    got = model(client(hub).fetch("org/a", None))
+    assert got.card_error is not None and "not the blob" in got.card_error
+    hub.set_faults(tamper_paths=None)
+    assert model(client(hub).fetch("org/a", None)).card_error is None

@@ -16,12 +16,17 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 from auditor.fileio import write_atomic
 from auditor.hub.stats import Counters
+
+if TYPE_CHECKING:  # the factory imports this module; huggingface_hub is imported only when the Hub is asked
+    from huggingface_hub.hf_api import RepoSibling
 
 BLOBS_FOLDER = "blobs-v1"
 """Under the cache folder: `<kind>/<2 hex>/<digest>`, kind `git` (blob id) or `sha256` (LFS content)."""
@@ -69,6 +74,35 @@ def blob_ref(blob_id: object, size: object, lfs_sha256: object) -> BlobRef | Non
         return None
     known_size = size if isinstance(size, int) and not isinstance(size, bool) and size >= 0 else None
     return BlobRef(blob_id, known_size, lfs_sha256)
+
+
+def blob_refs(siblings: Iterable[RepoSibling] | None, names: Collection[str]) -> dict[str, BlobRef]:
+    """The refs model_info lists for these file names. A listing's siblings carry names only: then none."""
+    refs: dict[str, BlobRef] = {}
+    for s in siblings or ():
+        if s.blob_id is not None and s.rfilename in names:
+            ref = blob_ref(s.blob_id, s.size, s.lfs.sha256 if s.lfs is not None else None)
+            if ref is not None:
+                refs[s.rfilename] = ref
+    return refs
+
+
+def redirect_ref(url: str, host: str) -> BlobRef | None:
+    """The blob a resolver's redirect names: the Hub sends `/resolve/<sha>/<path>` on to
+    `/api/resolve-cache/models/<repo>/<sha>/<path>?...&etag="<blob id>"` on its own host."""
+    parts = urlsplit(url)
+    if (parts.hostname or "").lower() != host or not parts.path.startswith("/api/resolve-cache/"):
+        return None
+    etags = parse_qs(parts.query).get("etag")
+    return blob_ref(etags[-1].strip('"'), None, None) if etags else None
+
+
+def mismatch(ref: BlobRef) -> str:
+    """Why a file read from the Hub is not used: its bytes are not the ones the Hub listed for the commit."""
+    return (
+        f"the bytes served are not the blob {ref.blob_id[:12]} the Hub lists for this file at this commit "
+        "(changed in transit or by a proxy): not used as evidence"
+    )
 
 
 class BlobStore:
@@ -124,6 +158,18 @@ class BlobStore:
             with self._lock:
                 del self._reading[key]
             mine.set()
+
+    def get(self, ref: BlobRef) -> bytes | None:
+        """The verified bytes of `ref` when held, without waiting for a read in progress."""
+        with self._lock:
+            data = self._memory.get(ref.key)
+        if data is None:
+            data = self._load(ref)
+            if data is not None:
+                self._remember(ref.key, data)
+        if data is not None:
+            self._counters.add("blob_hits")
+        return data
 
     def _fetched(self, ref: BlobRef, data: bytes) -> bytes | None:
         if not ref.matches(data):

@@ -36,7 +36,7 @@ from huggingface_hub.utils import (  # type: ignore[attr-defined]  # public, doc
 
 from auditor import __version__
 from auditor.errors import HubUnavailableError
-from auditor.hub.blobs import BlobRef, BlobStore, blob_ref, git_blob_sha1
+from auditor.hub.blobs import BlobRef, BlobStore, blob_refs, git_blob_sha1, mismatch, redirect_ref
 from auditor.hub.content import (
     MAX_FILE_BYTES,
     PROBED_FILES,
@@ -194,11 +194,7 @@ class HfHubSource:
     # ------------------------------------------------------------------ fetching
 
     def _fetch(
-        self,
-        repo_id: str,
-        revision: str | None,
-        requested: str,
-        reuse: Callable[[str], HubModel | None] | None,
+        self, repo_id: str, revision: str | None, requested: str, reuse: Callable[[str], HubModel | None] | None
     ) -> FetchResult:
         listed = self._listed.get(repo_id) if revision in (None, "main") else None
         if listed is not None:  # the org listing already said what model_info would (see list_models)
@@ -212,11 +208,8 @@ class HfHubSource:
         return self._from_info(info, repo_id, requested, reuse)
 
     def _model_info(self, repo_id: str, revision: str | None) -> ModelInfo:
-        """`HfApi.model_info`'s one GET, sent through the pacer so its RateLimit headers are read.
-
-        `blobs=true` (the client's `files_metadata=True`) adds each file's blob id, size and LFS sha256:
-        a license file whose bytes were read before under that id needs no request (blobs.py).
-        """
+        """`HfApi.model_info`'s one GET, through the pacer so its RateLimit headers are read. `blobs=true`
+        (`files_metadata=True`) lists each file's blob id: a blob read before needs no request (blobs.py)."""
         path = f"/api/models/{quote(repo_id, safe='/')}"
         if revision is not None:
             path += f"/revision/{quote(revision, safe='')}"
@@ -226,11 +219,7 @@ class HfHubSource:
         return ModelInfo(**response.json())  # type: ignore[no-untyped-call]  # the client's own parser
 
     def _fetch_card_first(
-        self,
-        repo_id: str,
-        revision: str | None,
-        requested: str,
-        reuse: Callable[[str], HubModel | None] | None,
+        self, repo_id: str, revision: str | None, requested: str, reuse: Callable[[str], HubModel | None] | None
     ) -> FetchResult | str | None:
         """The card and the commit through the Resolvers bucket; model_info only when they do not settle it.
 
@@ -267,7 +256,7 @@ class HfHubSource:
         probe = next((n for n in PROBED_FILES if n not in names), None)
         if probe is not None:
             try:
-                body, size, truncated, _headers = self._get_file(repo_id, sha, probe)
+                body, size, truncated, _headers = self._get_file(repo_id, sha, probe, by_blob=True)
             except FileAnswer as answer:
                 if answer.problem.kind != "missing":
                     problems.append(answer.problem)
@@ -341,17 +330,12 @@ class HfHubSource:
             except CardError as exc:
                 card_error = str(exc)
         elif siblings is not None and "README.md" in siblings:
-            card_data, card_error = self._read_card(repo_id, sha)
+            card_data, card_error = self._read_card(repo_id, sha, blob_refs(info.siblings, ["README.md"]))
         if card_error is not None:
             card_data = {}
 
         names, problems = wanted_files(siblings, card_data, repo_id, [self._host])
-        refs = {
-            s.rfilename: blob_ref(s.blob_id, s.size, s.lfs.sha256 if s.lfs is not None else None)
-            for s in info.siblings or ()
-            if s.blob_id is not None and s.rfilename in names  # a listing's siblings carry names only
-        }
-        files, _found = self._read_files(repo_id, sha, names, problems, refs)
+        files, _found = self._read_files(repo_id, sha, names, problems, blob_refs(info.siblings, names))
         return dataclasses.replace(
             base,
             card_data=card_data,
@@ -366,7 +350,7 @@ class HfHubSource:
         sha: str,
         names: list[str],
         problems: list[FileProblem],
-        refs: Mapping[str, BlobRef | None] | None = None,
+        refs: Mapping[str, BlobRef] | None = None,
     ) -> tuple[list[LicenseFile], list[str]]:
         """Each named file at the commit; problems are appended to `problems`. Returns the texts and the names found."""
         files: list[LicenseFile] = []
@@ -382,12 +366,15 @@ class HfHubSource:
                 problems.append(problem)
         return files, found
 
-    def _read_card(self, repo_id: str, sha: str) -> tuple[dict[str, Any], str | None]:
+    def _read_card(self, repo_id: str, sha: str, refs: Mapping[str, BlobRef]) -> tuple[dict[str, Any], str | None]:
         """README.md front matter, read only when the Hub gave no card data (it may be invalid)."""
         try:
             head, _size, truncated, _headers = self._get_file(repo_id, sha, "README.md")
         except FileAnswer as answer:
             return {}, f"README.md could not be read ({answer.problem.kind})"
+        ref = refs.get("README.md")
+        if ref is not None and not truncated and not ref.matches(head):
+            return {}, f"README.md: {mismatch(ref)}"
         try:
             return card_from_head(head, truncated), None
         except CardError as exc:
@@ -400,24 +387,23 @@ class HfHubSource:
         those bytes were read before, else is read and checked against the id: bytes that differ are no evidence."""
         try:
             if ref is None or (ref.size is not None and ref.size > self._max_file_bytes):  # a head: nothing to check
-                head, size, truncated, _headers = self._get_file(repo_id, sha, path)
+                head, size, truncated, _headers = self._get_file(repo_id, sha, path, by_blob=ref is None)
                 return decode_file(path, head, size, truncated)
             body = self._blobs.read(ref, self._timeout, lambda: self._get_file(repo_id, sha, path)[0])
         except FileAnswer as answer:
             return None, answer.problem
         if body is None:
             self._counters.add("blob_mismatches")
-            return None, FileProblem(
-                path, "error", f"the bytes served are not the blob {ref.blob_id[:12]} the Hub lists for this file "
-                "at this commit (changed in transit or by a proxy): not used as evidence"
-            )  # fmt: skip
+            return None, FileProblem(path, "error", mismatch(ref))
         return decode_file(path, body, len(body), False)
 
     def _file_url(self, repo_id: str, revision: str, path: str) -> str:
         """`/resolve/`, the Resolvers bucket (the Hub's highest quota); never `/raw/` or `/blob/` (Pages)."""
         return f"{self.endpoint}/{quote(repo_id, safe='/')}/resolve/{quote(revision, safe='')}/{quote(path, safe='/')}"
 
-    def _get_file(self, repo_id: str, sha: str, path: str) -> tuple[bytes, int | None, bool, Mapping[str, str]]:
+    def _get_file(
+        self, repo_id: str, sha: str, path: str, by_blob: bool = False
+    ) -> tuple[bytes, int | None, bool, Mapping[str, str]]:
         """One read of the file at the pinned commit; the head up to the cap, its size, truncated?, headers.
 
         Gated, missing and refused files raise `FileAnswer` (a fact about the repo); failures that
@@ -425,7 +411,7 @@ class HfHubSource:
         """
         url = self._file_url(repo_id, sha, path)
         try:
-            return self._with_retries("file", lambda: self._get(url))
+            return self._with_retries("file", lambda: self._get(url, by_blob))
         except Failed as failed:
             failure = failed.failure
             if failure.retry:
@@ -464,8 +450,13 @@ class HfHubSource:
             return self._headers
         return {k: v for k, v in self._headers.items() if k.lower() != "authorization"}
 
-    def _get(self, url: str) -> tuple[bytes, int | None, bool, Mapping[str, str]]:
-        """GET a file, following the resolver's redirects hop by hop (each hop is paced in its bucket)."""
+    def _get(self, url: str, by_blob: bool = False) -> tuple[bytes, int | None, bool, Mapping[str, str]]:
+        """GET a file, following the resolver's redirects hop by hop (each hop is paced in its bucket).
+
+        `by_blob`: a license file no listing gave a blob id for. The resolver's redirect names it, so a
+        blob read before needs no second hop, and one read now is kept (blobs.py).
+        """
+        named: BlobRef | None = None
         cap = self._max_file_bytes
         deadline = time.monotonic() + self._timeout  # real time: a server dripping bytes must not stall a run
         for _hop in range(_MAX_REDIRECTS + 1):
@@ -485,6 +476,10 @@ class HfHubSource:
                 if response.is_redirect and location:
                     url = urljoin(url, location)
                     drain(response, _MAX_REDIRECT_BODY, deadline)
+                    named = redirect_ref(url, self._host) if by_blob else None
+                    known = self._blobs.get(named) if named is not None else None
+                    if known is not None:
+                        return known, len(known), False, response.headers
                     continue
                 if response.status_code >= 400:
                     response.read()
@@ -511,6 +506,8 @@ class HfHubSource:
                 raise BadBody(f"body is {len(body)} bytes, Content-Length says {declared}")
             if is_full_sha(etag) and etag not in (git_blob_sha1(body), hashlib.sha1(body).hexdigest()):  # noqa: S324
                 raise BadBody("body does not match its ETag (cut short?)")
+            if named is not None and named.matches(body):
+                self._blobs.put(named, body)
             return body, len(body), False, headers
         raise BadBody(f"more than {_MAX_REDIRECTS} redirects")
 
