@@ -86,11 +86,11 @@ def collect_refs(model_ids: Sequence[str], ref_files: Sequence[Path | str]) -> l
 
 def discover_in(inputs: Inputs) -> tuple[Discovery | None, tuple[str, ...]]:
     """Models named in code under the discover paths, and one warning per unresolved reference or bad file."""
+    if not inputs.discover_paths:
+        return None, ()
     from auditor.report.text import printable
     from auditor.sources.discover import discover
 
-    if not inputs.discover_paths:
-        return None, ()
     found = discover(inputs.discover_paths, exclude=inputs.discover_exclude)
     warnings: list[str] = [
         f"{ref.where}: unresolved model reference ({ref.via}): {printable(ref.expression)}" for ref in found.unresolved
@@ -101,11 +101,11 @@ def discover_in(inputs: Inputs) -> tuple[Discovery | None, tuple[str, ...]]:
 
 def gather(inputs: Inputs, warn: Warn = _ignore) -> Gathered:
     """Models named in lists first (their line is the origin), then discovered ones not already listed."""
-    from auditor.sources.discover import to_model_refs
-
     refs = collect_refs(inputs.model_ids, inputs.ref_files)
     found, warnings = discover_in(inputs)
     if found is not None:
+        from auditor.sources.discover import to_model_refs
+
         listed = {(ref.repo_id, ref.revision) for ref in refs}
         refs += [ref for ref in to_model_refs(found) if (ref.repo_id, ref.revision) not in listed]
     refs, repeated = once_each(refs)

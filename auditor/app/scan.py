@@ -24,17 +24,19 @@ class ScanResult:
 
 
 def read_diff_base(path: Path | None) -> dict[str, BaseModel] | None:
+    if path is None:
+        return None
     from auditor.drift import read_base_report
 
-    return read_base_report(path) if path is not None else None
+    return read_base_report(path)
 
 
 def diff_text(base: dict[str, BaseModel] | None, report: AuditReport, path: Path | None) -> str | None:
+    if base is None:
+        return None
     from auditor.drift import diff_reports, render_diff
     from auditor.report.text import printable
 
-    if base is None:
-        return None
     return printable(render_diff(diff_reports(base, report), str(path)), multiline=True).rstrip("\n")
 
 
