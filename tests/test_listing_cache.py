@@ -278,3 +278,25 @@ def test_a_bad_listing_in_a_lock_is_one_line_naming_it(
     assert done.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"auditor: error: {lock}:2: 'listing'")
+
+
+def test_a_warm_author_run_never_imports_huggingface_hub(make_hub: MakeHub, tmp_path: Path) -> None:
+    """The cached listing's entries wait, unparsed, for a client that a warm run never needs to make."""
+    from tests.test_startup import _fresh_python
+
+    hub = make_hub(_org(3))
+    with open_source(endpoint=hub.url, cache_dir=tmp_path / "c") as source:
+        assert all(isinstance(source.fetch(i, None), HubModel) for i in source.list_models(author="big-org"))
+    hub.reset_stats()
+    code = f"""
+import json, sys
+from auditor.hub import open_source
+from auditor.models import HubModel
+with open_source(endpoint={hub.url!r}, cache_dir={str(tmp_path / "c")!r}) as source:
+    ids = source.list_models(author="big-org")
+    ok = all(isinstance(source.fetch(i, None), HubModel) for i in ids)
+print(json.dumps({{"ids": len(ids), "ok": ok,
+                  "imported": sorted(m for m in sys.modules if m.startswith(("huggingface_hub", "httpx2")))}}))
+"""
+    assert _fresh_python(code, tmp_path) == {"ids": 3, "ok": True, "imported": []}
+    assert routes(hub) == {}

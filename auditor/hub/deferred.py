@@ -9,7 +9,7 @@ run chose, when the first request is about to be sent.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from auditor.hub.blobs import BlobStore
@@ -18,6 +18,8 @@ from auditor.hub.stats import CLIENT_COUNTERS, LISTING_COUNTERS
 from auditor.models import FetchResult, HubModel
 
 if TYPE_CHECKING:
+    from huggingface_hub import ModelInfo
+
     from auditor.hub.hfclient import HfHubSource
     from auditor.hub.listcache import ListingCache
     from auditor.hub.ratelimit import Wait
@@ -43,6 +45,7 @@ class DeferredClient:
         self._lock = threading.Lock()
         self._client: HfHubSource | None = None
         self._cancelled = False
+        self._listed: list[ModelInfo | Mapping[str, Any]] = []  # a cached listing's entries, until it is made
 
     def client(self) -> HfHubSource:
         """The real client, made once (by whichever worker asks first)."""
@@ -56,6 +59,8 @@ class DeferredClient:
                 made = HfHubSource(self.endpoint, self._token, blob_store=self._blobs, **self._options)
                 if self._cancelled:
                     made.cancel()
+                made.adopt_listed(self._listed)
+                self._listed = []
                 self._client = made
             return self._client
 
@@ -83,6 +88,17 @@ class DeferredClient:
 
     def list_models(self, *, author: str | None = None, search: str | None = None) -> tuple[str, ...]:
         return self.client().list_models(author=author, search=search)
+
+    def list_infos(self, *, author: str | None = None, search: str | None = None) -> tuple[ModelInfo, ...]:
+        return self.client().list_infos(author=author, search=search)
+
+    def adopt_listed(self, infos: Iterable[ModelInfo | Mapping[str, Any]]) -> None:
+        """Kept for the client when it is made: a warm `--author` run may never need it."""
+        with self._lock:
+            if self._client is None:
+                self._listed.extend(infos)
+                return
+        self._client.adopt_listed(infos)
 
     def quota_wait(self) -> Wait | None:
         return self._client.quota_wait() if self._client is not None else None

@@ -119,7 +119,7 @@ def _listings(
     from auditor.hub.listcache import ListingCache, token_scope
 
     return ListingCache(
-        client.client(),
+        client,
         hub_root(cache_root, client.describe()),
         scope=token_scope(token),
         max_age=max_age,

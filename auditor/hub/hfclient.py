@@ -66,16 +66,13 @@ from auditor.hub.failures import (
     failure_message,
     int_or_none,
 )
+from auditor.hub.listcache import LISTED_FIELDS
 from auditor.hub.ratelimit import Bucket, Pacer, Wait, bucket_of
 from auditor.hub.stats import CLIENT_COUNTERS, Counters
 from auditor.models import FetchError, FetchErrorKind, FetchResult, FileProblem, HubModel, LicenseFile
 
 _MAX_REDIRECTS = 3
 _MAX_REDIRECT_BODY = 64 * 1024  # read to its end, a redirect's connection serves the next hop (see `drain`)
-# What the org listing is asked for: all that model_info would have told per model.
-LISTED_FIELDS: tuple[ExpandModelProperty_T, ...] = (
-    "cardData", "sha", "siblings", "gated", "tags", "private", "lastModified",
-)  # fmt: skip
 _T = TypeVar("_T")
 
 
@@ -143,7 +140,7 @@ class HfHubSource:
         # can come through the Resolvers bucket. With a token only model_info can tell gating. Off by
         # default: without model_info's file list a LICENSE.md or PDF beside the card goes unseen.
         self._card_first = card_first and not self.has_token
-        self._listed: dict[str, ModelInfo] = {}
+        self._listed: dict[str, ModelInfo | Mapping[str, Any]] = {}  # entries of a cached listing: parsed on use
         self._pacer = Pacer(clock=clock, sleep=self._sleep, cancelled=self._cancelled.is_set)
         self._counters = Counters(CLIENT_COUNTERS)
 
@@ -198,7 +195,8 @@ class HfHubSource:
     ) -> FetchResult:
         listed = self._listed.get(repo_id) if revision in (None, "main") else None
         if listed is not None:  # the org listing already said what model_info would (see list_models)
-            return self._from_info(listed, repo_id, requested, reuse)
+            info = listed if isinstance(listed, ModelInfo) else ModelInfo(**listed)  # type: ignore[no-untyped-call]
+            return self._from_info(info, repo_id, requested, reuse)
         if self._card_first:
             lean = self._fetch_card_first(repo_id, revision, requested, reuse)
             if isinstance(lean, (HubModel, FetchError)):
@@ -567,7 +565,8 @@ class HfHubSource:
             raise HubUnavailableError("listing cancelled: the run is stopping")
         self._counters.add("requests_listing")
         try:
-            pages = self._api.list_models(author=author, search=search, expand=list(LISTED_FIELDS))
+            expand: list[ExpandModelProperty_T] = list(LISTED_FIELDS)  # type: ignore[arg-type]  # same literals
+            pages = self._api.list_models(author=author, search=search, expand=expand)
             infos = [info for info in pages if isinstance(info.id, str) and is_full_sha(info.sha)]
         except Exception as exc:
             if isinstance(exc, HfHubHTTPError):  # its RateLimit headers tell the other requests what is left
@@ -581,9 +580,10 @@ class HfHubSource:
         self.adopt_listed(infos)
         return tuple(infos)
 
-    def adopt_listed(self, infos: Iterable[ModelInfo]) -> None:
-        """Listing entries (fresh, or cached within their TTL) `fetch` answers from, as from model_info."""
-        self._listed.update((info.id, info) for info in infos)
+    def adopt_listed(self, infos: Iterable[ModelInfo | Mapping[str, Any]]) -> None:
+        """Listing entries `fetch` answers from, as from model_info: fresh, or a cached listing's (checked
+        by listcache.py, in the Hub API's JSON shape) within its TTL."""
+        self._listed.update((info.id if isinstance(info, ModelInfo) else info["id"], info) for info in infos)
 
     def quota_wait(self) -> Wait | None:
         """The longest wait for a rate-limit bucket in progress (for a progress display), or None."""

@@ -6,9 +6,10 @@ Layout under one endpoint's folder (cache.py's `hub_root`), file names are hashe
 The query is the author, the search text, whose view it is (anonymous, or a digest of the token: a
 token also lists the private models it can see) and the fields asked for. An entry is what the
 listing said of one model in the Hub API's JSON shape (id, sha, cardData, siblings, gated, tags,
-private, lastModified); huggingface_hub's own parser rebuilds the `ModelInfo`, so a cached listing
-answers `fetch` exactly as a fresh one does, with no model_info call. A model whose entry cannot be
-kept is stored by id alone and asked about with model_info.
+private, lastModified); checked here, and rebuilt into a `ModelInfo` by huggingface_hub's own parser
+when the client first fetches that model, so a cached listing answers `fetch` exactly as a fresh one
+does, with no model_info call (and a run the cache answers entirely never imports huggingface_hub).
+A model whose entry cannot be kept is stored by id alone and asked about with model_info.
 
 Fresh for `max_age` seconds, as a branch's sha is (cache.py); at any age with --offline, which
 without one stops the run (exit 3: its models are unknown). Chunks are written before the index that
@@ -19,29 +20,44 @@ an index for another query, an entry outside the author or a listing dated in th
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import json
+import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from huggingface_hub import ModelInfo
-from huggingface_hub.errors import HFValidationError
-from huggingface_hub.hf_api import RepoSibling
-from huggingface_hub.utils import validate_repo_id  # type: ignore[attr-defined]  # public; not re-exported
+from typing import TYPE_CHECKING, Any, Protocol
 
 from auditor.errors import HubUnavailableError
 from auditor.fileio import write_atomic
 from auditor.hub.cache import FORMAT, MAX_ENTRY_BYTES, read_entry
 from auditor.hub.content import CardError, is_full_sha, iso_datetime, plain_data
-from auditor.hub.hfclient import LISTED_FIELDS, HfHubSource
 from auditor.hub.stats import LISTING_COUNTERS, Counters
+
+if TYPE_CHECKING:
+    from huggingface_hub import ModelInfo
+    from huggingface_hub.hf_api import RepoSibling
+
+# What the org listing is asked for (`expand`): all that model_info would have told per model.
+LISTED_FIELDS = ("cardData", "sha", "siblings", "gated", "tags", "private", "lastModified")
 
 CHUNK_MODELS = 1000
 _CHUNK_BYTES = 4 * 1024 * 1024  # well under the read bound (MAX_ENTRY_BYTES), whatever the cards weigh
 _CLOCK_SKEW = 60.0  # a listing dated later than this is forged or from a broken clock: never fresh
 _HEX64 = frozenset("0123456789abcdef")
+# The Hub's repo names (huggingface_hub's validate_repo_id, without importing it): the client checks
+# each id again before any request; offline an id is only a hashed cache key and an escaped string.
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
+_REPO_ID = re.compile(rf"{_NAME}/{_NAME}")
+
+
+class Lister(Protocol):
+    """The client side of a listing (HfHubSource, or the DeferredClient standing for it)."""
+
+    def list_infos(self, *, author: str | None = None, search: str | None = None) -> tuple[ModelInfo, ...]: ...
+
+    def adopt_listed(self, infos: Iterable[ModelInfo | Mapping[str, Any]]) -> None: ...
 
 
 def token_scope(token: str | None) -> str:
@@ -54,7 +70,7 @@ class ListingCache:
 
     def __init__(
         self,
-        client: HfHubSource,
+        client: Lister,
         root: Path,
         *,
         scope: str,
@@ -81,8 +97,8 @@ class ListingCache:
         cached = self._load(folder, query, author)
         if cached is not None:
             self._counters.add("listing_cache_hits")
-            self._client.adopt_listed(info for info in cached if info.sha is not None)
-            return tuple(info.id for info in cached)
+            self._client.adopt_listed(entry for entry in cached if "sha" in entry)
+            return tuple(entry["id"] for entry in cached)
         if self._offline:
             what = " ".join(p for p in (author and f"--author {author}", search and f"--search {search!r}") if p)
             raise HubUnavailableError(
@@ -96,7 +112,7 @@ class ListingCache:
 
     # ------------------------------------------------------------------ reading
 
-    def _load(self, folder: Path, query: Mapping[str, Any], author: str | None) -> list[ModelInfo] | None:
+    def _load(self, folder: Path, query: Mapping[str, Any], author: str | None) -> list[dict[str, Any]] | None:
         """The cached listing if it is whole, valid and fresh; None otherwise (counted when corrupt)."""
         index = read_entry(folder / "index.json", self._corrupt)
         if index is None:
@@ -118,13 +134,13 @@ class ListingCache:
             return None
         if not self._offline and now - at >= self._max_age:
             return None
-        infos: list[ModelInfo] = []
+        infos: list[dict[str, Any]] = []
         for name in chunks:
             entries = self._load_chunk(folder / f"{name}.json", name)
             if entries is None:
                 return None
             infos.extend(entries)
-        ids = [info.id for info in infos]
+        ids = [info["id"] for info in infos]
         prefix = None if author is None else author.casefold() + "/"
         if (
             len(infos) != count
@@ -135,7 +151,7 @@ class ListingCache:
             return None
         return infos
 
-    def _load_chunk(self, path: Path, name: str) -> list[ModelInfo] | None:
+    def _load_chunk(self, path: Path, name: str) -> list[dict[str, Any]] | None:
         data = read_entry(path, self._corrupt)
         if data is None:
             return None  # missing (a newer listing replaced it): list again, nothing is wrong
@@ -143,8 +159,8 @@ class ListingCache:
         try:
             if not isinstance(entries, list) or _digest(_chunk_bytes(entries)) != name:
                 raise ValueError("chunk does not match its name")
-            return [_info_from_json(entry) for entry in entries]
-        except (ValueError, TypeError, KeyError, HFValidationError, RecursionError):
+            return [_checked(entry) for entry in entries]
+        except (ValueError, TypeError, KeyError, RecursionError):
             self._corrupt()
             return None
 
@@ -215,14 +231,13 @@ def _info_to_json(info: ModelInfo) -> dict[str, Any]:
     }
 
 
-def _info_from_json(entry: Any) -> ModelInfo:
-    """A `ModelInfo` from a stored entry, after checking every field's shape (the cache is not trusted)."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
-        raise ValueError("entry without an id")
-    validate_repo_id(entry["id"])
+def _checked(entry: Any) -> dict[str, Any]:
+    """A stored entry whose every field has the shape the Hub's API gives it (the cache is not trusted)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("id"), str) or not _REPO_ID.fullmatch(entry["id"]):
+        raise ValueError("entry without a valid repo id")
     if set(entry) == {"id"}:
-        return ModelInfo(id=entry["id"])  # type: ignore[no-untyped-call]  # no sha: not adopted
-    siblings, tags = entry.get("siblings"), entry.get("tags")
+        return entry  # kept by id alone: not adopted, model_info asks
+    siblings, tags, modified = entry.get("siblings"), entry.get("tags"), entry.get("lastModified")
     valid = (
         is_full_sha(entry.get("sha"))
         and isinstance(entry.get("cardData"), (dict, type(None)))
@@ -230,12 +245,12 @@ def _info_from_json(entry: Any) -> ModelInfo:
         and isinstance(entry.get("gated"), (bool, str, type(None)))
         and (tags is None or (isinstance(tags, list) and all(isinstance(t, str) for t in tags)))
         and isinstance(entry.get("private"), (bool, type(None)))
-        and isinstance(entry.get("lastModified"), (str, type(None)))
+        and (modified is None or (isinstance(modified, str) and _dt.datetime.fromisoformat(modified).tzinfo))
         and set(entry) <= {"id", "sha", "cardData", "siblings", "gated", "tags", "private", "lastModified"}
     )
     if not valid:
         raise ValueError("entry fields of the wrong shape")
-    return ModelInfo(**entry)  # type: ignore[no-untyped-call]  # the client's own parser, as for the Hub's answer
+    return entry
 
 
 def _sibling_to_json(sibling: RepoSibling) -> dict[str, Any]:
