@@ -20,7 +20,7 @@ from auditor.hub import HfHubSource, open_source
 from auditor.hub.blobs import BLOBS_FOLDER, BlobStore, blob_ref
 from auditor.models import HubModel
 from tests.hubstandin import git_blob_oid
-from tests.test_hub import MakeHub, client, model, routes
+from tests.test_hub import ACCESS, MakeHub, client, model, routes
 
 pytestmark = pytest.mark.usefixtures("hf_env")
 
@@ -189,3 +189,25 @@ def test_a_readme_read_for_its_card_is_checked_against_its_blob_id(make_hub: Mak
     assert got.card_error is not None and "not the blob" in got.card_error
     hub.set_faults(tamper_paths=None)
     assert model(client(hub).fetch("org/a", None)).card_error is None
+
+
+def test_a_gated_repos_license_is_read_as_before_even_when_its_blob_is_held(make_hub: MakeHub) -> None:
+    # Its file list (and blob ids) is public, its files are not: a copy held from an open repo must not stand
+    # in for a file this caller may not read, or the verdict would depend on what was audited before.
+    hub = make_hub(
+        {
+            "org/open": {"README.md": CARD, "LICENSE": APACHE},
+            "org/gated": {"README.md": CARD, "LICENSE": APACHE, "_hub.json": {"gated": "manual"}},
+        }
+    )
+    anonymous = client(hub)
+    model(anonymous.fetch("org/open", None))
+    got = model(anonymous.fetch("org/gated", None))
+    assert got.license_files == ()
+    assert [(p.path, p.kind) for p in got.file_problems] == [("LICENSE", "gated")]
+    hub.reset_stats()
+    with_access = client(hub, ACCESS)
+    model(with_access.fetch("org/open", None))
+    got = model(with_access.fetch("org/gated", None))
+    assert got.license_files[0].text == APACHE.decode() and got.file_problems == ()
+    assert routes(hub)["resolve_cache"] == 2  # read, and checked against its blob id, not taken from the store

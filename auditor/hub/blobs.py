@@ -146,14 +146,14 @@ class BlobStore:
                 return data
             assert pending is not None
             if not pending.wait(wait):  # the other reader is slow: read it too rather than stall
-                return self._fetched(ref, fetch())
+                return self.check(ref, fetch())
         try:
             data = self._load(ref)
             if data is not None:
                 self._counters.add("blob_hits")
                 self._remember(key, data)
                 return data
-            return self._fetched(ref, fetch())
+            return self.check(ref, fetch())
         finally:
             with self._lock:
                 del self._reading[key]
@@ -171,7 +171,8 @@ class BlobStore:
             self._counters.add("blob_hits")
         return data
 
-    def _fetched(self, ref: BlobRef, data: bytes) -> bytes | None:
+    def check(self, ref: BlobRef, data: bytes) -> bytes | None:
+        """`data` when it is the blob `ref` names (then kept for later reads), else None."""
         if not ref.matches(data):
             return None
         self.put(ref, data)

@@ -333,7 +333,10 @@ class HfHubSource:
             card_data = {}
 
         names, problems = wanted_files(siblings, card_data, repo_id, [self._host])
-        files, _found = self._read_files(repo_id, sha, names, problems, blob_refs(info.siblings, names))
+        # A gated repo's file list is public, its files are not: bytes held from elsewhere must not stand in for
+        # a file this caller may not be allowed to read (the verdict would then depend on what ran before).
+        refs = blob_refs(info.siblings, names)
+        files, _found = self._read_files(repo_id, sha, names, problems, refs, from_store=gated is None)
         return dataclasses.replace(
             base,
             card_data=card_data,
@@ -349,13 +352,14 @@ class HfHubSource:
         names: list[str],
         problems: list[FileProblem],
         refs: Mapping[str, BlobRef] | None = None,
+        from_store: bool = True,
     ) -> tuple[list[LicenseFile], list[str]]:
         """Each named file at the commit; problems are appended to `problems`. Returns the texts and the names found."""
         files: list[LicenseFile] = []
         found: list[str] = []
         for name in names:
             ref = refs.get(name) if refs is not None else None
-            lic, problem = self._read_license(repo_id, sha, name, ref)
+            lic, problem = self._read_license(repo_id, sha, name, ref, from_store)
             if lic is not None:
                 files.append(lic)
             if problem is None or problem.kind not in ("missing", "gated"):
@@ -379,15 +383,19 @@ class HfHubSource:
             return {}, str(exc)
 
     def _read_license(
-        self, repo_id: str, sha: str, path: str, ref: BlobRef | None = None
+        self, repo_id: str, sha: str, path: str, ref: BlobRef | None, from_store: bool
     ) -> tuple[LicenseFile | None, FileProblem | None]:
         """A license file at the commit. One the Hub listed with its blob id comes from the blob store when
-        those bytes were read before, else is read and checked against the id: bytes that differ are no evidence."""
+        those bytes were read before (and `from_store`), else is read and checked against the id: bytes that
+        differ are no evidence."""
         try:
             if ref is None or (ref.size is not None and ref.size > self._max_file_bytes):  # a head: nothing to check
                 head, size, truncated, _headers = self._get_file(repo_id, sha, path, by_blob=ref is None)
                 return decode_file(path, head, size, truncated)
-            body = self._blobs.read(ref, self._timeout, lambda: self._get_file(repo_id, sha, path)[0])
+            if from_store:
+                body = self._blobs.read(ref, self._timeout, lambda: self._get_file(repo_id, sha, path)[0])
+            else:
+                body = self._blobs.check(ref, self._get_file(repo_id, sha, path)[0])
         except FileAnswer as answer:
             return None, answer.problem
         if body is None:
