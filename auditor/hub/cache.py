@@ -82,6 +82,8 @@ class CachedSource:
         self._clock = clock
         self._root = hub_root(self.cache_dir, namespace if namespace is not None else inner.describe())
         self._has_token = bool(getattr(inner, "has_token", False)) if has_token is None else has_token
+        # A Protocol isinstance check walks the protocol's members: once, not per model.
+        self._reusing: ReusingSource | None = inner if isinstance(inner, ReusingSource) else None
         self._counters = Counters(
             ["cache_hits", "cache_misses", "cache_corrupt", "cache_write_errors", "offline_misses"]
         )
@@ -114,9 +116,9 @@ class CachedSource:
             )
         self._counters.add("cache_misses")
         stale = entry.model if entry is not None else None
-        if not pinned and isinstance(self.inner, ReusingSource):  # pinned: already known not to be here
+        if not pinned and self._reusing is not None:  # pinned: already known not to be here
             reuse = functools.partial(self._reusable, repo_id, requested, stale=stale)
-            result = self.inner.fetch_reusing(repo_id, revision, reuse)
+            result = self._reusing.fetch_reusing(repo_id, revision, reuse)
         else:
             result = self.inner.fetch(repo_id, revision)
         if isinstance(result, HubModel):

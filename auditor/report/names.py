@@ -31,12 +31,29 @@ def plain(name: LicenseName) -> str:
 def named_expression(expression: str, licenses: Mapping[str, LicenseName]) -> str:
     """An SPDX expression with each id the knowledge base knows replaced by its plain name; the operators
     and any id it does not know (a card's own `LicenseRef-`) stay as written."""
+    return rename_licenses(expression, _plain_names(licenses))
+
+
+_last_names: tuple[Mapping[str, LicenseName], int, dict[str, str]] | None = None
+
+
+def _plain_names(licenses: Mapping[str, LicenseName]) -> dict[str, str]:
+    """Every id a license answers to (key, SPDX id, LicenseRef) -> its plain name.
+
+    A report asks this of its one mapping once per model, and the mapping names every license of the
+    run: built once for the mapping last asked about (the same object, of the same size), not per model.
+    """
+    global _last_names
+    last = _last_names
+    if last is not None and last[0] is licenses and last[1] == len(licenses):
+        return last[2]
     known: dict[str, str] = {}
     for name in licenses.values():
         for ident in (name.identifier, name.spdx, name.licenseref):
             if ident:
                 known.setdefault(ident, plain(name))
-    return rename_licenses(expression, known)
+    _last_names = (licenses, len(licenses), known)
+    return known
 
 
 def terms_name(result: ModelResult) -> str:
