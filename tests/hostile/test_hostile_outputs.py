@@ -123,6 +123,25 @@ def test_a_report_written_in_pieces_that_fails_half_way_leaves_the_old_file(umas
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left behind
 
 
+def test_a_temp_name_someone_else_holds_is_neither_used_nor_fatal(
+    umask: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Temp names come from a per-process prefix and a counter; a forked child shares both, and a local
+    user can guess them: a name that exists is refused by O_EXCL and a fresh random one is taken."""
+    import itertools
+
+    import auditor.fileio as fileio
+
+    monkeypatch.setattr(fileio, "_TEMP_PREFIX", "guessed")
+    monkeypatch.setattr(fileio, "_temp_numbers", itertools.count())
+    squatter = tmp_path / ".entry.json.guessed0.tmp"
+    squatter.symlink_to(tmp_path / "elsewhere")
+    fileio.write_atomic(tmp_path / "entry.json", "{}")
+    assert (tmp_path / "entry.json").read_text() == "{}"
+    assert squatter.is_symlink() and not (tmp_path / "elsewhere").exists()  # not written through
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".entry.json.guessed0.tmp", "entry.json"]
+
+
 @pytest.mark.parametrize("dangling", [False, True], ids=["to-a-file", "dangling"])
 def test_link_to_a_file_is_refused_and_left_alone(
     dangling: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
