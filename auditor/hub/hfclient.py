@@ -66,7 +66,7 @@ from auditor.hub.failures import (
     failure_message,
     int_or_none,
 )
-from auditor.hub.listcache import LISTED_FIELDS
+from auditor.hub.listcache import LISTED_FIELDS, query_options
 from auditor.hub.ratelimit import Bucket, Pacer, Wait, bucket_of
 from auditor.hub.stats import CLIENT_COUNTERS, Counters
 from auditor.models import FetchError, FetchErrorKind, FetchResult, FileProblem, HubModel, LicenseFile
@@ -581,7 +581,7 @@ class HfHubSource:
                 self._pacer.observe(Bucket.API, exc.response.headers, status=exc.response.status_code)
             else:
                 self._pacer.release(Bucket.API)
-            what = " ".join(p for p in (author and f"--author {author}", search and f"--search {search!r}") if p)
+            what = query_options(author, search)
             message = self._message(what, "main", Failed(self._classify(exc), 1))
             raise HubUnavailableError(message if message.startswith(what) else f"listing {what}: {message}") from None
         self._pacer.release(Bucket.API)  # the client keeps the answers' headers to itself

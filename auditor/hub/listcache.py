@@ -60,6 +60,11 @@ class Lister(Protocol):
     def adopt_listed(self, infos: Iterable[ModelInfo | Mapping[str, Any]]) -> None: ...
 
 
+def query_options(author: str | None, search: str | None) -> str:
+    """The options that ask for this listing, for messages: `--author org --search 'text'`."""
+    return " ".join(p for p in (author and f"--author {author}", search and f"--search {search!r}") if p)
+
+
 def token_scope(token: str | None) -> str:
     """Whose view a listing is: anonymous, or a short digest of the token (never the token itself)."""
     return "anonymous" if token is None else "token-" + hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]
@@ -100,9 +105,9 @@ class ListingCache:
             self._client.adopt_listed(entry for entry in cached if "sha" in entry)
             return tuple(entry["id"] for entry in cached)
         if self._offline:
-            what = " ".join(p for p in (author and f"--author {author}", search and f"--search {search!r}") if p)
             raise HubUnavailableError(
-                f"--offline: no cached listing for {what} in {self._shown_dir}; run it once without --offline"
+                f"--offline: no cached listing for {query_options(author, search)} in {self._shown_dir}; "
+                "run it once without --offline"
             )
         self._counters.add("listing_cache_misses")
         listed_at = self._clock()  # before the request: the listing is at least this old
