@@ -122,3 +122,22 @@ def cli(capsys: pytest.CaptureFixture[str]) -> CliRunner:
         return CliRun(code, out, err)
 
     return run
+
+
+def assert_same_lined(a: Any, b: Any, where: str = "") -> None:
+    """Equal YAML data as auditor.yamlfile builds it: values, types and the line of every key and item."""
+    from auditor.yamlfile import LinedDict, LinedList
+
+    assert type(a) is type(b), where
+    if isinstance(a, LinedDict):
+        assert (a.line, a.key_lines, list(a)) == (b.line, b.key_lines, list(b)), where
+        for key in a:
+            assert_same_lined(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, LinedList):
+        assert (a.line, a.item_lines, len(a)) == (b.line, b.item_lines, len(b)), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same_lined(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and a != a:  # NaN
+        assert b != b, where
+    else:
+        assert a == b, where

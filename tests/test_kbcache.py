@@ -11,25 +11,10 @@ import pytest
 
 from auditor.errors import KnowledgeBaseError
 from auditor.licenses import kbcache, knowledge, load_knowledge_base
-from auditor.yamlfile import LinedDict, LinedList
+from tests.conftest import assert_same_lined
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 MINI = Path(__file__).resolve().parent / "fixtures" / "licenses" / "mini" / "licenses.yaml"
-
-
-def _same(a: Any, b: Any, where: str = "") -> None:
-    """Equal values, types and lines, all the way down."""
-    assert type(a) is type(b), where
-    if isinstance(a, LinedDict):
-        assert (a.line, a.key_lines, list(a)) == (b.line, b.key_lines, list(b)), where
-        for key in a:
-            _same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, LinedList):
-        assert (a.line, a.item_lines, len(a)) == (b.line, b.item_lines, len(b)), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _same(x, y, f"{where}[{i}]")
-    else:
-        assert a == b, where
 
 
 @pytest.mark.parametrize("name", ["licenses.yaml", "licenses-longtail.yaml"])
@@ -38,7 +23,7 @@ def test_the_bundled_files_come_back_with_every_value_and_line(tmp_path: Path, n
     parsed = knowledge._parse(text, name)
     key = kbcache.digest(text, b"schema")
     kbcache.save(tmp_path, key, parsed)
-    _same(parsed, kbcache.load(tmp_path, key))
+    assert_same_lined(parsed, kbcache.load(tmp_path, key))
     assert (tmp_path / f"{key}.json").stat().st_mode & 0o777 == 0o600
 
 

@@ -3,7 +3,6 @@ loader gives: the same values and lines, and for a bad file the same error at th
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,8 @@ import pytest
 
 from auditor import yamlfile
 from auditor.errors import InputFileError
-from auditor.yamlfile import LinedDict, LinedList, parse_yaml
+from auditor.yamlfile import LinedDict, parse_yaml
+from tests.conftest import assert_same_lined
 
 pytestmark = pytest.mark.skipif(not yamlfile._LIBYAML, reason="PyYAML built without libyaml")
 
@@ -59,22 +59,6 @@ CASES = {
 }
 
 
-def _same(a: Any, b: Any, where: str = "") -> None:
-    assert type(a) is type(b), where
-    if isinstance(a, LinedDict):
-        assert (a.line, a.key_lines, list(a)) == (b.line, b.key_lines, list(b)), where
-        for key in a:
-            _same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, LinedList):
-        assert (a.line, a.item_lines) == (b.line, b.item_lines), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _same(x, y, f"{where}[{i}]")
-    elif isinstance(a, float) and math.isnan(a):
-        assert math.isnan(b), where
-    else:
-        assert a == b, where
-
-
 def _outcome(text: str) -> tuple[Any, str | None]:
     try:
         return parse_yaml(text, "f.yaml"), None
@@ -96,7 +80,7 @@ def _both(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple[tuple[Any, str | 
 def test_the_same_values_lines_and_errors(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     (fast, fast_error), (slow, slow_error) = _both(CASES[name], monkeypatch)
     assert fast_error == slow_error
-    _same(fast, slow)
+    assert_same_lined(fast, slow)
 
 
 def _own_files() -> list[str]:
@@ -110,7 +94,7 @@ def test_the_repos_own_files(path: str, monkeypatch: pytest.MonkeyPatch) -> None
     text = (REPO / path).read_text(encoding="utf-8", errors="surrogateescape")
     (fast, fast_error), (slow, slow_error) = _both(text, monkeypatch)
     assert fast_error == slow_error
-    _same(fast, slow)
+    assert_same_lined(fast, slow)
 
 
 def test_libyaml_really_reads_the_bundled_policy(monkeypatch: pytest.MonkeyPatch) -> None:
