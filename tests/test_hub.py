@@ -534,6 +534,31 @@ def test_cache_keeps_a_branchs_old_commit_when_the_branch_moves_on(make_hub: Mak
     assert hub.requests == []
 
 
+@pytest.mark.parametrize("max_names", [0, 65536], ids=["past-the-cap", "listed"])
+def test_cache_lookups_see_what_the_run_wrote_and_what_was_there(
+    make_hub: MakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, max_names: int
+) -> None:
+    """Folders are listed once (a miss then costs no system call); what this run writes is found, what an
+    earlier run wrote is found, and past the listing's cap every lookup asks the disk."""
+    from auditor.hub.cache import _Listing
+
+    monkeypatch.setattr(_Listing, "MAX_NAMES", max_names)
+    hub = make_hub({"org/a": {"README.md": CARD, "LICENSE": "Apache"}, "org/b": {"README.md": CARD}})
+    t = FakeTime()
+    source = cached(hub, tmp_path, t)
+    first = model(source.fetch("org/a", None))
+    hub.reset_stats()
+    assert model(source.fetch("org/a", first.sha)).license_files == first.license_files  # same run
+    assert hub.requests == []
+    model(cached(hub, tmp_path, t).fetch("org/b", None))  # another run, after this one listed its folders
+    later = cached(hub, tmp_path, t)
+    hub.reset_stats()
+    assert model(later.fetch("org/a", None)).sha == first.sha
+    assert model(later.fetch("org/b", None)).repo_id == "org/b"
+    assert hub.requests == []
+    assert later.stats()["cache_hits"] == 2
+
+
 def test_cache_entry_under_another_models_name_is_refused(make_hub: MakeHub, tmp_path: Path) -> None:
     hub = make_hub({"org/a": {"README.md": CARD, "LICENSE": "Apache"}, "org/b": {"README.md": CARD}})
     t = FakeTime()

@@ -25,6 +25,7 @@ import functools
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -61,6 +62,57 @@ class _Entry:
     resolved_at: float
 
 
+class _Listing:
+    """The entry names on disk, folder by folder, each folder listed once per run on first use.
+
+    A cold run looks each model up twice before fetching it (its revision, then its commit): 2,000
+    failed opens for 1,000 models, each a system call that hands the interpreter to another thread.
+    A folder listed once answers the later lookups in it from memory. An entry another process
+    writes after the listing is not seen: a miss, and the model is fetched again, never a wrong
+    answer. Listings are kept up to `MAX_NAMES` names (a few MB); past that, lookups go to disk.
+    """
+
+    MAX_NAMES = 65536
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, set[str] | None] = {}  # None: too many to keep, ask the disk
+        self._names = 0
+        self._lock = threading.Lock()
+
+    def may_hold(self, path: Path) -> bool:
+        """False only when the entry is known to be absent."""
+        with self._lock:
+            known = path.parent in self._folders
+            names = self._folders.get(path.parent)
+        if not known:
+            names = self._list(path.parent)
+        return names is None or path.name in names
+
+    def add(self, path: Path) -> None:
+        """An entry this run wrote (into a folder not listed yet, the listing will see it on disk)."""
+        with self._lock:
+            names = self._folders.get(path.parent)
+            if names is not None and path.name not in names:
+                names.add(path.name)
+                self._names += 1
+
+    def _list(self, folder: Path) -> set[str] | None:
+        try:
+            listed: set[str] | None = set(os.listdir(folder))
+        except FileNotFoundError:
+            listed = set()
+        except OSError:
+            listed = None  # cannot list it: let each open say
+        with self._lock:
+            if folder in self._folders:  # another thread listed it meanwhile
+                return self._folders[folder]
+            if listed is not None and self._names + len(listed) > self.MAX_NAMES:
+                listed = None
+            self._folders[folder] = listed
+            self._names += len(listed) if listed is not None else 0
+            return listed
+
+
 class CachedSource:
     """Answers from disk when it can, else asks `inner` and remembers the answer."""
 
@@ -87,6 +139,7 @@ class CachedSource:
         self._counters = Counters(
             ["cache_hits", "cache_misses", "cache_corrupt", "cache_write_errors", "offline_misses"]
         )
+        self._listing = _Listing()
 
     def describe(self) -> str:
         return self.inner.describe()
@@ -196,8 +249,11 @@ class CachedSource:
             except FileNotFoundError:  # the commit's folder is new (or the entry is gone: then this fails too)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(source, target)
+            self._listing.add(target)
 
     def _read(self, path: Path) -> dict[str, Any] | None:
+        if not self._listing.may_hold(path):
+            return None
         return read_entry(path, lambda: self._counters.add("cache_corrupt"))
 
     def _write(self, path: Path, data: Mapping[str, Any]) -> None:
@@ -206,6 +262,8 @@ class CachedSource:
             write_atomic(path, json.dumps(data, sort_keys=True, ensure_ascii=False))
         except OSError:
             self._counters.add("cache_write_errors")
+        else:
+            self._listing.add(path)
 
 
 def hub_root(cache_dir: Path, namespace: str) -> Path:
