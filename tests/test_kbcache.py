@@ -128,3 +128,12 @@ def test_an_unwritable_cache_costs_only_a_parse(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file where the folder should be
     shutil.copy(MINI, tmp_path / "licenses.yaml")
     assert len(load_knowledge_base(tmp_path / "licenses.yaml")) > 0
+
+
+def test_only_the_entries_written_last_are_kept(tmp_path: Path) -> None:
+    data = knowledge._parse("a: 1\n", "x.yaml")
+    for i in range(kbcache.KEEP + 3):
+        kbcache.save(tmp_path, f"k{i:02d}", data)
+        os.utime(tmp_path / f"k{i:02d}.json", (1_700_000_000 + i, 1_700_000_000 + i))
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert kept == [f"k{i:02d}.json" for i in range(3, kbcache.KEEP + 3)]

@@ -34,6 +34,7 @@ from auditor.yamlfile import LinedDict, LinedList
 
 FORMAT = "auditor-kb-parsed/1"  # change it whenever yamlfile's lined data changes shape or meaning
 _MAX_BYTES = 64 * 1024 * 1024
+KEEP = 8  # entries kept: each edit of a knowledge file makes a new one (~0.5 MB for the bundled file)
 _META = "\0"  # [line, lines of the keys or items]: YAML keys starting with NUL are never cached
 _ITEMS = "\0items"  # marks a list: its items
 
@@ -75,6 +76,21 @@ def save(folder: Path, key: str, data: Any) -> None:
     with contextlib.suppress(OSError):
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         write_atomic(folder / f"{key}.json", payload, mode=0o600)
+        _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the `KEEP` entries written last; older ones of this user go (an entry is only ever a shortcut)."""
+    uid = getattr(os, "geteuid", lambda: None)()
+    entries: list[tuple[float, Path]] = []
+    for path in folder.glob("*.json"):
+        with contextlib.suppress(OSError):
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode) and (uid is None or info.st_uid == uid):
+                entries.append((info.st_mtime, path))
+    for _, path in sorted(entries, reverse=True)[KEEP:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _read_own(path: Path) -> bytes | None:
