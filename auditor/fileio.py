@@ -37,9 +37,16 @@ Payload = bytes | str | Iterable[bytes | str]
 never held whole)."""
 
 
+_SLICE = 1 << 20  # characters encoded at a time: a 60 MB HTML report is not held a second time as bytes
+
+
 def _pieces(data: Payload) -> Iterator[bytes]:
     for piece in (data,) if isinstance(data, bytes | str) else data:
-        yield piece.encode("utf-8") if isinstance(piece, str) else piece
+        if isinstance(piece, bytes):
+            yield piece
+            continue
+        for start in range(0, len(piece), _SLICE):  # slices of code points: no character is cut
+            yield piece[start : start + _SLICE].encode("utf-8")
 
 
 def write_atomic(path: Path, data: Payload, *, mode: int = _NEW_FILE_MODE) -> None:

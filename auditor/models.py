@@ -95,7 +95,7 @@ class DataClass(str, enum.Enum):
     SPECIAL_CATEGORY = "special-category"  # GDPR art. 9: health, biometrics, religion, ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a model reference was written: a list/inventory file line or a line of code."""
 
@@ -106,7 +106,7 @@ class Origin:
         return self.path if self.line is None else f"{self.path}:{self.line}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ModelRef:
     """A model the company wants to use, as written by a person (or found in code)."""
 
@@ -135,7 +135,7 @@ class ModelRef:
 # ---------------------------------------------------------------- hub/
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LicenseFile:
     """A license file read from the repo at the pinned sha; `text` is capped in size."""
 
@@ -149,7 +149,7 @@ PDF_PROBLEM = "pdf"
 """FileProblem.kind of a PDF license file: listed as evidence by its name, never fetched or parsed."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileProblem:
     """A license file that exists (or is named by the card) but could not be read."""
 
@@ -172,7 +172,7 @@ class FetchErrorKind(str, enum.Enum):
     INVALID_ID = "invalid-id"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HubModel:
     """What the Hub says about one repo at one commit: the evidence for everything after."""
 
@@ -192,7 +192,7 @@ class HubModel:
     source: str = ""  # where it came from: an endpoint URL, hub-dir:PATH, snapshot:PATH, cache:ENDPOINT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FetchError:
     """A repo that could not be fetched; it becomes an `error` verdict, never silence."""
 
@@ -235,7 +235,7 @@ class Relation(Name):
         return tuple(r for r in cls if r is not cls.UNKNOWN)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """One thing the Hub told us about the license, and what we made of it."""
 
@@ -246,7 +246,7 @@ class Evidence:
     path: str | None = None  # the file, for license_file evidence
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A reason behind a verdict: rule id, severity, message for people and a way to fix it."""
 
@@ -258,7 +258,7 @@ class Finding:
     policy: str | None = None  # the policy setting that decided, e.g. `uses.saas.categories.permissive`
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LineageLink:
     """A base model (direct or further up) and the license that governs it."""
 
@@ -273,7 +273,7 @@ class LineageLink:
     error: str | None = None  # why it could not be resolved
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ModelTrait:
     """A property of the model some license terms depend on (e.g. multimodal), and what shows it."""
 
@@ -282,7 +282,7 @@ class ModelTrait:
     evidence: str  # e.g. "pipeline_tag image-text-to-text", "base meta-llama/Llama-3.2-11B-Vision: tag mllama"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LicenseResolution:
     """The license that governs a model, the evidence for it and how sure we are."""
 
@@ -306,7 +306,7 @@ class LicenseResolution:
 # ---------------------------------------------------------------- policy/
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Waiver:
     """A signed-off exception: this model (at this revision) may be used for these uses until expiry."""
 
@@ -320,7 +320,7 @@ class Waiver:
     line: int | None = None  # where it is written in the policy file
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RightCheck:
     """One right a use needs, checked against one license that governs the model."""
 
@@ -332,7 +332,7 @@ class RightCheck:
     note: str = ""  # e.g. "not applicable: company.entity_type is academic", "inherited via X"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Verdict:
     status: Status
     use: str
@@ -392,7 +392,7 @@ class HostedTerms:
 # ---------------------------------------------------------------- report/
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ModelResult:
     ref: ModelRef
     verdict: Verdict

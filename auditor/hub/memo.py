@@ -54,6 +54,8 @@ class MemoSource:
                 self._results[key] = result
                 if isinstance(result, HubModel):
                     self._by_sha.setdefault((repo_id, result.sha), result)
+                # Later askers find the answer; those already waiting hold this lock object itself.
+                del self._locks[key]
             return result
 
     def _known(self, key: tuple[str, str]) -> FetchResult | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor import fileio
 from auditor.errors import OutputFileError
 from auditor.fileio import write_output
 from tests.hostile.helpers import HUB_DIR, MODEL, assert_one_line_error, run_cli
@@ -107,11 +108,17 @@ def test_existing_report_is_replaced_atomically(umask: None, tmp_path: Path) -> 
     assert target.read_text() == "new" and target.stat().st_ino != before
 
 
-def test_a_report_written_in_pieces_that_fails_half_way_leaves_the_old_file(umask: None, tmp_path: Path) -> None:
+def test_a_report_written_in_pieces_that_fails_half_way_leaves_the_old_file(
+    umask: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A streamed report (json renders model by model) is still all or nothing."""
     target = tmp_path / "report.json"
     write_output(target, iter(["new ", b"in ", "pieces"]))
     assert target.read_text() == "new in pieces"
+    text = "a report of 𝄞, ünïcode and ✓ written a few characters at a time\n"
+    monkeypatch.setattr(fileio, "_SLICE", 3)  # as a large report is encoded, a slice at a time
+    write_output(target, text)
+    assert target.read_text(encoding="utf-8") == text
 
     def failing() -> Iterator[str]:
         yield "half"
@@ -119,7 +126,7 @@ def test_a_report_written_in_pieces_that_fails_half_way_leaves_the_old_file(umas
 
     with pytest.raises(RuntimeError):
         write_output(target, failing())
-    assert target.read_text() == "new in pieces"
+    assert target.read_text(encoding="utf-8") == text
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left behind
 
 
