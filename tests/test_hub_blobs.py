@@ -18,6 +18,7 @@ from huggingface_hub import HfApi
 from auditor.cli import main
 from auditor.hub import HfHubSource, open_source
 from auditor.hub.blobs import BLOBS_FOLDER, BlobStore, blob_ref
+from auditor.hub.content import same_origin
 from auditor.models import HubModel
 from tests.hubstandin import git_blob_oid
 from tests.test_hub import ACCESS, MakeHub, client, model, routes
@@ -211,3 +212,17 @@ def test_a_gated_repos_license_is_read_as_before_even_when_its_blob_is_held(make
     got = model(with_access.fetch("org/gated", None))
     assert got.license_files[0].text == APACHE.decode() and got.file_problems == ()
     assert routes(hub)["resolve_cache"] == 2  # read, and checked against its blob id, not taken from the store
+
+
+def test_the_token_goes_to_the_endpoint_only_never_to_the_lfs_cdn(make_hub: MakeHub) -> None:
+    hub = make_hub({"org/l": {"README.md": CARD, "LICENSE": APACHE, "_hub.json": {"lfs": ["LICENSE"]}}})
+    got = model(client(hub, ACCESS).fetch("org/l", None))
+    assert got.license_files[0].text == APACHE.decode()
+    sent = {(r.route, r.auth) for r in hub.requests}
+    assert sent == {("model_info", "access"), ("resolve", "access"), ("cdn", "anonymous")}
+    assert same_origin("https://huggingface.co/org/m/resolve/x/LICENSE", "https://huggingface.co")
+    assert same_origin("https://HuggingFace.co/api/models/x", "https://huggingface.co")
+    for other in ("https://huggingface.co.evil.example/x", "https://huggingface.co@evil.example/x",
+                  "https://huggingface.co:8443/x", "http://huggingface.co/x", "https://huggingface.co:bad/x",
+                  "https://cdn-lfs.hf.co/repos/x"):  # fmt: skip
+        assert not same_origin(other, "https://huggingface.co"), other

@@ -87,11 +87,11 @@ def blob_refs(siblings: Iterable[RepoSibling] | None, names: Collection[str]) ->
     return refs
 
 
-def redirect_ref(url: str, host: str) -> BlobRef | None:
-    """The blob a resolver's redirect names: the Hub sends `/resolve/<sha>/<path>` on to
-    `/api/resolve-cache/models/<repo>/<sha>/<path>?...&etag="<blob id>"` on its own host."""
+def redirect_ref(url: str) -> BlobRef | None:
+    """The blob a resolver's redirect names (the caller checks it stays on the endpoint): the Hub sends
+    `/resolve/<sha>/<path>` on to `/api/resolve-cache/models/<repo>/<sha>/<path>?...&etag="<blob id>"`."""
     parts = urlsplit(url)
-    if (parts.hostname or "").lower() != host or not parts.path.startswith("/api/resolve-cache/"):
+    if not parts.path.startswith("/api/resolve-cache/"):
         return None
     etags = parse_qs(parts.query).get("etag")
     return blob_ref(etags[-1].strip('"'), None, None) if etags else None

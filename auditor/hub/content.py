@@ -152,6 +152,20 @@ def license_link_path(link: object, repo_id: str, extra_hosts: Iterable[str] = (
     return _safe_repo_path(path)
 
 
+def same_origin(url: str, endpoint: str) -> bool:
+    """Is `url` on the endpoint's origin (scheme, host and port)? The token and the rate-limit buckets belong to
+    it alone: an LFS file redirects to a CDN elsewhere, which may be the same host on another port."""
+    if url.startswith(endpoint + "/"):  # every URL built on the endpoint: no parse per request
+        return True
+    ours, theirs = urlsplit(endpoint), urlsplit(url)
+    try:
+        return (ours.scheme, (ours.hostname or "").lower(), ours.port) == (
+            theirs.scheme, (theirs.hostname or "").lower(), theirs.port
+        )  # fmt: skip
+    except ValueError:  # a port that is not a number
+        return False
+
+
 def _safe_repo_path(path: str) -> str | None:
     path = path.replace("\\", "/")
     if path.startswith("/") or any(ord(ch) < 32 for ch in path):

@@ -52,6 +52,7 @@ from auditor.hub.content import (
     normalise_gated,
     plain_data,
     printable,
+    same_origin,
     wanted_files,
 )
 from auditor.hub.deferred import DEFAULT_ENDPOINT, DEFAULT_RETRIES, DEFAULT_TIMEOUT
@@ -452,7 +453,7 @@ class HfHubSource:
 
     def _headers_for(self, url: str) -> Mapping[str, str]:
         """The token goes to the endpoint only: an LFS file redirects to a CDN on another origin."""
-        if (urlsplit(url).hostname or "").lower() == self._host:
+        if same_origin(url, self.endpoint):
             return self._headers
         return {k: v for k, v in self._headers.items() if k.lower() != "authorization"}
 
@@ -466,8 +467,7 @@ class HfHubSource:
         cap = self._max_file_bytes
         deadline = time.monotonic() + self._timeout  # real time: a server dripping bytes must not stall a run
         for _hop in range(_MAX_REDIRECTS + 1):
-            same_origin = (urlsplit(url).hostname or "").lower() == self._host
-            bucket = bucket_of(urlsplit(url).path) if same_origin else None
+            bucket = bucket_of(urlsplit(url).path) if same_origin(url, self.endpoint) else None
             response = (
                 self._send(bucket, "GET", url, stream=True)
                 if bucket is not None
@@ -482,7 +482,7 @@ class HfHubSource:
                 if response.is_redirect and location:
                     url = urljoin(url, location)
                     drain(response, _MAX_REDIRECT_BODY, deadline)
-                    named = redirect_ref(url, self._host) if by_blob else None
+                    named = redirect_ref(url) if by_blob and same_origin(url, self.endpoint) else None
                     known = self._blobs.get(named) if named is not None else None
                     if known is not None:
                         return known, len(known), False, response.headers
