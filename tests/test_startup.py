@@ -96,3 +96,18 @@ import huggingface_hub.utils.logging
 print(json.dumps({"level": logging.getLogger("huggingface_hub").level}))
 """
     assert _fresh_python(code, tmp_path) == {"level": 40}  # logging.ERROR
+
+
+def test_a_command_imports_its_own_module_only(tmp_path: Path) -> None:
+    code = """
+import json, sys
+from auditor.cli import main
+try:
+    main(["scan", "--help"])
+except SystemExit:
+    pass
+print(json.dumps({"loaded": sorted(m for m in sys.modules if m.startswith("auditor.cli."))}))
+"""
+    loaded = _fresh_python(code, tmp_path)["loaded"]
+    assert isinstance(loaded, list) and "auditor.cli.scan" in loaded
+    assert not {f"auditor.cli.{name}" for name in ("check", "discover", "explain", "lock", "policy")} & set(loaded)

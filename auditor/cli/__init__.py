@@ -7,6 +7,7 @@ layer, hands the result to renderers and exits with the code the application lay
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -15,15 +16,7 @@ from pathlib import Path
 import click
 
 from auditor import __version__
-from auditor.cli.check import check_command
 from auditor.cli.common import echo_err
-from auditor.cli.discover import discover_command
-from auditor.cli.explain import explain_command
-from auditor.cli.licenses import licenses_command
-from auditor.cli.lock import lock_command
-from auditor.cli.policy import policy_group
-from auditor.cli.providers import providers_command
-from auditor.cli.scan import scan_command
 from auditor.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -34,16 +27,38 @@ from auditor.errors import (
     error_lines,
 )
 
+COMMANDS = {
+    "check": "auditor.cli.check:check_command",
+    "discover": "auditor.cli.discover:discover_command",
+    "explain": "auditor.cli.explain:explain_command",
+    "licenses": "auditor.cli.licenses:licenses_command",
+    "lock": "auditor.cli.lock:lock_command",
+    "policy": "auditor.cli.policy:policy_group",
+    "providers": "auditor.cli.providers:providers_command",
+    "scan": "auditor.cli.scan:scan_command",
+}
+"""Each subcommand's module, imported when that command runs (or when help or a config file lists them all)."""
+
 
 class _Group(click.Group):
-    """A group that suggests the nearest command for a typo (`auditor scna` -> did you mean 'scan'?)."""
+    """A group that suggests the nearest command for a typo (`auditor scna` -> did you mean 'scan'?), and
+    imports a subcommand's module only when it is asked for: `auditor scan` does not load the other seven."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, _, name = COMMANDS[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return self.commands.get(cmd_name)
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0] if args else ""
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
-            ctx.fail(f"No such command {name!r}{did_you_mean(name, list(self.commands))}.")
+            ctx.fail(f"No such command {name!r}{did_you_mean(name, self.list_commands(ctx))}.")
         return super().resolve_command(ctx, args)
 
 
@@ -71,19 +86,6 @@ def cli(ctx: click.Context) -> None:
     ctx.meta["auditor.config"] = config
     if config is not None:
         ctx.default_map = config.default_map
-
-
-for _command in (
-    scan_command,
-    explain_command,
-    licenses_command,
-    providers_command,
-    policy_group,
-    discover_command,
-    lock_command,
-    check_command,
-):
-    cli.add_command(_command)
 
 
 def _quiet_hub_client() -> None:

@@ -98,6 +98,12 @@ def _value(param: click.Option, value: Any, base: Path, where: str) -> Any:
     return value
 
 
+def subcommands(group: click.Group) -> dict[str, click.Command]:
+    """Every subcommand of `group`, those it imports only when asked for included (cli/__init__.py)."""
+    ctx = click.Context(group)
+    return {name: command for name in group.list_commands(ctx) if (command := group.get_command(ctx, name))}
+
+
 def load_config(group: click.Group, start: Path) -> Config | None:
     """`[tool.auditor]` of the nearest pyproject.toml as click default maps, or None when there is none."""
     path = find_pyproject(start)
@@ -109,7 +115,7 @@ def load_config(group: click.Group, start: Path) -> Config | None:
         return None
     if not isinstance(section, dict):
         raise InputFileError(str(path), _line_of(path, "auditor"), "[tool.auditor] must be a table")
-    commands = {name: cmd for name, cmd in group.commands.items() if not isinstance(cmd, click.Group)}
+    commands = {name: cmd for name, cmd in subcommands(group).items() if not isinstance(cmd, click.Group)}
     shared = {k: v for k, v in section.items() if not (isinstance(v, dict) and k in commands)}
     known = {key for cmd in commands.values() for key in _options(cmd)}
     for key in shared:
