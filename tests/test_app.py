@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -54,6 +56,57 @@ def test_scan_returns_a_report_and_prints_nothing(
     assert app.exit_code(result.report, Status.BLOCKED, exit_zero=False) == EXIT_FINDINGS
     assert app.exit_code(result.report, Status.BLOCKED, exit_zero=True) == EXIT_OK
     assert app.exit_code(dataclasses.replace(result.report, complete=False), Status.BLOCKED, False) == EXIT_INTERRUPTED
+
+
+def test_an_error_on_the_main_thread_starts_no_further_model() -> None:
+    """The workers are ordinary threads the interpreter waits for at exit: an error while results are
+    handed over (a progress display that fails) must stop them taking new models, or the run would go
+    through the whole list before the error could end it."""
+    from datetime import datetime, timezone
+
+    from auditor.app.engine import AuditSettings, run_audit
+    from auditor.licenses import load_knowledge_base
+    from auditor.models import FetchError, FetchErrorKind, FetchResult, ModelRef
+    from auditor.policy import load_policy
+
+    class Slow:
+        """A Hub source that answers every model after a while, counting what it was asked."""
+
+        def __init__(self) -> None:
+            self.asked = 0
+
+        def fetch(self, repo_id: str, revision: str | None) -> FetchResult:
+            self.asked += 1
+            time.sleep(0.05)
+            return FetchError(repo_id, revision or "main", FetchErrorKind.NOT_FOUND, "not here")
+
+        def describe(self) -> str:
+            return "slow"
+
+        def stats(self) -> dict[str, int]:
+            return {}
+
+    def failing(_result: object) -> None:
+        raise RuntimeError("progress display failed")
+
+    kb = load_knowledge_base()
+    source = Slow()
+    refs = [ModelRef(f"org/m{i}") for i in range(40)]
+    now = datetime.now(timezone.utc)
+    with pytest.raises(RuntimeError, match="progress display failed"):
+        run_audit(
+            refs,
+            source=source,
+            kb=kb,
+            policy=load_policy(None, kb),
+            now=now,
+            settings=AuditSettings(jobs=2),
+            progress=failing,
+        )
+    for thread in threading.enumerate():
+        if thread.name.startswith("auditor_"):
+            thread.join(timeout=30)
+    assert source.asked < len(refs) // 2  # 40 models on 2 threads take 1 s; the first result ends it at 0.1 s
 
 
 def test_a_run_holds_what_repeats_from_model_to_model_once(make_hub: MakeHub, hf_env: Path) -> None:

@@ -314,7 +314,8 @@ def run_audit(
                 progress(result)
     except KeyboardInterrupt:
         complete = False
-        workers.stop()
+    finally:
+        workers.stop()  # after Ctrl-C or an error (a progress display that fails) no new model is started
     done = tuple(r for r in results if r is not None)
     return AuditReport(
         tool_version=__version__,
