@@ -300,3 +300,51 @@ print(json.dumps({{"ids": len(ids), "ok": ok,
 """
     assert _fresh_python(code, tmp_path) == {"ids": 3, "ok": True, "imported": []}
     assert routes(hub) == {}
+
+
+def test_each_listing_page_is_paced_and_retried_like_model_info(make_hub: MakeHub) -> None:
+    from auditor.hub import HfHubSource
+
+    hub = make_hub(_org(5), page_size=2)  # three pages; the second one fails once
+    hub.set_faults(only_paths=r"^/api/models$", fail_first_n=2, fail_mode="status", fail_status=429)
+    client = HfHubSource(hub.url, sleep=lambda _s: None)
+    assert len(client.list_models(author="big-org")) == 5
+    stats = client.stats()
+    assert stats["retries"] == 2 and stats["rate_limited"] == 2
+    assert stats["requests_listing"] == stats["requests_api"] == routes(hub)["list_models"] == 5
+
+
+def test_an_unreachable_hub_fails_the_listing_within_the_runs_retries(
+    make_hub: MakeHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hub = make_hub(_org(1))
+    url = hub.url
+    hub.stop()
+    with pytest.raises(SystemExit) as done:
+        main(["scan", "--author", "big-org", "--endpoint", url, "--no-cache", "--retries", "0"])
+    assert done.value.code == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("auditor: error: listing --author big-org: cannot reach ")
+
+
+def test_a_listing_page_waiting_for_the_api_quota_shows_as_a_wait(make_hub: MakeHub) -> None:
+    """What the progress bar shows (`quota_wait`): the second page waits for the next API window."""
+    import threading
+
+    from auditor.hub import HfHubSource
+    from auditor.hub.ratelimit import Bucket
+
+    hub = make_hub(_org(4), page_size=2, quotas={"api": (1, 1), "resolvers": (50, 50), "pages": (1, 1)})
+    hub.set_faults(quota_window_s=2)
+    client = HfHubSource(hub.url)
+    seen = []
+    lister = threading.Thread(target=lambda: seen.append(client.list_models(author="big-org")))
+    lister.start()
+    waits = []
+    while lister.is_alive():
+        wait = client.quota_wait()
+        if wait is not None:
+            waits.append(wait.bucket)
+        lister.join(0.05)
+    assert len(seen[0]) == 4 and Bucket.API in waits
+    assert hub.stats()["by_status"].get(429, 0) == 0  # held back, never refused

@@ -322,6 +322,9 @@ def test_progress_line_names_the_bucket_the_wait_and_an_eta() -> None:
     from auditor.hub.ratelimit import Wait
 
     bar = ProgressBar(enabled=False)
+    bar.show_quota_wait(lambda: Wait(Bucket.API, 1020.0, 500))
+    assert bar.line(now=1000.0) == "listing models on the Hub; waiting 20s for the Hub's api quota"
+    bar.show_quota_wait(lambda: None)
     bar.done, bar.total = 10, 40
     assert "waiting" not in bar.line(now=1000.0)
     bar.show_quota_wait(lambda: Wait(Bucket.RESOLVERS, 1095.0, 3000))

@@ -170,10 +170,10 @@ def audit(
     kb, policy = rules or load_rules(settings)
     source = open_hub(settings.hub)
     try:
-        refs = with_listed(refs, source, settings.inputs.listing)
         show_wait = getattr(progress, "show_quota_wait", None)
-        if show_wait is not None:
+        if show_wait is not None:  # before the listing: its pages wait for the API quota too
             show_wait(source.quota_wait)
+        refs = with_listed(refs, source, settings.inputs.listing)
         return run_audit(
             refs,
             source=source,

@@ -450,6 +450,7 @@ class ProgressBar:
         self._started = time.monotonic()
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._drawn = False
 
     def __call__(self, result: ModelResult, total: int) -> None:
         with self._lock:
@@ -470,6 +471,8 @@ class ProgressBar:
         width, total = 30, max(1, self.total)
         filled = width * self.done // total
         text = f"[{'#' * filled}{'-' * (width - filled)}] {self.done}/{self.total} models, {self.errors} errors"
+        if not self.total:  # no model yet: the run is still listing an organisation (--author, --search)
+            text = "listing models on the Hub"
         wait = self._waiting() if self._waiting is not None else None
         if wait is not None:
             left = max(0.0, wait.until - (time.time() if now is None else now))
@@ -480,8 +483,9 @@ class ProgressBar:
         return text
 
     def _draw(self) -> None:
-        if self.enabled and self.total > 1:
+        if self.enabled and self.total != 1:  # 0: a listing, drawn only while it waits for a quota
             with self._lock:
+                self._drawn = True
                 sys.stderr.write("\r" + self.line().ljust(72))
                 sys.stderr.flush()
 
@@ -492,7 +496,7 @@ class ProgressBar:
 
     def close(self) -> None:
         self._stop.set()
-        if self.enabled and self.done:
+        if self.enabled and self._drawn:
             sys.stderr.write("\r" + " " * 120 + "\r")
             sys.stderr.flush()
 

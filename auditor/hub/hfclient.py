@@ -13,22 +13,21 @@ the Hub names), reads files through `/resolve/<sha>/<path>` (the Resolvers bucke
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import httpx2
-from huggingface_hub import HfApi, ModelInfo, get_session, hf_raise_for_status
+from huggingface_hub import ModelInfo, get_session, hf_raise_for_status
 from huggingface_hub.errors import (
-    HfHubHTTPError,
     HFValidationError,
     RemoteEntryNotFoundError,
 )
-from huggingface_hub.hf_api import ExpandModelProperty_T
 from huggingface_hub.utils import (  # type: ignore[attr-defined]  # public, documented; not re-exported for mypy
     build_hf_headers,
     validate_repo_id,
@@ -114,9 +113,6 @@ class HfHubSource:
         self.endpoint = endpoint.rstrip("/")
         self._token = token or None
         # token=False: never pick up a token saved on this machine; the caller decides (see factory).
-        self._api = HfApi(
-            endpoint=self.endpoint, token=self._token or False, library_name="auditor", library_version=__version__
-        )
         self._headers = build_hf_headers(
             token=self._token or False, library_name="auditor", library_version=__version__
         )
@@ -566,27 +562,33 @@ class HfHubSource:
         return tuple(info.id for info in self.list_infos(author=author, search=search))
 
     def list_infos(self, *, author: str | None = None, search: str | None = None) -> tuple[ModelInfo, ...]:
-        """The Hub's paged listing: ~1 API request per 1,000 models, each with what `fetch` would ask model_info
-        for. huggingface_hub retries it (backoff, a 429's reset); a listing that still fails means the run
-        cannot know its models: `HubUnavailableError` (exit 3), never a partial list."""
-        if not self._pacer.acquire(Bucket.API):
-            raise HubUnavailableError("listing cancelled: the run is stopping")
-        self._counters.add("requests_listing")
+        """The Hub's paged listing (`/api/models` with `expand`, as `HfApi.list_models` asks it), page by page
+        through the Link header: ~1 API request per 1,000 models, each paced, timed out and retried like
+        model_info. A listing that still fails means the run cannot know its models: `HubUnavailableError`
+        (exit 3), never a partial list."""
+        query = [("author", author), ("search", search), *(("expand", field) for field in LISTED_FIELDS)]
+        url: str | None = f"{self.endpoint}/api/models?{urlencode([(k, v) for k, v in query if v])}"
+        infos: list[ModelInfo] = []
         try:
-            expand: list[ExpandModelProperty_T] = list(LISTED_FIELDS)  # type: ignore[arg-type]  # same literals
-            pages = self._api.list_models(author=author, search=search, expand=expand)
-            infos = [info for info in pages if isinstance(info.id, str) and is_full_sha(info.sha)]
-        except Exception as exc:
-            if isinstance(exc, HfHubHTTPError):  # its RateLimit headers tell the other requests what is left
-                self._pacer.observe(Bucket.API, exc.response.headers, status=exc.response.status_code)
-            else:
-                self._pacer.release(Bucket.API)
+            while url is not None:
+                page, url = self._with_retries("listing", functools.partial(self._listing_page, url))
+                infos += page
+        except Failed as failed:
             what = query_options(author, search)
-            message = self._message(what, "main", Failed(self._classify(exc), 1))
+            message = self._message(what, "main", failed)
             raise HubUnavailableError(message if message.startswith(what) else f"listing {what}: {message}") from None
-        self._pacer.release(Bucket.API)  # the client keeps the answers' headers to itself
         self.adopt_listed(infos)
         return tuple(infos)
+
+    def _listing_page(self, url: str) -> tuple[list[ModelInfo], str | None]:
+        response = self._send(Bucket.API, "GET", url, stream=False)
+        hf_raise_for_status(response)
+        items, after = response.json(), response.links.get("next", {}).get("url")
+        following = urljoin(url, after) if after else None
+        if not isinstance(items, list) or (following and urlsplit(following).hostname != urlsplit(url).hostname):
+            raise BadBody("not a page of the model listing")
+        ok = [i for i in items if isinstance(i, dict) and isinstance(i.get("id"), str) and is_full_sha(i.get("sha"))]
+        return [ModelInfo(**i) for i in ok], following  # type: ignore[no-untyped-call]  # the client's own parser
 
     def adopt_listed(self, infos: Iterable[ModelInfo | Mapping[str, Any]]) -> None:
         """Listing entries `fetch` answers from, as from model_info: fresh, or a cached listing's (checked
