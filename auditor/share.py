@@ -8,6 +8,7 @@ sharing them keeps a 10,000-model run's memory to what is different about each m
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import sys
 from typing import Any, TypeVar, cast
@@ -55,3 +56,11 @@ def shared_data(value: Any) -> Any:
     if isinstance(value, list):
         return [shared_data(item) for item in value]
     return value
+
+
+def with_shared(value: T, *names: str) -> T:
+    """`value`, a frozen dataclass, with the named fields shared: tuples item by item and whole
+    (`shared_each`), other values whole."""
+    fields = {name: getattr(value, name) for name in names}
+    changes = {name: shared_each(v) if isinstance(v, tuple) else shared(v) for name, v in fields.items()}
+    return cast(T, dataclasses.replace(cast(Any, value), **changes))

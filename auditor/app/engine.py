@@ -10,7 +10,7 @@ from __future__ import annotations
 import collections
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from auditor import __version__
@@ -35,7 +35,7 @@ from auditor.models import (
 from auditor.policy import Policy, evaluate, policy_findings, resolve_use
 from auditor.policy.data_rules import apply_self_hosted, evaluate_hosted
 from auditor.providers import Match, ProviderKnowledge, load_provider_knowledge
-from auditor.share import shared, shared_each
+from auditor.share import with_shared
 from auditor.sources.refs import parse_hosted_id
 
 DEFAULT_JOBS = 8
@@ -102,30 +102,15 @@ class _Lineage:
 def held_resolution(resolution: LicenseResolution) -> LicenseResolution:
     """The resolution as the run keeps it until the report is written: equal, with the parts that repeat
     from model to model (evidence, findings, traits, license keys) shared (see auditor/share.py)."""
-    return replace(
-        resolution,
-        expression=shared(resolution.expression),
-        keys=shared_each(resolution.keys),
-        evidence=shared_each(resolution.evidence),
-        findings=shared_each(resolution.findings),
-        lineage=shared_each(resolution.lineage),
-        inherited_keys=shared_each(resolution.inherited_keys),
-        declared=shared(resolution.declared),
-        traits=shared_each(resolution.traits),
-    )
+    return with_shared(resolution, *_RESOLUTION_PARTS)
+
+
+_RESOLUTION_PARTS = ("expression", "keys", "evidence", "findings", "lineage", "inherited_keys", "declared", "traits")
 
 
 def held_verdict(verdict: Verdict) -> Verdict:
     """The verdict as the run keeps it: equal, its findings, duties and right checks shared."""
-    return replace(
-        verdict,
-        use=shared(verdict.use),
-        reason=shared(verdict.reason),
-        findings=shared_each(verdict.findings),
-        obligations=shared_each(verdict.obligations),
-        rights=shared_each(verdict.rights),
-        deciding=shared_each(verdict.deciding),
-    )
+    return with_shared(verdict, "use", "reason", "findings", "obligations", "rights", "deciding")
 
 
 def _use_of(policy: Policy, ref: ModelRef, run_use: str) -> str:

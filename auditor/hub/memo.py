@@ -15,7 +15,7 @@ from auditor.hub.base import HubSource
 from auditor.hub.content import is_full_sha
 from auditor.hub.stats import Counters, merge
 from auditor.models import FetchResult, HubModel
-from auditor.share import shared, shared_data, shared_each
+from auditor.share import shared, shared_data, with_shared
 
 
 class MemoSource:
@@ -77,17 +77,18 @@ def held(result: FetchResult) -> FetchResult:
     files, the fetch time) shared (see auditor/share.py)."""
     if not isinstance(result, HubModel):
         return shared(result)
+    kept = with_shared(result, *_MODEL_PARTS)
     return dataclasses.replace(
-        result,
-        requested_revision=shared(result.requested_revision),
+        kept,
         card_data=shared_data(result.card_data),
-        tags=tuple(shared(tag) for tag in result.tags),  # each name; a repo's own set rarely repeats
-        gated=shared(result.gated),
+        # Each name, not the tuple: a repo's own set rarely repeats, and the memo behind `shared` would
+        # hold its long file lists after the run.
+        tags=tuple(shared(tag) for tag in result.tags),
         siblings=tuple(shared(name) for name in result.siblings),
-        last_modified=shared(result.last_modified),
-        license_files=shared_each(result.license_files),
-        file_problems=shared_each(result.file_problems),
-        card_error=shared(result.card_error),
-        fetched_at=shared(result.fetched_at),
-        source=shared(result.source),
     )
+
+
+_MODEL_PARTS = (
+    "requested_revision", "gated", "last_modified", "license_files", "file_problems", "card_error",
+    "fetched_at", "source",
+)  # fmt: skip
