@@ -182,3 +182,14 @@ def test_help_teaches() -> None:
     assert proc.returncode == 0
     for word in ("--fail-on", "--hub-dir", "--endpoint", "Exit codes", "Examples"):
         assert word in proc.stdout
+
+
+def test_a_scan_sends_nothing_to_a_host_it_was_not_pointed_at(hub: HubStandIn, tmp_path: Path) -> None:
+    """huggingface_hub's user-agent builder fetches an agent registry from its default endpoint
+    (HF_ENDPOINT) once a day unless telemetry is off; an audit of a mirror must not reach past it."""
+    (tmp_path / "elsewhere").mkdir()
+    with HubStandIn(tmp_path / "elsewhere") as elsewhere:  # plays huggingface.co
+        env = {"HF_ENDPOINT": elsewhere.url, "HF_HOME": str(tmp_path / "hf")}  # telemetry not switched off
+        proc = run("scan", "google-bert/bert-base-uncased", "--endpoint", hub.url, "--no-cache", env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert elsewhere.stats()["total"] == 0, elsewhere.stats()["by_route"]

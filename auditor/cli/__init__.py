@@ -91,12 +91,18 @@ def cli(ctx: click.Context) -> None:
 def _quiet_hub_client() -> None:
     """huggingface_hub's own notices on stderr would break "one clear line" per failure. Its logging
     takes its level from HF_HUB_VERBOSITY when first imported, which a run the cache answers never
-    does (importing it costs ~0.1 s), so the variable is set rather than the module imported here."""
+    does (importing it costs ~0.1 s), so the variable is set rather than the module imported here.
+
+    Its telemetry is switched off the same way unless the user asked for it: with it on, the client's
+    user-agent builder fetches an agent registry from HF_ENDPOINT (huggingface.co by default) once a
+    day, whatever `--endpoint` says, so an audit of a mirror would reach a host it was not pointed at.
+    """
     hf_logging = sys.modules.get("huggingface_hub.utils.logging")
     if hf_logging is not None:
         hf_logging.set_verbosity_error()
     else:
         os.environ["HF_HUB_VERBOSITY"] = "error"
+        os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
