@@ -31,7 +31,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections import Counter
@@ -181,25 +180,52 @@ class Measured:
     cpu_s: float  # user + system time of the process: near wall x cores means CPU-bound
 
 
+# Run by a small separate interpreter that forks and execs the measured command and reports that child's
+# rusage. Why not wait4 on our own child: Linux folds the old address space's peak into ru_maxrss at
+# exec, and a child spawned from this process (vfork or fork) starts in ours, which holds every earlier
+# report: the peak RSS of a small run read as this benchmark's size (90 MB for a 44 MB start-up).
+_LAUNCHER = """
+import json, os, sys, time
+out, argv = sys.argv[1], sys.argv[2:]
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(argv[0], argv)
+    finally:
+        os._exit(127)
+_pid, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - started
+with open(out, "w") as f:
+    json.dump([wall, os.waitstatus_to_exitcode(status), usage.ru_maxrss, usage.ru_utime + usage.ru_stime], f)
+"""
+
+
 def measure(cmd: Sequence[str], env: Mapping[str, str], stdout: Path, stderr: Path) -> Measured:
     """Run `cmd`; measure its wall time, and the peak RSS and CPU time of that process alone.
 
-    os.wait4 gives the rusage of this one child, unlike RUSAGE_CHILDREN, which keeps the maximum
-    over every child ever waited for (the stand-in, earlier runs).
+    A launcher (`_LAUNCHER`) forks it and reads its rusage with os.wait4: the rusage of that one
+    child, unlike RUSAGE_CHILDREN (the maximum over every child ever waited for), and of a process
+    whose address space before exec was the launcher's few MB, not this benchmark's.
     """
+    result = stdout.with_suffix(".rusage.json")
+    result.unlink(missing_ok=True)
     with stdout.open("wb") as out, stderr.open("wb") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(list(cmd), env=dict(env), stdout=out, stderr=err, cwd=stdout.parent)
-        timer = threading.Timer(RUN_TIMEOUT, proc.kill)
-        timer.start()
+        proc = subprocess.Popen(
+            [sys.executable, "-S", "-c", _LAUNCHER, str(result), *cmd],
+            env=dict(env), stdout=out, stderr=err, cwd=stdout.parent, start_new_session=True,
+        )  # fmt: skip
         try:
-            _pid, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: tell Popen so it does not wait again
+            proc.wait(timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the launcher and the measured process
+            proc.wait()
+    try:
+        wall, code, maxrss_kib, cpu = json.loads(result.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # killed, or the launcher failed: no figures, a failed run
+        return Measured(0.0, proc.returncode or -1, 0.0, 0.0)
     # Linux: ru_maxrss is in KiB
-    return Measured(wall, proc.returncode, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime)
+    return Measured(float(wall), int(code), float(maxrss_kib) / 1024.0, float(cpu))
 
 
 def _delta(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[int, dict[str, int]]:
