@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from auditor.fileio import write_atomic
 from auditor.hub.stats import Counters
+from auditor.inputfile import read_head
 
 if TYPE_CHECKING:  # the factory imports this module; huggingface_hub is imported only when the Hub is asked
     from huggingface_hub.hf_api import RepoSibling
@@ -211,15 +212,14 @@ class BlobStore:
         path = self._path(ref)
         if path is None:
             return None
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(self._max_bytes + 1)
+        try:  # a FIFO, device or link planted in the store is refused, never waited on or followed
+            data, _size, cut = read_head(path, self._max_bytes, follow_links=False)
         except FileNotFoundError:
             return None
         except OSError:
             self._counters.add("blob_corrupt")
             return None
-        if len(data) > self._max_bytes or not ref.matches(data):
+        if cut or not ref.matches(data):
             self._counters.add("blob_corrupt")
             return None
         return data

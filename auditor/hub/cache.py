@@ -37,6 +37,7 @@ from auditor.hub.base import HubSource
 from auditor.hub.content import is_full_sha, printable
 from auditor.hub.serial import model_from_json, model_to_json
 from auditor.hub.stats import Counters, merge
+from auditor.inputfile import read_head
 from auditor.models import FetchError, FetchErrorKind, FetchResult, HubModel
 
 FORMAT = 2
@@ -274,16 +275,15 @@ def hub_root(cache_dir: Path, namespace: str) -> Path:
 def read_entry(path: Path, corrupt: Callable[[], None]) -> dict[str, Any] | None:
     """One entry of this format, read with a bound; None when absent, and `corrupt()` is called when
     it cannot be read, is too large, is not JSON or is of another format."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_ENTRY_BYTES + 1)
+    try:  # a FIFO, device or link planted in the folder is refused, never waited on or followed
+        raw, _size, cut = read_head(path, MAX_ENTRY_BYTES, follow_links=False)
     except FileNotFoundError:
         return None
     except OSError:
         corrupt()
         return None
     try:
-        if len(raw) > MAX_ENTRY_BYTES:
+        if cut:
             raise ValueError("entry too large")
         data = json.loads(raw.decode("utf-8"))
         if not isinstance(data, dict) or data.get("format") != FORMAT:

@@ -95,7 +95,8 @@ def _prune(folder: Path) -> None:
 
 def _read_own(path: Path) -> bytes | None:
     """The file's bytes if it is a regular file of this user that nobody else can write."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    # O_NONBLOCK: a FIFO planted under this name must be refused by the fstat below, not waited on.
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
