@@ -7,11 +7,13 @@ import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from auditor.cli import main
 from auditor.hub import open_source
+from auditor.hub.content import iso_utc
 from auditor.models import HubModel
 from tests.hubstandin import HubStandIn
 from tests.test_hub import CARD, FakeTime, routes
@@ -348,3 +350,29 @@ def test_a_listing_page_waiting_for_the_api_quota_shows_as_a_wait(make_hub: Make
         lister.join(0.05)
     assert len(seen[0]) == 4 and Bucket.API in waits
     assert hub.stats()["by_status"].get(429, 0) == 0  # held back, never refused
+
+
+def test_a_model_answered_from_a_cached_listing_is_as_old_as_the_listing(make_hub: MakeHub, tmp_path: Path) -> None:
+    """Its report time is the listing's, and its cache entry goes stale when the listing would: an answer
+    taken from an hour-old listing must not be served as fresh for another hour."""
+    hub = make_hub(_org(1))
+    time = FakeTime()
+
+    def source() -> Any:
+        return open_source(endpoint=hub.url, cache_dir=tmp_path / "c", clock=time.clock, max_age=3600)
+
+    listed_at = time.now
+    with source() as first:
+        (repo_id,) = first.list_models(author="big-org")
+    for folder in (tmp_path / "c").glob("hub-v*/*/models"):  # the model's own entry gone, the listing kept
+        shutil.rmtree(folder)
+    time.now += 3599
+    with source() as rerun:
+        assert rerun.list_models(author="big-org") == (repo_id,)
+        model = _hub(rerun.fetch(repo_id, None))
+    assert model.fetched_at == iso_utc(listed_at)
+    hub.reset_stats()
+    time.now += 100  # past the TTL counted from the listing, within it counted from the rerun
+    with source() as later:
+        _hub(later.fetch(repo_id, None))
+    assert routes(hub).get("model_info") == 1

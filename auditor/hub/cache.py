@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as _dt
 import functools
 import hashlib
 import json
@@ -235,7 +236,8 @@ class CachedSource:
             "repo_id": repo_id,
             "revision": revision,
             "sha": model.sha,
-            "resolved_at": self._clock(),
+            # No later than the Hub's answer: one taken from a cached listing is as old as that listing.
+            "resolved_at": min(self._clock(), _epoch(model.fetched_at)),
             "authenticated": self._has_token,
             "model": model_to_json(model),
         }
@@ -292,6 +294,14 @@ def read_entry(path: Path, corrupt: Callable[[], None]) -> dict[str, Any] | None
         corrupt()
         return None
     return data
+
+
+def _epoch(iso: str) -> float:
+    """Seconds since the epoch of the hub layer's `...Z` times (content.iso_utc); +inf when unreadable."""
+    try:
+        return _dt.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.timezone.utc).timestamp()
+    except ValueError:
+        return float("inf")
 
 
 def _digest(text: str) -> str:

@@ -45,7 +45,8 @@ class DeferredClient:
         self._lock = threading.Lock()
         self._client: HfHubSource | None = None
         self._cancelled = False
-        self._listed: list[ModelInfo | Mapping[str, Any]] = []  # a cached listing's entries, until it is made
+        # a cached listing's entries and when it was listed, until the client is made
+        self._listed: list[tuple[list[ModelInfo | Mapping[str, Any]], float | None]] = []
 
     def client(self) -> HfHubSource:
         """The real client, made once (by whichever worker asks first)."""
@@ -59,7 +60,8 @@ class DeferredClient:
                 made = HfHubSource(self.endpoint, self._token, blob_store=self._blobs, **self._options)
                 if self._cancelled:
                     made.cancel()
-                made.adopt_listed(self._listed)
+                for infos, listed_at in self._listed:
+                    made.adopt_listed(infos, listed_at)
                 self._listed = []
                 self._client = made
             return self._client
@@ -92,13 +94,13 @@ class DeferredClient:
     def list_infos(self, *, author: str | None = None, search: str | None = None) -> tuple[ModelInfo, ...]:
         return self.client().list_infos(author=author, search=search)
 
-    def adopt_listed(self, infos: Iterable[ModelInfo | Mapping[str, Any]]) -> None:
+    def adopt_listed(self, infos: Iterable[ModelInfo | Mapping[str, Any]], listed_at: float | None = None) -> None:
         """Kept for the client when it is made: a warm `--author` run may never need it."""
         with self._lock:
             if self._client is None:
-                self._listed.extend(infos)
+                self._listed.append((list(infos), listed_at))
                 return
-        self._client.adopt_listed(infos)
+        self._client.adopt_listed(infos, listed_at)
 
     def quota_wait(self) -> Wait | None:
         return self._client.quota_wait() if self._client is not None else None

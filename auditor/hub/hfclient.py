@@ -33,7 +33,7 @@ from huggingface_hub.utils import (  # type: ignore[attr-defined]  # public, doc
     validate_repo_id,
 )
 
-from auditor import __version__
+from auditor import __version__ as VERSION
 from auditor.errors import HubUnavailableError
 from auditor.hub.blobs import BlobRef, BlobStore, blob_refs, git_blob_sha1, mismatch, redirect_ref
 from auditor.hub.content import (
@@ -79,14 +79,12 @@ _T = TypeVar("_T")
 class HfHubSource:
     """Fetches from a Hub (or any Hub-compatible server) through huggingface_hub.
 
-    Requests per repo, with a token: one `model_info` (API bucket), then one resolve (two hops,
-    Resolvers bucket) per license file the siblings list or the card's `license_link` names, and
-    README.md only when the Hub returned no card data. Anonymous with `card_first`: README.md through
-    the Resolvers bucket gives the card and, in `X-Repo-Commit`, the commit; model_info is asked only
-    when the card does not name its license outright or the README is gated or missing. Models an
-    org listing returned (`list_models`) need no model_info at all. The token is
-    sent only to the endpoint and never appears in a message; `token=None` means anonymous (no
-    token saved on the machine is picked up: `open_source` decides, from `--token` or `HF_TOKEN`).
+    Per repo, with a token: one `model_info` (API bucket, with blob ids), a resolve (two hops, Resolvers
+    bucket) per license file whose blob was not read before (blobs.py), README.md only when the Hub gave
+    no card data. Anonymous with `card_first`: README.md through the Resolvers bucket gives the card and,
+    in `X-Repo-Commit`, the commit; model_info only when the card does not name its license outright or
+    the README is gated or missing. Models an org listing returned need no model_info. The token goes
+    only to the endpoint, never into a message; `token=None` is anonymous (`open_source` decides).
     """
 
     def __init__(
@@ -113,9 +111,7 @@ class HfHubSource:
         self.endpoint = endpoint.rstrip("/")
         self._token = token or None
         # token=False: never pick up a token saved on this machine; the caller decides (see factory).
-        self._headers = build_hf_headers(
-            token=self._token or False, library_name="auditor", library_version=__version__
-        )
+        self._headers = build_hf_headers(token=self._token or False, library_name="auditor", library_version=VERSION)
         self._timeout = timeout
         self._retries = retries
         self._cancelled = threading.Event()
@@ -137,7 +133,7 @@ class HfHubSource:
         # can come through the Resolvers bucket. With a token only model_info can tell gating. Off by
         # default: without model_info's file list a LICENSE.md or PDF beside the card goes unseen.
         self._card_first = card_first and not self.has_token
-        self._listed: dict[str, ModelInfo | Mapping[str, Any]] = {}  # entries of a cached listing: parsed on use
+        self._listed: dict[str, tuple[ModelInfo | Mapping[str, Any], float | None]] = {}  # entry, listed at
         self._pacer = Pacer(clock=clock, sleep=self._sleep, cancelled=self._cancelled.is_set)
         self._counters = Counters(CLIENT_COUNTERS)
 
@@ -192,8 +188,12 @@ class HfHubSource:
     ) -> FetchResult:
         listed = self._listed.get(repo_id) if revision in (None, "main") else None
         if listed is not None:  # the org listing already said what model_info would (see list_models)
-            info = listed if isinstance(listed, ModelInfo) else ModelInfo(**listed)  # type: ignore[no-untyped-call]
-            return self._from_info(info, repo_id, requested, reuse)
+            entry, listed_at = listed
+            info = entry if isinstance(entry, ModelInfo) else ModelInfo(**entry)  # type: ignore[no-untyped-call]
+            got = self._from_info(info, repo_id, requested, reuse)
+            if listed_at is None or not isinstance(got, HubModel):
+                return got
+            return dataclasses.replace(got, fetched_at=iso_utc(listed_at))  # as old as its listing, not this run
         if self._card_first:
             lean = self._fetch_card_first(repo_id, revision, requested, reuse)
             if isinstance(lean, (HubModel, FetchError)):
@@ -590,10 +590,10 @@ class HfHubSource:
         ok = [i for i in items if isinstance(i, dict) and isinstance(i.get("id"), str) and is_full_sha(i.get("sha"))]
         return [ModelInfo(**i) for i in ok], following  # type: ignore[no-untyped-call]  # the client's own parser
 
-    def adopt_listed(self, infos: Iterable[ModelInfo | Mapping[str, Any]]) -> None:
+    def adopt_listed(self, infos: Iterable[ModelInfo | Mapping[str, Any]], listed_at: float | None = None) -> None:
         """Listing entries `fetch` answers from, as from model_info: fresh, or a cached listing's (checked
-        by listcache.py, in the Hub API's JSON shape) within its TTL."""
-        self._listed.update((info.id if isinstance(info, ModelInfo) else info["id"], info) for info in infos)
+        by listcache.py, in the Hub API's JSON shape) within its TTL, listed at `listed_at`."""
+        self._listed.update(((i.id if isinstance(i, ModelInfo) else i["id"]), (i, listed_at)) for i in infos)
 
     def quota_wait(self) -> Wait | None:
         """The longest wait for a rate-limit bucket in progress (for a progress display), or None."""

@@ -57,7 +57,7 @@ class Lister(Protocol):
 
     def list_infos(self, *, author: str | None = None, search: str | None = None) -> tuple[ModelInfo, ...]: ...
 
-    def adopt_listed(self, infos: Iterable[ModelInfo | Mapping[str, Any]]) -> None: ...
+    def adopt_listed(self, infos: Iterable[ModelInfo | Mapping[str, Any]], listed_at: float | None = None) -> None: ...
 
 
 def query_options(author: str | None, search: str | None) -> str:
@@ -101,9 +101,10 @@ class ListingCache:
         folder = self._root / _digest(json.dumps(query, sort_keys=True).encode("utf-8"))[:32]
         cached = self._load(folder, query, author)
         if cached is not None:
+            entries, listed_at = cached
             self._counters.add("listing_cache_hits")
-            self._client.adopt_listed(entry for entry in cached if "sha" in entry)
-            return tuple(entry["id"] for entry in cached)
+            self._client.adopt_listed((entry for entry in entries if "sha" in entry), listed_at)
+            return tuple(entry["id"] for entry in entries)
         if self._offline:
             raise HubUnavailableError(
                 f"--offline: no cached listing for {query_options(author, search)} in {self._shown_dir}; "
@@ -117,8 +118,11 @@ class ListingCache:
 
     # ------------------------------------------------------------------ reading
 
-    def _load(self, folder: Path, query: Mapping[str, Any], author: str | None) -> list[dict[str, Any]] | None:
-        """The cached listing if it is whole, valid and fresh; None otherwise (counted when corrupt)."""
+    def _load(
+        self, folder: Path, query: Mapping[str, Any], author: str | None
+    ) -> tuple[list[dict[str, Any]], float] | None:
+        """The cached listing and when it was listed, if it is whole, valid and fresh; None otherwise
+        (counted when corrupt)."""
         index = read_entry(folder / "index.json", self._corrupt)
         if index is None:
             return None
@@ -154,7 +158,7 @@ class ListingCache:
         ):
             self._corrupt()
             return None
-        return infos
+        return infos, float(at)
 
     def _load_chunk(self, path: Path, name: str) -> list[dict[str, Any]] | None:
         data = read_entry(path, self._corrupt)
