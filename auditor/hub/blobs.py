@@ -149,12 +149,8 @@ class BlobStore:
             if not pending.wait(wait):  # the other reader is slow: read it too rather than stall
                 return self.check(ref, fetch())
         try:
-            data = self._load(ref)
-            if data is not None:
-                self._counters.add("blob_hits")
-                self._remember(key, data)
-                return data
-            return self.check(ref, fetch())
+            held = self.get(ref)  # kept on disk by an earlier run
+            return held if held is not None else self.check(ref, fetch())
         finally:
             with self._lock:
                 del self._reading[key]
