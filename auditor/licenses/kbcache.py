@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from auditor.fileio import write_atomic
+from auditor.inputfile import open_regular
 from auditor.yamlfile import LinedDict, LinedList
 
 FORMAT = "auditor-kb-parsed/1"  # change it whenever yamlfile's lined data changes shape or meaning
@@ -94,17 +95,14 @@ def _prune(folder: Path) -> None:
 
 
 def _read_own(path: Path) -> bytes | None:
-    """The file's bytes if it is a regular file of this user that nobody else can write."""
-    # O_NONBLOCK: a FIFO planted under this name must be refused by the fstat below, not waited on.
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        return None
+    """The file's bytes if it is a regular file of this user that nobody else can write.
+
+    Opened as every bounded input is (`open_regular`): a FIFO or link under this name is refused, not
+    waited on or followed; OSError then, as when the file is missing (`load` takes either as no entry)."""
+    fd, info = open_regular(path, follow_links=False)
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
         uid = getattr(os, "geteuid", None)  # absent on Windows, where the user cache folder is private
-        if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o022 or (uid is not None and info.st_uid != uid()):
+        if info.st_mode & 0o022 or (uid is not None and info.st_uid != uid()):
             return None
         if info.st_size > _MAX_BYTES:
             return None
