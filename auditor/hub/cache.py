@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime as _dt
 import functools
 import hashlib
 import json
@@ -35,7 +34,7 @@ from typing import Any, Protocol, runtime_checkable
 from auditor import limits
 from auditor.fileio import write_atomic
 from auditor.hub.base import HubSource
-from auditor.hub.content import is_full_sha, printable
+from auditor.hub.content import epoch_of, is_full_sha, printable
 from auditor.hub.serial import model_from_json, model_to_json
 from auditor.hub.stats import Counters, merge
 from auditor.inputfile import read_head
@@ -237,7 +236,7 @@ class CachedSource:
             "revision": revision,
             "sha": model.sha,
             # No later than the Hub's answer: one taken from a cached listing is as old as that listing.
-            "resolved_at": min(self._clock(), _epoch(model.fetched_at)),
+            "resolved_at": min(self._clock(), epoch_of(model.fetched_at)),
             "authenticated": self._has_token,
             "model": model_to_json(model),
         }
@@ -294,14 +293,6 @@ def read_entry(path: Path, corrupt: Callable[[], None]) -> dict[str, Any] | None
         corrupt()
         return None
     return data
-
-
-def _epoch(iso: str) -> float:
-    """Seconds since the epoch of the hub layer's `...Z` times (content.iso_utc); +inf when unreadable."""
-    try:
-        return _dt.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=_dt.timezone.utc).timestamp()
-    except ValueError:
-        return float("inf")
 
 
 def _digest(text: str) -> str:

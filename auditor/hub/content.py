@@ -51,10 +51,20 @@ def is_full_sha(revision: str | None) -> bool:
     return revision is not None and _SHA_RE.fullmatch(revision) is not None
 
 
+_ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def iso_utc(epoch_seconds: float) -> str:
     """Seconds since the epoch as ISO 8601 UTC with a `Z`, the one time format of the hub layer."""
-    moment = _dt.datetime.fromtimestamp(epoch_seconds, tz=_dt.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _dt.datetime.fromtimestamp(epoch_seconds, tz=_dt.timezone.utc).strftime(_ISO_UTC)
+
+
+def epoch_of(iso: str) -> float:
+    """The inverse of `iso_utc`: seconds since the epoch; +inf when `iso` is not in that format."""
+    try:
+        return _dt.datetime.strptime(iso, _ISO_UTC).replace(tzinfo=_dt.timezone.utc).timestamp()
+    except ValueError:
+        return float("inf")
 
 
 def iso_datetime(value: _dt.datetime | None) -> str | None:
