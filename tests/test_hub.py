@@ -631,6 +631,52 @@ def test_cache_that_cannot_be_written_is_not_fatal(make_hub: MakeHub, tmp_path: 
     assert source.stats()["cache_write_errors"] >= 1
 
 
+def test_cache_holds_entries_back_until_flushed_and_they_answer_meanwhile(make_hub: MakeHub, tmp_path: Path) -> None:
+    """Held entries (hold=N) answer lookups as written ones do; N of them are written together, the rest
+    by flush(), and a later run reads them all."""
+    repos = {f"org/m{i}": {"README.md": CARD, "LICENSE": "Apache"} for i in range(4)}
+    hub = make_hub(repos)
+    t = FakeTime()
+    source = cached(hub, tmp_path, t, hold=3)
+    first = [model(source.fetch(name, None)) for name in ("org/m0", "org/m1")]
+    assert not list(tmp_path.rglob("models/*/*.json"))
+    hub.reset_stats()
+    assert model(source.fetch("org/m0", first[0].sha)).license_files == first[0].license_files  # from the held entry
+    assert hub.requests == []
+    model(source.fetch("org/m2", None))  # the third held entry: all three are written
+    assert len(list(tmp_path.rglob("models/*/*.json"))) == 3
+    model(source.fetch("org/m3", None))
+    source.flush()
+    assert len(list(tmp_path.rglob("models/*/*.json"))) == 4
+    later = cached(hub, tmp_path, t)
+    hub.reset_stats()
+    assert [model(later.fetch(name, None)).sha for name in ("org/m0", "org/m1")] == [m.sha for m in first]
+    assert hub.requests == []
+
+
+def test_a_run_writes_its_held_entries_before_it_reports_and_when_it_closes(make_hub: MakeHub, tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from auditor.app.engine import run_audit
+    from auditor.licenses import load_knowledge_base
+    from auditor.models import ModelRef
+    from auditor.policy import load_policy
+
+    hub = make_hub({"org/a": {"README.md": CARD}, "org/b": {"README.md": CARD}})
+    with open_source(endpoint=hub.url, cache_dir=tmp_path / "c") as source:
+        model(source.fetch("org/a", None))
+        assert not list(tmp_path.rglob("models/*/*.json"))  # held until the run ends
+    assert len(list(tmp_path.rglob("models/*/*.json"))) == 1  # close() wrote it
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x", encoding="utf-8")
+    with open_source(endpoint=hub.url, cache_dir=blocker) as source:
+        kb = load_knowledge_base()
+        report = run_audit(
+            [ModelRef("org/b")], source=source, kb=kb, policy=load_policy(None, kb), now=datetime.now(timezone.utc)
+        )
+    assert report.stats["cache_write_errors"] == 1  # written, and failed, before the counters were read
+
+
 # ---------------------------------------------------------------- snapshots and the factory
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from auditor import __version__
 from auditor.errors import InputFileError, UsageError
-from auditor.hub.base import HubSource
+from auditor.hub.base import HoldsWrites, HubSource
 from auditor.licenses import KnowledgeBase, ResolvedBase, declared_bases, resolve
 from auditor.licenses.lineage import MAX_LINEAGE_DEPTH, cycle_error, depth_cap_error
 from auditor.models import (
@@ -301,6 +301,8 @@ def run_audit(
         complete = False
     finally:
         workers.stop()  # after Ctrl-C or an error (a progress display that fails) no new model is started
+    if isinstance(source, HoldsWrites):
+        source.flush()  # before its counters are read (a write that failed is counted)
     done = tuple(r for r in results if r is not None)
     return AuditReport(
         tool_version=__version__,

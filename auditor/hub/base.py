@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from auditor.models import FetchResult
 
@@ -25,4 +25,13 @@ class HubSource(Protocol):
 
     def stats(self) -> Mapping[str, int]:
         """Counters for `--stats`: requests made, cache hits, retries…"""
+        ...
+
+
+@runtime_checkable
+class HoldsWrites(Protocol):
+    """A source that holds writes back (the on-disk cache) until told to write them."""
+
+    def flush(self) -> None:
+        """Write what is held: at the end of a run, before its counters are read."""
         ...

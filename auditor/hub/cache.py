@@ -127,6 +127,7 @@ class CachedSource:
         clock: Callable[[], float] = time.time,
         namespace: str | None = None,
         has_token: bool | None = None,
+        hold: int = 0,
     ) -> None:
         self.inner = inner
         self.cache_dir = Path(cache_dir)
@@ -141,12 +142,27 @@ class CachedSource:
             ["cache_hits", "cache_misses", "cache_corrupt", "cache_write_errors", "offline_misses"]
         )
         self._listing = _Listing()
+        # Entries held back and written together (see `flush`); 0: each is written when fetched.
+        self._hold = hold
+        self._held: dict[Path, Mapping[str, Any]] = {}
+        self._held_lock = threading.Lock()
 
     def describe(self) -> str:
         return self.inner.describe()
 
     def stats(self) -> Mapping[str, int]:
         return merge(self.inner.stats(), self._counters.snapshot())
+
+    def flush(self) -> None:
+        """Write the entries held back. Why hold them: a cold run writes a file per model, and each
+        write done between two network waits costs several times what it costs among other writes
+        (measured: 0.3-0.4 s vs 0.06 s of CPU per 1,000 models), the kernel's and the processor's
+        caches having gone cold meanwhile. Held entries answer lookups as written ones do; a run
+        killed before its flush loses them, and the next run fetches those models again."""
+        with self._held_lock:
+            held, self._held = self._held, {}
+        for path, data in held.items():
+            self._write_now(path, data)
 
     def fetch(self, repo_id: str, revision: str | None) -> FetchResult:
         requested = revision or DEFAULT_BRANCH
@@ -245,6 +261,10 @@ class CachedSource:
     def _keep(self, repo_id: str, revision: str, sha: str) -> None:
         """Move a branch's superseded entry to its commit's name (best effort: a cache, not a record)."""
         source, target = self._path(repo_id, revision), self._path(repo_id, sha)
+        with self._held_lock:
+            if source in self._held:  # not written yet: it is written under its commit's name instead
+                self._held[target] = self._held.pop(source)
+                return
         with contextlib.suppress(OSError):
             try:
                 os.replace(source, target)
@@ -253,12 +273,27 @@ class CachedSource:
                 os.replace(source, target)
             self._listing.add(target)
 
-    def _read(self, path: Path) -> dict[str, Any] | None:
+    def _read(self, path: Path) -> Mapping[str, Any] | None:
+        if self._held:
+            with self._held_lock:
+                held = self._held.get(path)
+            if held is not None:
+                return held
         if not self._listing.may_hold(path):
             return None
         return read_entry(path, lambda: self._counters.add("cache_corrupt"))
 
     def _write(self, path: Path, data: Mapping[str, Any]) -> None:
+        if self._hold:
+            with self._held_lock:
+                self._held[path] = data
+                full = len(self._held) >= self._hold
+            if full:
+                self.flush()
+            return
+        self._write_now(path, data)
+
+    def _write_now(self, path: Path, data: Mapping[str, Any]) -> None:
         """Atomic: readers see the old entry or the new one, never half of one. Failure is not fatal."""
         try:
             write_atomic(path, json.dumps(data, sort_keys=True, ensure_ascii=False))

@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # they import huggingface_hub: only runs that send a request 
     from auditor.hub.ratelimit import Wait
 
 _TRUE = ("1", "true", "yes", "on")
+HELD_ENTRIES = 4096  # cache entries held back before they are written (see CachedSource.flush): a few MB
 
 
 class ComposedSource:
@@ -57,8 +58,10 @@ class ComposedSource:
         *,
         offline: bool = False,
         listings: DeferredListings | None = None,
+        cache: CachedSource | None = None,
     ) -> None:
         self._top = top
+        self._cache = cache
         self._offline = offline
         self._listings = listings
         self._recorder = recorder
@@ -90,12 +93,18 @@ class ComposedSource:
         """The wait for a Hub rate-limit bucket in progress, for the progress display; None if none."""
         return self._client.quota_wait() if self._client is not None else None
 
+    def flush(self) -> None:
+        """Write the cache entries held back (see `CachedSource.flush`)."""
+        if self._cache is not None:
+            self._cache.flush()
+
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
         if self._client is not None:
             self._client.cancel()  # workers still backing off (after Ctrl-C) give up instead of holding the exit
+        self.flush()
         if self._recorder is not None:
             self._recorder.save()
 
@@ -182,6 +191,7 @@ def open_source(
     offline = offline or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in _TRUE
 
     base: HubSource
+    cache: CachedSource | None = None
     client: DeferredClient | None = None
     listings: DeferredListings | None = None
     if snapshot is not None:
@@ -209,11 +219,13 @@ def open_source(
         if cache_root is None:
             base = client
         else:
-            base = CachedSource(client, cache_root, max_age=max_age, offline=offline, clock=clock)
+            base = cache = CachedSource(
+                client, cache_root, max_age=max_age, offline=offline, clock=clock, hold=HELD_ENTRIES
+            )
             listings = DeferredListings(
                 functools.partial(_listings, client, cache_root, resolve_token(token), max_age, offline, clock)
             )
 
     recorder = SnapshotRecorder(base, save_snapshot, clock=clock) if save_snapshot is not None else None
     top = MemoSource(recorder if recorder is not None else base)
-    return ComposedSource(top, recorder, client, offline=offline, listings=listings)
+    return ComposedSource(top, recorder, client, offline=offline, listings=listings, cache=cache)

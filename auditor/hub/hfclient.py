@@ -23,11 +23,8 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import httpx2
-from huggingface_hub import ModelInfo, get_session, hf_raise_for_status
-from huggingface_hub.errors import (
-    HFValidationError,
-    RemoteEntryNotFoundError,
-)
+from huggingface_hub import ModelInfo, hf_raise_for_status
+from huggingface_hub.errors import HFValidationError, RemoteEntryNotFoundError
 from huggingface_hub.utils import (  # type: ignore[attr-defined]  # public, documented; not re-exported for mypy
     build_hf_headers,
     validate_repo_id,
@@ -69,6 +66,7 @@ from auditor.hub.failures import (
 from auditor.hub.listcache import LISTED_FIELDS, query_options
 from auditor.hub.ratelimit import Bucket, Pacer, Wait, bucket_of
 from auditor.hub.stats import CLIENT_COUNTERS, Counters
+from auditor.hub.transport import new_session
 from auditor.models import FetchError, FetchErrorKind, FetchResult, FileProblem, HubModel, LicenseFile
 
 _MAX_REDIRECTS = 3
@@ -136,6 +134,7 @@ class HfHubSource:
         self._listed: dict[str, tuple[ModelInfo | Mapping[str, Any], float | None]] = {}  # entry, listed at
         self._pacer = Pacer(clock=clock, sleep=self._sleep, cancelled=self._cancelled.is_set)
         self._counters = Counters(CLIENT_COUNTERS)
+        self._session = new_session(self.endpoint)
 
     # ------------------------------------------------------------------ HubSource
 
@@ -437,7 +436,7 @@ class HfHubSource:
         self._counters.add(f"requests_{bucket.value}")
         answered = False
         try:
-            session = get_session()
+            session = self._session
             request = session.build_request(method, url, headers=self._headers_for(url), timeout=self._timeout)
             response = session.send(request, stream=stream, follow_redirects=False)
             answered = True
@@ -467,8 +466,8 @@ class HfHubSource:
             response = (
                 self._send(bucket, "GET", url, stream=True)
                 if bucket is not None
-                else get_session().send(
-                    get_session().build_request("GET", url, headers=self._headers_for(url), timeout=self._timeout),
+                else self._session.send(
+                    self._session.build_request("GET", url, headers=self._headers_for(url), timeout=self._timeout),
                     stream=True,
                     follow_redirects=False,
                 )

@@ -1,0 +1,226 @@
+"""The lean transport (hub/transport.py) against a real socket server that answers as scripted: keep-alive,
+bodies by length and by chunks, and each way a server can fail, raised as httpcore raises it."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import httpx2
+import pytest
+
+from auditor.hub.transport import StdlibTransport, new_session
+
+Script = Callable[[socket.socket, bytes], bool]  # answers one request; False: close the connection
+
+
+class ScriptedServer:
+    """Accepts connections on 127.0.0.1 and answers each request with `script`; counts connections."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.connections = 0
+        self.hung_up = threading.Semaphore(0)  # released as each connection is closed by this side
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            with conn:
+                buffered = b""
+                while True:
+                    while b"\r\n\r\n" not in buffered:
+                        data = conn.recv(65536)
+                        if not data:
+                            return
+                        buffered += data
+                    head, _, buffered = buffered.partition(b"\r\n\r\n")
+                    if not self.script(conn, head):
+                        return
+        finally:
+            self.hung_up.release()
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Script], ScriptedServer]]:
+    servers: list[ScriptedServer] = []
+
+    def make(script: Script) -> ScriptedServer:
+        servers.append(ScriptedServer(script))
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.close()
+
+
+def answer(body: bytes, *headers: str, status: str = "200 OK") -> Script:
+    def script(conn: socket.socket, head: bytes) -> bool:
+        lines = [f"HTTP/1.1 {status}", f"Content-Length: {len(body)}", *headers]
+        conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        return True
+
+    return script
+
+
+def get(client: httpx2.Client, url: str, timeout: float = 5.0) -> httpx2.Response:
+    return client.send(client.build_request("GET", url, timeout=timeout))
+
+
+def test_requests_to_the_endpoint_share_one_kept_alive_connection(serve: Callable[[Script], ScriptedServer]) -> None:
+    server = serve(answer(b'{"id": "org/a"}', "Content-Type: application/json", "X-Repo-Commit: abc"))
+    client = new_session(server.url)
+    for _ in range(3):
+        response = get(client, f"{server.url}/api/models/org/a")
+        assert response.status_code == 200
+        assert response.json() == {"id": "org/a"}
+        assert response.headers["x-repo-commit"] == "abc"
+    assert server.connections == 1
+
+
+def test_the_request_carries_httpx_headers_once(serve: Callable[[Script], ScriptedServer]) -> None:
+    seen: list[bytes] = []
+
+    def script(conn: socket.socket, head: bytes) -> bool:
+        seen.append(head)
+        return answer(b"ok")(conn, head)
+
+    server = serve(script)
+    get(new_session(server.url), f"{server.url}/a%20b/resolve/main/README.md?x=1")
+    lines = seen[0].split(b"\r\n")
+    assert lines[0] == b"GET /a%20b/resolve/main/README.md?x=1 HTTP/1.1"
+    names = [line.split(b":")[0].lower() for line in lines[1:]]
+    assert names.count(b"host") == 1
+    assert names.count(b"accept-encoding") == 1
+
+
+def test_chunked_and_compressed_bodies_are_decoded(serve: Callable[[Script], ScriptedServer]) -> None:
+    packed = gzip.compress(b"Apache License 2.0 text")
+
+    def script(conn: socket.socket, head: bytes) -> bool:
+        half = len(packed) // 2
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (packed[:half], packed[half:]))
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n" + chunks + b"0\r\n\r\n"
+        )
+        return True
+
+    server = serve(script)
+    client = new_session(server.url)
+    assert get(client, server.url + "/x").content == b"Apache License 2.0 text"
+    assert get(client, server.url + "/x").content == b"Apache License 2.0 text"
+    assert server.connections == 1  # a chunked body read to its end frees the connection too
+
+
+def test_latin1_header_values_come_through_unchanged(serve: Callable[[Script], ScriptedServer]) -> None:
+    server = serve(answer(b"", "X-Note: caf\xe9"))
+    response = get(new_session(server.url), server.url + "/x")
+    assert response.headers.raw[-1] == (b"X-Note", b"caf\xe9")
+
+
+def test_a_body_cut_short_is_a_protocol_error_and_the_connection_is_not_reused(
+    serve: Callable[[Script], ScriptedServer],
+) -> None:
+    def script(conn: socket.socket, head: bytes) -> bool:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"x" * 40)
+        return False
+
+    server = serve(script)
+    client = new_session(server.url)
+    with pytest.raises(httpx2.RemoteProtocolError, match="complete message body"):
+        get(client, server.url + "/x")
+    with pytest.raises(httpx2.RemoteProtocolError):
+        get(client, server.url + "/x")
+    assert server.connections == 2
+
+
+def test_a_server_that_hangs_up_without_answering_is_a_protocol_error(
+    serve: Callable[[Script], ScriptedServer],
+) -> None:
+    server = serve(lambda conn, head: False)
+    with pytest.raises(httpx2.RemoteProtocolError, match="without sending a response"):
+        get(new_session(server.url), server.url + "/x")
+
+
+def test_an_idle_connection_the_server_closed_is_replaced_not_an_error(
+    serve: Callable[[Script], ScriptedServer],
+) -> None:
+    answered = answer(b"ok")
+
+    def script(conn: socket.socket, head: bytes) -> bool:
+        answered(conn, head)
+        return False  # closes after answering, without saying Connection: close
+
+    server = serve(script)
+    client = new_session(server.url)
+    assert get(client, server.url + "/x").content == b"ok"
+    assert server.hung_up.acquire(timeout=5)
+    time.sleep(0.05)  # the hang-up crosses the loopback
+    assert get(client, server.url + "/x").content == b"ok"
+    assert server.connections == 2
+
+
+def test_timeouts_and_refusals_are_httpx_exceptions(serve: Callable[[Script], ScriptedServer]) -> None:
+    release = threading.Event()
+
+    def slow(conn: socket.socket, head: bytes) -> bool:
+        release.wait(5)
+        return False
+
+    server = serve(slow)
+    with pytest.raises(httpx2.ReadTimeout):
+        get(new_session(server.url), server.url + "/x", timeout=0.2)
+    release.set()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    closed = f"http://127.0.0.1:{port}"
+    with pytest.raises(httpx2.ConnectError):
+        get(new_session(closed), closed + "/x")
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(150)) + b"\r\n",  # too many headers
+        b"HTTP/1.1 200 OK\r\nX-Long: " + b"y" * 70000 + b"\r\n\r\n",  # a line past http.client's bound
+        b"NOT HTTP AT ALL\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",  # a chunk size that is no number
+    ],
+)
+def test_malformed_answers_are_protocol_errors(serve: Callable[[Script], ScriptedServer], head: bytes) -> None:
+    def script(conn: socket.socket, _head: bytes) -> bool:
+        conn.sendall(head)
+        return False
+
+    server = serve(script)
+    with pytest.raises(httpx2.RemoteProtocolError):
+        get(new_session(server.url), server.url + "/x")
+
+
+def test_other_origins_and_proxies_keep_httpx_transport(
+    serve: Callable[[Script], ScriptedServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = serve(answer(b"ok"))
+    client = new_session(server.url)
+    assert isinstance(client._transport_for_url(httpx2.URL(server.url + "/x")), StdlibTransport)
+    assert not isinstance(client._transport_for_url(httpx2.URL("http://cdn.example/x")), StdlibTransport)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    proxied = new_session(server.url)
+    assert not isinstance(proxied._transport_for_url(httpx2.URL(server.url + "/x")), StdlibTransport)
