@@ -109,6 +109,61 @@ def test_an_error_on_the_main_thread_starts_no_further_model() -> None:
     assert source.asked < len(refs) // 2  # 40 models on 2 threads take 1 s; the first result ends it at 0.1 s
 
 
+def test_workers_fetch_models_and_their_bases_and_the_main_thread_never_waits_on_the_network() -> None:
+    """Worker threads fetch each model and the bases its lineage names; the main thread resolves and
+    decides from what they fetched. A bug in one fetch is that model's error verdict, not a lost run."""
+    from datetime import datetime, timezone
+
+    from auditor.app.engine import AuditSettings, run_audit
+    from auditor.licenses import load_knowledge_base
+    from auditor.models import FetchResult, HubModel, ModelRef
+    from auditor.policy import load_policy
+
+    sha = "a" * 40
+    cards = {
+        "org/base": {"license": "apache-2.0"},
+        "org/tune": {"license": "apache-2.0", "base_model": "org/base"},
+        "org/quant": {"license": "apache-2.0", "base_model": "org/tune"},
+    }
+
+    class Recording:
+        def __init__(self) -> None:
+            self.threads: list[tuple[str, str]] = []
+
+        def fetch(self, repo_id: str, revision: str | None) -> FetchResult:
+            self.threads.append((repo_id, threading.current_thread().name))
+            if repo_id == "org/broken":
+                raise RuntimeError("a bug in a source")
+            return HubModel(repo_id=repo_id, requested_revision=revision or "main", sha=sha, card_data=cards[repo_id])
+
+        def describe(self) -> str:
+            return "recording"
+
+        def stats(self) -> dict[str, int]:
+            return {}
+
+    kb = load_knowledge_base()
+    source = Recording()
+    refs = [ModelRef("org/quant"), ModelRef("org/broken"), ModelRef("org/tune")]
+    report = run_audit(
+        refs,
+        source=source,
+        kb=kb,
+        policy=load_policy(None, kb),
+        now=datetime.now(timezone.utc),
+        settings=AuditSettings(jobs=2),
+    )
+    assert {name for _repo, name in source.threads} <= {"auditor_0", "auditor_1"}
+    assert sorted({repo for repo, _name in source.threads}) == ["org/base", "org/broken", "org/quant", "org/tune"]
+    quant, broken, tune = report.results
+    assert quant.resolution is not None and [link.repo_id for link in quant.resolution.lineage][:2] == [
+        "org/tune",
+        "org/base",
+    ]
+    assert broken.verdict.status is Status.ERROR and "a bug in a source" in broken.verdict.reason
+    assert tune.verdict.status is not Status.ERROR
+
+
 def test_a_run_holds_what_repeats_from_model_to_model_once(make_hub: MakeHub, hf_env: Path) -> None:
     """10,000 results stay in memory until the report is written: equal parts are one object, and
     sharing them changes nothing a report shows."""
