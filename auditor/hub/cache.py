@@ -142,6 +142,7 @@ class CachedSource:
             ["cache_hits", "cache_misses", "cache_corrupt", "cache_write_errors", "offline_misses"]
         )
         self._listing = _Listing()
+        self._folders = [self._root / "models" / f"{i:02x}" for i in range(256)]  # joined once, not per lookup
         # Entries held back and written together (see `flush`); 0: each is written when fetched.
         self._hold = hold
         self._held: dict[Path, Mapping[str, Any]] = {}
@@ -201,7 +202,7 @@ class CachedSource:
 
     def _path(self, repo_id: str, revision: str) -> Path:
         digest = _digest(f"{repo_id}\n{revision}")
-        return self._root / "models" / digest[:2] / f"{digest[2:40]}.json"
+        return self._folders[int(digest[:2], 16)] / f"{digest[2:40]}.json"
 
     def _on_branch(self, repo_id: str, sha: str) -> HubModel | None:
         """The default branch's entry, when it holds this commit (fresh or not: a commit never changes)."""

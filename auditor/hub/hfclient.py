@@ -108,8 +108,6 @@ class HfHubSource:
             raise ValueError("retries must be zero or more")
         self.endpoint = endpoint.rstrip("/")
         self._token = token or None
-        # token=False: never pick up a token saved on this machine; the caller decides (see factory).
-        self._headers = build_hf_headers(token=self._token or False, library_name="auditor", library_version=VERSION)
         self._timeout = timeout
         self._retries = retries
         self._cancelled = threading.Event()
@@ -135,6 +133,14 @@ class HfHubSource:
         self._pacer = Pacer(clock=clock, sleep=self._sleep, cancelled=self._cancelled.is_set)
         self._counters = Counters(CLIENT_COUNTERS)
         self._session = new_session(self.endpoint)
+        # The session's default headers and the client's, merged once rather than per request (build_request).
+        # token=False: never pick up a token saved on this machine; the caller decides (see factory).
+        ours = build_hf_headers(token=self._token or False, library_name="auditor", library_version=VERSION)
+        self._endpoint_headers = httpx2.Headers(self._session.headers)
+        self._endpoint_headers.update(ours)
+        self._other_headers = self._endpoint_headers.copy()  # the token goes to the endpoint only
+        self._other_headers.pop("authorization", None)
+        self._extensions = {"timeout": httpx2.Timeout(timeout).as_dict()}
 
     # ------------------------------------------------------------------ HubSource
 
@@ -436,9 +442,7 @@ class HfHubSource:
         self._counters.add(f"requests_{bucket.value}")
         answered = False
         try:
-            session = self._session
-            request = session.build_request(method, url, headers=self._headers_for(url), timeout=self._timeout)
-            response = session.send(request, stream=stream, follow_redirects=False)
+            response = self._session.send(self._request(method, url), stream=stream, follow_redirects=False)
             answered = True
             self._pacer.observe(bucket, response.headers, status=response.status_code)
             return response
@@ -446,11 +450,10 @@ class HfHubSource:
             if not answered:
                 self._pacer.release(bucket)
 
-    def _headers_for(self, url: str) -> Mapping[str, str]:
+    def _request(self, method: str, url: str) -> httpx2.Request:
         """The token goes to the endpoint only: an LFS file redirects to a CDN on another origin."""
-        if same_origin(url, self.endpoint):
-            return self._headers
-        return {k: v for k, v in self._headers.items() if k.lower() != "authorization"}
+        headers = self._endpoint_headers if same_origin(url, self.endpoint) else self._other_headers
+        return httpx2.Request(method, url, headers=headers, extensions=self._extensions)
 
     def _get(self, url: str, by_blob: bool = False) -> tuple[bytes, int | None, bool, Mapping[str, str]]:
         """GET a file, following the resolver's redirects hop by hop (each hop is paced in its bucket).
@@ -466,11 +469,7 @@ class HfHubSource:
             response = (
                 self._send(bucket, "GET", url, stream=True)
                 if bucket is not None
-                else self._session.send(
-                    self._session.build_request("GET", url, headers=self._headers_for(url), timeout=self._timeout),
-                    stream=True,
-                    follow_redirects=False,
-                )
+                else self._session.send(self._request("GET", url), stream=True, follow_redirects=False)
             )
             try:
                 location = response.headers.get("location")
