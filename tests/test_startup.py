@@ -111,3 +111,14 @@ print(json.dumps({"loaded": sorted(m for m in sys.modules if m.startswith("audit
     loaded = _fresh_python(code, tmp_path)["loaded"]
     assert isinstance(loaded, list) and "auditor.cli.scan" in loaded
     assert not {f"auditor.cli.{name}" for name in ("check", "discover", "explain", "lock", "policy")} & set(loaded)
+
+
+def test_what_is_alive_at_exit_is_left_out_of_the_exit_collections(tmp_path: Path) -> None:
+    # The check is registered before main(), so it runs after main's own exit handler (last in, first out).
+    code = """
+import atexit, gc, json
+atexit.register(lambda: print(json.dumps({"frozen": gc.get_freeze_count() > 0})))
+from auditor.cli import main
+main(["--version"])
+"""
+    assert _fresh_python(code, tmp_path) == {"frozen": True}

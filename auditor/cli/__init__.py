@@ -7,6 +7,9 @@ layer, hands the result to renderers and exits with the code the application lay
 
 from __future__ import annotations
 
+import atexit
+import functools
+import gc
 import importlib
 import os
 import sys
@@ -105,8 +108,20 @@ def _quiet_hub_client() -> None:
         os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
+@functools.cache  # once per process, however often main() runs (tests call it in-process)
+def _no_collection_at_exit() -> None:
+    """At exit the interpreter runs full garbage collections over everything still alive: the run's
+    results, the knowledge base, every module (~80 ms of CPU after a 1,000-model scan, a twentieth of
+    the whole run). Frozen objects are left out of them. Nothing a run promises depends on those
+    collections: reports and cache entries are written and closed before main() returns, the standard
+    streams are flushed by the interpreter itself, and Python never promised finalizers for objects
+    still alive at exit. Registered as main() starts, so it runs after the exit handlers of the run."""
+    atexit.register(gc.freeze)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: click parsing, with every failure turned into one line and an exit code."""
+    _no_collection_at_exit()
     _quiet_hub_client()
     try:
         cli.main(args=list(argv) if argv is not None else None, prog_name="auditor", standalone_mode=False)
