@@ -35,13 +35,14 @@ class Status(str, enum.Enum):
 
     @property
     def rank(self) -> int:
-        return _STATUS_ORDER.index(self)
+        return _STATUS_RANK[self]
 
     def at_least(self, other: Status) -> bool:
         return self.rank >= other.rank
 
 
-_STATUS_ORDER = list(Status)
+# Ranks are read for every finding of every model: a table, not a search of the member list each time.
+_STATUS_RANK = {status: rank for rank, status in enumerate(Status)}
 
 
 def fails_gate(status: Status, fail_on: Status) -> bool:
@@ -62,7 +63,10 @@ class Severity(str, enum.Enum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self)
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(Severity)}
 
 
 class Commercial(str, enum.Enum):
@@ -76,7 +80,10 @@ class Commercial(str, enum.Enum):
     @property
     def restrictiveness(self) -> int:
         """Higher is more restrictive; unknown counts as worse than conditional (fail closed)."""
-        return {"yes": 0, "conditional": 1, "unknown": 2, "no": 3}[self.value]
+        return _RESTRICTIVENESS[self]
+
+
+_RESTRICTIVENESS = {Commercial.YES: 0, Commercial.CONDITIONAL: 1, Commercial.UNKNOWN: 2, Commercial.NO: 3}
 
 
 # ---------------------------------------------------------------- sources/

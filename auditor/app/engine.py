@@ -41,6 +41,7 @@ from auditor.models import (
 )
 from auditor.policy import Policy, evaluate, policy_findings, resolve_use
 from auditor.policy.data_rules import apply_self_hosted, evaluate_hosted
+from auditor.policy.evaluate import LicenseSteps
 from auditor.providers import Match, ProviderKnowledge, load_provider_knowledge
 from auditor.share import with_shared
 from auditor.sources.refs import parse_hosted_id
@@ -220,12 +221,15 @@ def judge(
     use: str,
     now: datetime,
     providers: ProviderKnowledge | None = None,
+    memo: LicenseSteps | None = None,
 ) -> ModelResult:
     """Resolve and decide a fetched model (`fetched` None: a hosted one)."""
     if ref.is_hosted or fetched is None:
         return audit_hosted(ref, providers=providers or load_provider_knowledge(), policy=policy, use=use, now=now)
     resolution = lineage.resolve(fetched) if isinstance(fetched, HubModel) else None
-    verdict = evaluate(ref=ref, fetched=fetched, resolution=resolution, policy=policy, kb=kb, use=use, today=now.date())
+    verdict = evaluate(
+        ref=ref, fetched=fetched, resolution=resolution, policy=policy, kb=kb, use=use, today=now.date(), memo=memo
+    )
     verdict = held_verdict(apply_self_hosted(verdict, ref, policy))
     return ModelResult(
         ref=ref,
@@ -313,6 +317,7 @@ def run_audit(
     run_use = resolve_use(policy, settings.use)
     uses = [_use_of(policy, ref, run_use) for ref in refs]  # bad uses fail up front
     lineage = _Lineage(source, kb, settings.max_depth)
+    memo = LicenseSteps(policy, kb)  # one run's models share their license judgements
     results: list[ModelResult | None] = [None] * len(refs)
     fetched: list[FetchResult | Exception | None] = [None] * len(refs)
 
@@ -335,6 +340,7 @@ def run_audit(
                 use=uses[index],
                 now=now,
                 providers=providers,
+                memo=memo,
             )
             results[index], fetched[index] = result, None
             if progress is not None:

@@ -16,6 +16,7 @@ from auditor.licenses import expression as spdx
 from auditor.licenses.confidence import (
     CONFIDENCE_CARD_ALIAS,
     CONFIDENCE_CARD_ID,
+    CONFIDENCE_NAME,
     CONFIDENCE_PATTERN,
     CONFIDENCE_TAG,
     MULTIPLE_FACTOR,
@@ -23,7 +24,13 @@ from auditor.licenses.confidence import (
 from auditor.licenses.entry import LicenseEntry
 from auditor.licenses.knowledge import KnowledgeBase
 from auditor.licenses.notes import Notes, distinct
-from auditor.licenses.rule_ids import RULE_MULTIPLE
+from auditor.licenses.rule_ids import (
+    RULE_MULTIPLE,
+    RULE_NAME_AMBIGUOUS,
+    RULE_OTHER_UNNAMED,
+    RULE_PLACEHOLDER,
+    RULE_UNRECOGNISED,
+)
 from auditor.licenses.text import MAX_ID_CHARS, describe_value, quote, slug
 from auditor.models import Commercial, Evidence, EvidenceSource, Finding, HubModel, Severity
 
@@ -293,3 +300,101 @@ def declared_text(raw: object) -> str | None:
 def said(slots: list[Slot]) -> str:
     parts = [s.entry.key for s in slots if s.entry is not None]
     return " and ".join(dict.fromkeys(parts)) if parts else "no known license"
+
+
+def report_slots(notes: Notes, slots: list[Slot], tree: Tree | None, list_size: int) -> None:
+    """One finding per slot that was not a plain known license, and for several licenses."""
+    for s in slots:
+        filled = s.filled_from is not None
+        via = f"; identified from {s.filled_from} as {s.entry.key}" if filled and s.entry else ""
+        if s.kind == "other" and s.source != EvidenceSource.LICENSE_FILE:
+            if not filled:
+                notes.find(
+                    RULE_OTHER_UNNAMED,
+                    Severity.ERROR,
+                    "the card says `license: other` and names no license we know "
+                    "(no recognised license_name, license file or link)",
+                    "Add license_name and a LICENSE file to the repo, or read the terms and waive.",
+                )
+            elif s.filled_from != EvidenceSource.CARD_LICENSE_NAME:
+                notes.find(
+                    RULE_OTHER_UNNAMED,
+                    Severity.INFO if s.confidence >= CONFIDENCE_NAME else Severity.WARNING,
+                    f"the card says `license: other` without a known license_name{via}",
+                    "Set license_name in the card so the license is declared, not inferred.",
+                )
+        elif s.kind == "placeholder":
+            notes.find(
+                RULE_PLACEHOLDER,
+                Severity.ERROR if not filled else Severity.WARNING,
+                f"the card's license is the placeholder {s.raw!r}, not a license{via}",
+                "Ask the publisher for the actual license; until then no terms are known.",
+            )
+        elif s.kind in ("unrecognised", "invalid"):
+            what = f"{s.raw!r}" if s.kind == "unrecognised" else s.raw
+            notes.find(
+                RULE_UNRECOGNISED,
+                Severity.ERROR if not filled else Severity.WARNING,
+                f"{_source_text(s.source)} {what} is not a license we know ({s.how}){via}",
+                "Check the spelling against `auditor licenses`; if it is a real license, add it to "
+                "rules/licenses.yaml with its terms.",
+            )
+        elif s.kind == "ambiguous":
+            notes.find(
+                RULE_NAME_AMBIGUOUS,
+                Severity.ERROR if not filled else Severity.INFO,
+                f"{_source_text(s.source)} {s.raw!r} could be any of {', '.join(s.candidates)}{via}",
+                "Use the exact Hub id or license name (see `auditor licenses`).",
+            )
+    raw_name = notes.card.get("license_name")
+    name_used = any(
+        s.filled_from == EvidenceSource.CARD_LICENSE_NAME or s.source == EvidenceSource.CARD_LICENSE_NAME
+        for s in slots
+    )
+    if isinstance(raw_name, str) and not name_used and not notes.kb.match_name(raw_name):
+        resolved = bool(slots) and all(s.resolved for s in slots)
+        notes.find(
+            RULE_UNRECOGNISED,
+            Severity.WARNING if resolved else Severity.ERROR,
+            f"license_name {quote(raw_name, 120)!r} is not a license we know",
+            "Check the spelling against `auditor licenses`; if it is a real license, add it to "
+            "rules/licenses.yaml with its terms.",
+        )
+    if isinstance(tree, Group) and len({s.raw.casefold() for s in slots}) > 1:
+        if (
+            list_size > 1
+            and tree.operator == spdx.AND
+            and all(s.source != EvidenceSource.LICENSE_FILE for s in slots)
+        ):
+            names = ", ".join(repr(s.raw) for s in slots)
+            notes.find(
+                RULE_MULTIPLE,
+                Severity.ERROR,
+                f"{len(slots)} licenses declared ({names}); read as all applying together "
+                f"({tree_expression(tree) or 'partly unknown'})",
+                "Confirm which license covers what (weights, code, data); if they are alternatives, "
+                "the card should say so with an SPDX OR expression.",
+            )
+        elif any(s.source == EvidenceSource.LICENSE_FILE for s in slots):
+            notes.find(
+                RULE_MULTIPLE,
+                Severity.ERROR,
+                "the repo ships several different license texts and its card declares none; "
+                f"read as all applying ({tree_expression(tree) or 'partly unknown'})",
+                "Confirm which license covers the weights and declare it in the card.",
+            )
+        else:
+            notes.find(
+                RULE_MULTIPLE,
+                Severity.INFO,
+                f"the card declares the SPDX expression {tree_expression(tree) or 'with unknown parts'}",
+                None,
+            )
+
+
+def _source_text(source: EvidenceSource) -> str:
+    return {
+        EvidenceSource.CARD_LICENSE: "the card's license",
+        EvidenceSource.TAG: "the Hub tag license:",
+        EvidenceSource.CARD_LICENSE_NAME: "license_name",
+    }.get(source, source)

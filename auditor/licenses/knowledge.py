@@ -97,6 +97,7 @@ class KnowledgeBase:
             if ref.key not in self._by_key:
                 raise ValueError(f"reference text {ref.name!r} names unknown entry {ref.key!r}")
         self.detection_cache: dict[str, Any] = {}  # detect.py keeps its prepared markers/shingles here
+        self.memo: dict[Any, Any] = {}  # memo.py keeps results of resolution phases here
 
     def _index(self, entry: LicenseEntry) -> None:
         if entry.key in self._by_key:

@@ -21,8 +21,8 @@ Pure: no network, no clock. Never raises on card input, never guesses: unknown s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from auditor.licenses import expression as spdx
@@ -74,12 +74,12 @@ from auditor.licenses.confidence import (
 from auditor.licenses.confidence import (
     MULTIPLE_FACTOR as MULTIPLE_FACTOR,
 )
+from auditor.licenses.declared import LICENSE_TAG, read_declared, report_slots
 from auditor.licenses.declared import Group as _Group
 from auditor.licenses.declared import Slot as _Slot
 from auditor.licenses.declared import Tree as _Tree
 from auditor.licenses.declared import declared_licenseref as _declared_licenseref
 from auditor.licenses.declared import declared_text as _declared_text
-from auditor.licenses.declared import read_declared
 from auditor.licenses.declared import said as _said
 from auditor.licenses.declared import tree_commercial as _commercial
 from auditor.licenses.declared import tree_confidence as _confidence
@@ -94,6 +94,7 @@ from auditor.licenses.inherit import ResolvedBase as ResolvedBase
 from auditor.licenses.inherit import most_restrictive as _most_restrictive
 from auditor.licenses.inherit import read_lineage
 from auditor.licenses.knowledge import KnowledgeBase
+from auditor.licenses.memo import plain, remembered
 from auditor.licenses.notes import Notes, distinct
 from auditor.licenses.rule_ids import (
     RULE_BASE_UNRESOLVED as RULE_BASE_UNRESOLVED,
@@ -138,7 +139,9 @@ from auditor.licenses.text import quote
 from auditor.licenses.traits import model_traits
 from auditor.models import (
     Commercial,
+    Evidence,
     EvidenceSource,
+    Finding,
     HubModel,
     LicenseFile,
     LicenseResolution,
@@ -146,6 +149,19 @@ from auditor.models import (
 )
 
 _NO_BASES: Mapping[str, ResolvedBase] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class _OwnTerms:
+    """The model's own terms, before its bases are weighed: what `_Resolver.own_terms` found."""
+
+    evidence: tuple[Evidence, ...]
+    findings: tuple[Finding, ...]
+    keys: tuple[str, ...]
+    commercial: Commercial
+    expression: str | None
+    confidence: float
+    declared: str | None
 
 
 def resolve(hub: HubModel, kb: KnowledgeBase, bases: Mapping[str, ResolvedBase] = _NO_BASES) -> LicenseResolution:
@@ -164,6 +180,50 @@ class _Resolver(Notes):
     # ------------------------------------------------------------ the run
 
     def run(self, bases: Mapping[str, ResolvedBase]) -> LicenseResolution:
+        hub = self.hub
+        own = remembered(self.kb, self.own_key, self.own_terms)
+        self.evidence, self.findings = list(own.evidence), list(own.findings)
+        own_keys, own_commercial, expression = own.keys, own.commercial, own.expression
+        inheritance = read_lineage(hub, self.kb, bases, own_keys, own_commercial, expression)
+        self.take(inheritance.evidence, inheritance.findings)
+        lineage, inherited, effective = inheritance.links, inheritance.inherited, inheritance.effective
+        self.settle_severities(expression is not None)
+        traits = model_traits(hub, ((b.repo_id, b.resolution) for b in bases.values() if b.resolution is not None))
+        for trait in traits:
+            # Evidence where the governing terms depend on it (Llama 3.2: multimodal models in the EU).
+            if self.terms_depend_on(trait.name, (*own_keys, *inherited)):
+                shown = {True: "yes", False: "no", None: "unknown"}[trait.value]
+                self.add_evidence(EvidenceSource.MODEL_PROPERTY, f"{trait.name}: {shown}", detail=trait.evidence)
+        return LicenseResolution(
+            expression=expression,
+            keys=own_keys,
+            commercial=effective,
+            confidence=round(own.confidence, 3),
+            evidence=tuple(self.evidence),
+            findings=tuple(self.findings),
+            lineage=lineage,
+            inherited_keys=inherited,
+            declared=own.declared,
+            traits=traits,
+        )
+
+    def own_key(self) -> Hashable:
+        """Everything `own_terms` reads from the model, exactly: the card's license fields, its license
+        tags and files (see memo.py); never the model's id, which no part of its own terms depends on."""
+        card, hub = self.card, self.hub
+        return (
+            "own-terms",
+            hub.card_error,
+            plain(card.get("license")),
+            plain(card.get("license_name")),
+            plain(card.get("license_link")),
+            tuple(t for t in hub.tags if isinstance(t, str) and t.startswith(LICENSE_TAG)),
+            hub.license_files,
+            hub.file_problems,
+        )
+
+    def own_terms(self) -> _OwnTerms:
+        """The model's own license from its card, tags and files, before its bases are weighed."""
         hub, card = self.hub, self.card
         if hub.card_error:
             self.find(
@@ -173,8 +233,6 @@ class _Resolver(Notes):
                 "Fix the YAML front matter of README.md so the Hub (and this audit) can read the license.",
             )
 
-        declared_raw = card.get("license")
-        declared = _declared_text(declared_raw)
         said = read_declared(hub, self.kb)
         self.take(said.evidence, said.findings)
         tree, list_size = said.tree, said.list_size
@@ -208,7 +266,7 @@ class _Resolver(Notes):
         self.corroborate(slots, name_entries, link_entries, texts)
         self.cross_check(governing, slots, tag_slots, from_tags, name_entries, link_entries, texts)
         self.cross_check_pdfs(governing, slots, pdf_keys)
-        self.report_slots(slots, tree, list_size, texts)
+        report_slots(self, slots, tree, list_size)
 
         if tree is None and not any(f.severity is Severity.ERROR for f in self.findings) and not hub.file_problems:
             seen = (
@@ -235,28 +293,16 @@ class _Resolver(Notes):
         if self.unsettled:
             confidence = min(confidence, CONFIDENCE_CONFLICT)
 
-        inheritance = read_lineage(hub, self.kb, bases, own_keys, own_commercial, expression)
-        self.take(inheritance.evidence, inheritance.findings)
-        lineage, inherited, effective = inheritance.links, inheritance.inherited, inheritance.effective
-        self.settle_severities(expression is not None)
-        traits = model_traits(hub, ((b.repo_id, b.resolution) for b in bases.values() if b.resolution is not None))
-        for trait in traits:
-            # Evidence where the governing terms depend on it (Llama 3.2: multimodal models in the EU).
-            if self.terms_depend_on(trait.name, (*own_keys, *inherited)):
-                shown = {True: "yes", False: "no", None: "unknown"}[trait.value]
-                self.add_evidence(EvidenceSource.MODEL_PROPERTY, f"{trait.name}: {shown}", detail=trait.evidence)
-        return LicenseResolution(
-            expression=expression,
-            keys=own_keys,
-            commercial=effective,
-            confidence=round(confidence, 3),
-            evidence=tuple(self.evidence),
-            findings=tuple(self.findings),
-            lineage=lineage,
-            inherited_keys=inherited,
-            declared=declared,
-            traits=traits,
+        return _OwnTerms(
+            tuple(self.evidence),
+            tuple(self.findings),
+            own_keys,
+            own_commercial,
+            expression,
+            confidence,
+            _declared_text(card.get("license")),
         )
+
 
     # ------------------------------------------------------------ evidence gathering
 
@@ -493,97 +539,6 @@ class _Resolver(Notes):
                     subject=lf.path,
                 )
 
-    def report_slots(
-        self, slots: list[_Slot], tree: _Tree | None, list_size: int, texts: list[tuple[LicenseFile, TextMatch]]
-    ) -> None:
-        """One finding per slot that was not a plain known license, and for several licenses."""
-        for s in slots:
-            filled = s.filled_from is not None
-            via = f"; identified from {s.filled_from} as {s.entry.key}" if filled and s.entry else ""
-            if s.kind == "other" and s.source != EvidenceSource.LICENSE_FILE:
-                if not filled:
-                    self.find(
-                        RULE_OTHER_UNNAMED,
-                        Severity.ERROR,
-                        "the card says `license: other` and names no license we know "
-                        "(no recognised license_name, license file or link)",
-                        "Add license_name and a LICENSE file to the repo, or read the terms and waive.",
-                    )
-                elif s.filled_from != EvidenceSource.CARD_LICENSE_NAME:
-                    self.find(
-                        RULE_OTHER_UNNAMED,
-                        Severity.INFO if s.confidence >= CONFIDENCE_NAME else Severity.WARNING,
-                        f"the card says `license: other` without a known license_name{via}",
-                        "Set license_name in the card so the license is declared, not inferred.",
-                    )
-            elif s.kind == "placeholder":
-                self.find(
-                    RULE_PLACEHOLDER,
-                    Severity.ERROR if not filled else Severity.WARNING,
-                    f"the card's license is the placeholder {s.raw!r}, not a license{via}",
-                    "Ask the publisher for the actual license; until then no terms are known.",
-                )
-            elif s.kind in ("unrecognised", "invalid"):
-                what = f"{s.raw!r}" if s.kind == "unrecognised" else s.raw
-                self.find(
-                    RULE_UNRECOGNISED,
-                    Severity.ERROR if not filled else Severity.WARNING,
-                    f"{_source_text(s.source)} {what} is not a license we know ({s.how}){via}",
-                    "Check the spelling against `auditor licenses`; if it is a real license, add it to "
-                    "rules/licenses.yaml with its terms.",
-                )
-            elif s.kind == "ambiguous":
-                self.find(
-                    RULE_NAME_AMBIGUOUS,
-                    Severity.ERROR if not filled else Severity.INFO,
-                    f"{_source_text(s.source)} {s.raw!r} could be any of {', '.join(s.candidates)}{via}",
-                    "Use the exact Hub id or license name (see `auditor licenses`).",
-                )
-        raw_name = self.card.get("license_name")
-        name_used = any(
-            s.filled_from == EvidenceSource.CARD_LICENSE_NAME or s.source == EvidenceSource.CARD_LICENSE_NAME
-            for s in slots
-        )
-        if isinstance(raw_name, str) and not name_used and not self.kb.match_name(raw_name):
-            resolved = bool(slots) and all(s.resolved for s in slots)
-            self.find(
-                RULE_UNRECOGNISED,
-                Severity.WARNING if resolved else Severity.ERROR,
-                f"license_name {quote(raw_name, 120)!r} is not a license we know",
-                "Check the spelling against `auditor licenses`; if it is a real license, add it to "
-                "rules/licenses.yaml with its terms.",
-            )
-        if isinstance(tree, _Group) and len({s.raw.casefold() for s in slots}) > 1:
-            if (
-                list_size > 1
-                and tree.operator == spdx.AND
-                and all(s.source != EvidenceSource.LICENSE_FILE for s in slots)
-            ):
-                names = ", ".join(repr(s.raw) for s in slots)
-                self.find(
-                    RULE_MULTIPLE,
-                    Severity.ERROR,
-                    f"{len(slots)} licenses declared ({names}); read as all applying together "
-                    f"({_expression(tree) or 'partly unknown'})",
-                    "Confirm which license covers what (weights, code, data); if they are alternatives, "
-                    "the card should say so with an SPDX OR expression.",
-                )
-            elif any(s.source == EvidenceSource.LICENSE_FILE for s in slots):
-                self.find(
-                    RULE_MULTIPLE,
-                    Severity.ERROR,
-                    "the repo ships several different license texts and its card declares none; "
-                    f"read as all applying ({_expression(tree) or 'partly unknown'})",
-                    "Confirm which license covers the weights and declare it in the card.",
-                )
-            else:
-                self.find(
-                    RULE_MULTIPLE,
-                    Severity.INFO,
-                    f"the card declares the SPDX expression {_expression(tree) or 'with unknown parts'}",
-                    None,
-                )
-
     def terms_depend_on(self, model_class: str, keys: tuple[str, ...]) -> bool:
         entries = (self.kb.get(key) for key in keys)
         return any(
@@ -603,11 +558,3 @@ class _Resolver(Notes):
             else f
             for f in self.findings
         ]
-
-
-def _source_text(source: EvidenceSource) -> str:
-    return {
-        EvidenceSource.CARD_LICENSE: "the card's license",
-        EvidenceSource.TAG: "the Hub tag license:",
-        EvidenceSource.CARD_LICENSE_NAME: "license_name",
-    }.get(source, source)

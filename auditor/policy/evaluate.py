@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 
 from auditor.licenses.entry import LicenseEntry, Obligation
 from auditor.licenses.lineage import inherited_from
@@ -96,8 +96,10 @@ def evaluate(
     kb: KnowledgeLookup,
     use: str,
     today: datetime.date,
+    memo: LicenseSteps | None = None,
 ) -> Verdict:
-    """The verdict for one model under one intended use of `policy`."""
+    """The verdict for one model under one intended use of `policy`; `memo` (for this policy and knowledge
+    base) spares judging the same licenses, lineage and findings again for every model that shares them."""
     spec = policy.use(use)
     if isinstance(fetched, FetchError):
         return _fetch_error(fetched, use)
@@ -112,21 +114,17 @@ def evaluate(
 
     # Substance first (the licenses, their conditions, the evidence), repo hygiene last: among findings of
     # the same weight the first one becomes the verdict's one-line reason.
-    steps = Steps(spec)
+    if memo is not None and memo.policy is policy and memo.kb is kb:
+        steps = memo.steps(spec, resolution)
+    else:
+        steps = _license_steps(policy, kb, spec, resolution)
     rules = policy.rules
-    entries = _check_licenses(steps, rules, resolution, kb, spec)
-    _check_commercial(steps, resolution, entries, spec)
-    traits = {trait.name: trait for trait in resolution.traits}
-    for entry in entries:
-        _check_terms(steps, rules, policy.company, entry, spec, _origin(entry.key, resolution), traits)
-    _check_resolution_findings(steps, rules, resolution)
-    _check_confidence(steps, rules, resolution)
     _check_orgs(steps, rules, ref, fetched, resolution)
     _check_repo(steps, rules, ref, fetched)
 
     status = steps.status
-    reason = _reason(steps, status)
     deciding = _deciding(steps, status)
+    reason = _reason(steps, status, deciding)
     findings = [finding for finding, _ in steps.findings]
     obligations = tuple(steps.obligations)
     waiver: Waiver | None = None
@@ -151,6 +149,52 @@ def evaluate(
     return Verdict(
         status, use, reason, tuple(findings), obligations, waiver, tuple(steps.rights), deciding=tuple(deciding)
     )
+
+
+def _license_steps(policy: Policy, kb: KnowledgeLookup, spec: UseSpec, resolution: LicenseResolution) -> Steps:
+    """The license part of an evaluation: each governing license's decision, rights and conditions, the
+    resolution's findings and confidence. It reads the resolution's keys, lineage, findings, commercial
+    status, confidence and traits, never the model itself (see `LicenseSteps`)."""
+    steps = Steps(spec)
+    rules = policy.rules
+    entries = _check_licenses(steps, rules, resolution, kb, spec)
+    _check_commercial(steps, resolution, entries, spec)
+    traits = {trait.name: trait for trait in resolution.traits}
+    for entry in entries:
+        _check_terms(steps, rules, policy.company, entry, spec, _origin(entry.key, resolution), traits)
+    _check_resolution_findings(steps, rules, resolution)
+    _check_confidence(steps, rules, resolution)
+    return steps
+
+
+class LicenseSteps:
+    """`_license_steps` remembered for one run's policy and knowledge base.
+
+    Most models of a run share their license part with many others (the same Apache-2.0 decision,
+    rights and duties), so each distinct one is judged once: keyed by everything `_license_steps`
+    reads from the resolution, and the use; never by the model. Bounded: past `MAX_KEPT` distinct
+    ones, the rest are judged each time. Threads may share it: at worst two judge the same one.
+    """
+
+    MAX_KEPT = 4096
+
+    def __init__(self, policy: Policy, kb: KnowledgeLookup) -> None:
+        self.policy = policy
+        self.kb = kb
+        self._kept: dict[Hashable, tuple[tuple[tuple[Finding, Status], ...], tuple[str, ...], tuple[RightCheck, ...]]]
+        self._kept = {}
+
+    def steps(self, spec: UseSpec, resolution: LicenseResolution) -> Steps:
+        r = resolution
+        key = (spec.name, r.keys, r.inherited_keys, r.lineage, r.findings, r.commercial, r.confidence, r.traits)
+        kept = self._kept.get(key)
+        if kept is not None:
+            findings, obligations, rights = kept
+            return Steps(spec, list(findings), dict.fromkeys(obligations), list(rights))
+        steps = _license_steps(self.policy, self.kb, spec, resolution)
+        if len(self._kept) < self.MAX_KEPT:
+            self._kept[key] = (tuple(steps.findings), tuple(steps.obligations), tuple(steps.rights))
+        return steps
 
 
 def _fetch_error(error: FetchError, use: str) -> Verdict:
@@ -437,9 +481,9 @@ def _deciding(steps: Steps, status: Status) -> list[Finding]:
     return deciding
 
 
-def _reason(steps: Steps, status: Status) -> str:
-    """One line for a table: the first finding that set the verdict, and how many others agree."""
-    deciding = _deciding(steps, status)
+def _reason(steps: Steps, status: Status, deciding: list[Finding]) -> str:
+    """One line for a table: the first finding that set the verdict (`deciding`, from `_deciding`), and
+    how many others agree."""
     if not deciding:
         return status.value
     text = deciding[0].message
