@@ -822,6 +822,28 @@ def test_json_is_encoded_model_by_model_with_the_same_bytes() -> None:
         assert "".join(render_chunks("json", each)) == render("json", each) == whole
 
 
+def test_parts_many_models_share_are_encoded_once_with_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from auditor.report import document
+    from tests.fixtures.report.sample import sample_report
+
+    base = sample_report()
+    resolved = [r for r in base.results if r.resolution is not None]
+    # The same values in new objects, and resolutions equal but for how 0.0 is written: each must read as itself.
+    again = [replace(r, resolution=replace(r.resolution, evidence=tuple(r.resolution.evidence))) for r in resolved]
+    zeros = [replace(resolved[0], resolution=replace(resolved[0].resolution, confidence=c)) for c in (0.0, -0.0, 0)]
+    report = replace(base, results=(*base.results, *again, *base.results, *zeros))
+    whole = json.dumps(document.report_document(report), indent=2, ensure_ascii=True) + "\n"
+    built: list[object] = []
+    rights_rows = document.rights_rows
+    monkeypatch.setattr(document, "rights_rows", lambda rights: built.append(rights) or rights_rows(rights))
+    assert "".join(document.report_chunks(report)) == whole
+    assert len(built) == len({r.verdict.rights for r in report.results}) < len(report.results)
+    monkeypatch.setattr(document._Shared, "LIMIT", 1)  # past the limit: built every time, same bytes
+    assert "".join(document.report_chunks(report)) == whole
+
+
 def test_the_json_encoder_writes_what_the_standard_library_writes_for_every_kind_of_value() -> None:
     import json
     import math

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from json.encoder import encode_basestring_ascii as _escape
 from typing import Any
 
@@ -19,9 +19,11 @@ from auditor.models import (
     Finding,
     HostedTerms,
     LicenseName,
+    LicenseResolution,
     LineageLink,
     ModelResult,
     Origin,
+    RightCheck,
     Severity,
     Status,
     Waiver,
@@ -173,8 +175,31 @@ def waiver_dict(waiver: Waiver | None) -> dict[str, Any] | None:
     }
 
 
-def model_dict(result: ModelResult, report: AuditReport | None = None) -> dict[str, Any]:
+def _license_key(resolution: LicenseResolution | None) -> Hashable:
+    """What `license_dict` is made of besides the report's names: the resolution, and how its confidence
+    is written (0.0 and -0.0 are equal values but different text)."""
+    return ("license", resolution, None if resolution is None else repr(float(resolution.confidence)))
+
+
+def rights_rows(rights: Iterable[RightCheck]) -> list[dict[str, Any]]:
+    return [
+        {
+            "license": check.license,
+            "right": check.right,
+            "grant": check.grant,
+            "clause": check.clause,
+            "outcome": check.outcome.value,
+            "note": check.note or None,
+        }
+        for check in rights
+    ]
+
+
+def model_dict(result: ModelResult, report: AuditReport | None = None, shared: _Shared | None = None) -> dict[str, Any]:
+    """One model of the JSON contract; with `shared` (report_chunks), the parts many models have in common
+    come back already encoded, made once per distinct value."""
     hub, ref, verdict = result.hub, result.ref, result.verdict
+    licenses = report.licenses if report else {}
     error = None
     if result.fetch_error is not None:
         error = {"kind": result.fetch_error.kind.value, "message": result.fetch_error.message}
@@ -186,7 +211,11 @@ def model_dict(result: ModelResult, report: AuditReport | None = None) -> dict[s
         "use": verdict.use,
         "verdict": verdict.status.value,
         "reason": verdict.reason,
-        "license": license_dict(result, report.licenses if report else {}),
+        "license": (
+            license_dict(result, licenses)
+            if shared is None
+            else shared.get(_license_key(result.resolution), lambda: license_dict(result, licenses))
+        ),
         "lineage": [lineage_dict(link) for link in (result.resolution.lineage if result.resolution else ())],
         "findings": [finding_dict(f) for f in findings_of(result)],
         "obligations": list(verdict.obligations),
@@ -196,17 +225,11 @@ def model_dict(result: ModelResult, report: AuditReport | None = None) -> dict[s
         "source": hub.source if hub and hub.source else None,
         "error": error,
         # Extensions (schema_version 1 allows additions).
-        "rights": [
-            {
-                "license": check.license,
-                "right": check.right,
-                "grant": check.grant,
-                "clause": check.clause,
-                "outcome": check.outcome.value,
-                "note": check.note or None,
-            }
-            for check in verdict.rights
-        ],
+        "rights": (
+            rights_rows(verdict.rights)
+            if shared is None
+            else shared.get(("rights", verdict.rights), lambda: rights_rows(verdict.rights))
+        ),
         "owner": ref.owner,
         "notes": ref.notes,
         "license_files": [
@@ -253,31 +276,75 @@ def _tail(report: AuditReport) -> dict[str, Any]:
 _MODELS_MARK = "auditor-models-placeholder"
 
 
+class _Encoded(str):
+    """JSON text already encoded at no indent: `_encode` indents it instead of escaping it as a string.
+
+    Indenting is a replace of its newlines: the escaper writes a newline inside a string as `\\n`, so
+    every newline in encoded JSON is one `_encode` put between items."""
+
+
+class _Shared:
+    """The parts of a model that many models of a report have in common (the rights rows of one set of
+    licenses, one resolved license), encoded once per distinct value during one write of the report.
+
+    Keyed by the frozen values they are built from (equal values build equal parts): of a 1,000-model
+    run's 1,000 rights lists 40 differ, of its licenses 140, and they are half the text. At most `LIMIT`
+    are kept: a report whose models share nothing holds a bounded number of texts, not every model's."""
+
+    LIMIT = 2048
+
+    def __init__(self) -> None:
+        self._texts: dict[Hashable, _Encoded] = {}
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """The encoded part for `key`, built by `build` the first time; past `LIMIT`, built every time."""
+        try:
+            text = self._texts.get(key)
+        except TypeError:  # a value that cannot be a key (none of the report's should be one) is built each time
+            return build()
+        if text is not None:
+            return text
+        value = build()
+        if len(self._texts) >= self.LIMIT:
+            return value
+        text = self._texts[key] = _Encoded(_encode(value))
+        return text
+
+
 def _encode(value: Any, indent: str = "") -> str:
     """`json.dumps(value, indent=2, ensure_ascii=True, allow_nan=False)`, nested `indent` deep.
 
     The standard library indents only in pure Python (its C encoder cannot indent), through a chain
     of generators per level: for a run's report that is most of the time spent writing it. This
     builds the same text with one join per container and the C string escaper; tests compare the
-    two on hostile documents.
+    two on hostile documents. The exact types a report is made of are tested first, and a string or
+    null value is written in place rather than through another call.
     """
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return _escape(value)
-    if isinstance(value, dict):
+    if kind is dict or isinstance(value, dict):
         if not value:
             return "{}"
         inner = indent + "  "
         items = [
-            f"{_escape(k) if type(k) is str else _key(k)}: {_escape(v) if type(v) is str else _encode(v, inner)}"
+            f"{_escape(k)}: {_escape(v) if type(v) is str else 'null' if v is None else _encode(v, inner)}"
+            if type(k) is str
+            else f"{_key(k)}: {_encode(v, inner)}"
             for k, v in value.items()
         ]
         return "{\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "}"
-    if isinstance(value, (list, tuple)):
+    if kind is list or isinstance(value, (list, tuple)):
         if not value:
             return "[]"
         inner = indent + "  "
         items = [_escape(v) if type(v) is str else _encode(v, inner) for v in value]
         return "[\n" + inner + (",\n" + inner).join(items) + "\n" + indent + "]"
+    if kind is _Encoded:
+        text: str = value
+        return text.replace("\n", "\n" + indent) if indent else text
+    if isinstance(value, str):
+        return _escape(value)
     return _scalar(value)
 
 
@@ -335,7 +402,8 @@ def report_chunks(report: AuditReport) -> Iterator[str]:
     streamed to its file never holds every model's dict or the whole text (10,000 models: ~60 MB of
     text, several times that as dicts)."""
     document = {**_head(report), "models": None, **_tail(report)}
-    return _chunks(document, (model_dict(r, report) for r in report.results))
+    shared = _Shared()
+    return _chunks(document, (model_dict(r, report, shared) for r in report.results))
 
 
 def content_digest(report: AuditReport) -> str:
