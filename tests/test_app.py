@@ -58,6 +58,18 @@ def test_scan_returns_a_report_and_prints_nothing(
     assert app.exit_code(dataclasses.replace(result.report, complete=False), Status.BLOCKED, False) == EXIT_INTERRUPTED
 
 
+def test_what_the_run_starts_with_is_frozen_out_of_its_collections_and_thawed_after(
+    make_hub: MakeHub, hf_env: Path
+) -> None:
+    import gc
+
+    hub = make_hub({"org/ok": APACHE})
+    during: list[int] = []
+    app.scan(settings_for(hub.url, "org/ok"), progress=lambda r, total: during.append(gc.get_freeze_count()))
+    assert during and during[0] > 10_000  # the modules, the knowledge base and the policy at least
+    assert gc.get_freeze_count() == 0
+
+
 def test_an_error_on_the_main_thread_starts_no_further_model() -> None:
     """The workers are ordinary threads the interpreter waits for at exit: an error while results are
     handed over (a progress display that fails) must stop them taking new models, or the run would go

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -168,6 +169,10 @@ def audit(
     from auditor.app.engine import AuditSettings, run_audit
 
     kb, policy = rules or load_rules(settings)
+    # What exists by now (modules, knowledge base, policy: a few hundred thousand objects that live as
+    # long as the run) is left out of the run's garbage collections, which then only look at what the
+    # run makes; thawed at the end, so a process that audits again collects them as before.
+    gc.freeze()
     source = open_hub(settings.hub)
     try:
         show_wait = getattr(progress, "show_quota_wait", None)
@@ -185,3 +190,4 @@ def audit(
         )
     finally:
         source.close()
+        gc.unfreeze()
