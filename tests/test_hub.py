@@ -654,6 +654,20 @@ def test_cache_holds_entries_back_until_flushed_and_they_answer_meanwhile(make_h
     assert hub.requests == []
 
 
+def test_cache_holds_no_entry_longer_than_its_time(make_hub: MakeHub, tmp_path: Path) -> None:
+    """A run killed before its flush loses at most what it fetched in the last `hold_seconds`."""
+    hub = make_hub({f"org/m{i}": {"README.md": CARD} for i in range(3)})
+    t = FakeTime()
+    source = cached(hub, tmp_path, t, hold=100, hold_seconds=30)
+    model(source.fetch("org/m0", None))
+    t.now += 10
+    model(source.fetch("org/m1", None))
+    assert not list(tmp_path.rglob("models/*/*.json"))
+    t.now += 25  # the first entry is now 35 s old
+    model(source.fetch("org/m2", None))
+    assert len(list(tmp_path.rglob("models/*/*.json"))) == 3
+
+
 def test_a_run_writes_its_held_entries_before_it_reports_and_when_it_closes(make_hub: MakeHub, tmp_path: Path) -> None:
     from datetime import datetime, timezone
 

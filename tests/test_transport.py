@@ -3,6 +3,7 @@ bodies by length and by chunks, and each way a server can fail, raised as httpco
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import socket
 import threading
@@ -224,3 +225,113 @@ def test_other_origins_and_proxies_keep_httpx_transport(
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
     proxied = new_session(server.url)
     assert not isinstance(proxied._transport_for_url(httpx2.URL(server.url + "/x")), StdlibTransport)
+
+
+def test_informational_answers_are_skipped_never_taken_for_the_answer(
+    serve: Callable[[Script], ScriptedServer],
+) -> None:
+    """http.client alone skips only 100 Continue: a 103 taken for the answer would leave the real one
+    to be read as the next request's, pairing one model with another model's data."""
+
+    def script(conn: socket.socket, head: bytes) -> bool:
+        path = head.split(b" ")[1]
+        hints = b"HTTP/1.1 103 Early Hints\r\nLink: </x.css>; rel=preload\r\n\r\n"
+        conn.sendall(
+            hints
+            + b"HTTP/1.1 100 Continue\r\n\r\n"
+            + b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(path), path)
+        )
+        return True
+
+    server = serve(script)
+    client = new_session(server.url)
+    assert [get(client, f"{server.url}/{name}").content for name in ("first", "second")] == [b"/first", b"/second"]
+    assert server.connections == 1
+
+
+def test_a_switch_of_protocols_nobody_asked_for_is_a_protocol_error(serve: Callable[[Script], ScriptedServer]) -> None:
+    def script(conn: socket.socket, head: bytes) -> bool:
+        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n")
+        return True
+
+    server = serve(script)
+    with pytest.raises(httpx2.RemoteProtocolError, match="101"):
+        get(new_session(server.url), server.url + "/x")
+
+
+@pytest.mark.parametrize(
+    ("head", "match"),
+    [
+        (b"HTTP/1.1 200 OK\r\nthis is not a header\r\nContent-Length: 2\r\n\r\nok", "malformed header block"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 4\r\n\r\nok", "conflicting Content-Length"),
+        (
+            b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: %s\r\n" % (i, b"y" * 1000) for i in range(90)) + b"\r\n",
+            "head over",
+        ),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + b"X-T: y\r\n" * 200, "trailer lines"),
+    ],
+    ids=["junk-line", "two-lengths", "head-too-big", "endless-trailer"],
+)
+def test_answers_h11_refuses_are_refused_too(
+    serve: Callable[[Script], ScriptedServer], head: bytes, match: str
+) -> None:
+    def script(conn: socket.socket, _head: bytes) -> bool:
+        conn.sendall(head)
+        time.sleep(0.5)  # keep the connection open: the refusal must not wait for the server to close
+        return False
+
+    server = serve(script)
+    started = time.monotonic()
+    with pytest.raises(httpx2.RemoteProtocolError, match=match):
+        get(new_session(server.url), server.url + "/x").read()
+    assert time.monotonic() - started < 0.45
+
+
+def test_a_head_dripped_byte_by_byte_times_out_as_a_whole(serve: Callable[[Script], ScriptedServer]) -> None:
+    stop = threading.Event()
+
+    def script(conn: socket.socket, head: bytes) -> bool:
+        with contextlib.suppress(OSError):
+            for byte in b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"y" * 1000:
+                if stop.wait(0.05):
+                    break
+                conn.sendall(bytes([byte]))
+        return False
+
+    server = serve(script)
+    started = time.monotonic()
+    with pytest.raises(httpx2.ReadTimeout):
+        get(new_session(server.url), server.url + "/x", timeout=0.3)  # each byte within it, the head not
+    stop.set()
+    assert time.monotonic() - started < 2
+
+
+def test_a_dripped_body_is_handed_on_a_read_at_a_time(serve: Callable[[Script], ScriptedServer]) -> None:
+    """So that a caller's deadline (hfclient's for a file body) is looked at while the body drips in."""
+    stop = threading.Event()
+
+    def script(conn: socket.socket, head: bytes) -> bool:
+        with contextlib.suppress(OSError):
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            while not stop.wait(0.05):
+                conn.sendall(b"x")
+        return False
+
+    server = serve(script)
+    client = new_session(server.url)
+    response = client.send(client.build_request("GET", server.url + "/x", timeout=5), stream=True)
+    started = time.monotonic()
+    for number, _chunk in enumerate(response.iter_raw(), 1):
+        if number == 3:
+            break
+    stop.set()
+    response.close()
+    assert time.monotonic() - started < 1
+
+
+def test_a_system_proxy_keeps_httpx_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    import urllib.request
+
+    monkeypatch.setattr(urllib.request, "getproxies", lambda: {"https": "http://proxy.example:3128"})
+    client = new_session("https://huggingface.co")
+    assert not isinstance(client._transport_for_url(httpx2.URL("https://huggingface.co/api/models/x")), StdlibTransport)

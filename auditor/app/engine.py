@@ -68,6 +68,7 @@ class _Lineage:
         self._max_depth = max_depth
         self._memo: dict[tuple[str, str], LicenseResolution] = {}
         self._bases: dict[str, FetchResult] = {}  # base models as fetched for this run, by repo id
+        self._walked: dict[str, int] = {}  # the nearest depth each base was prefetched at (resolve fetches any miss)
         self._lock = threading.Lock()
 
     def prefetch(self, hub: HubModel, depth: int = 0, chain: tuple[str, ...] = ()) -> None:
@@ -75,10 +76,16 @@ class _Lineage:
         thread that resolves never waits for the network)."""
         chain = (*chain, hub.repo_id)
         for base in declared_bases(hub):
-            if base.repo_id not in chain and depth + 1 <= self._max_depth:
-                fetched = self._fetch_base(base.repo_id)
-                if isinstance(fetched, HubModel):
-                    self.prefetch(fetched, depth + 1, chain)
+            if base.repo_id in chain or depth + 1 > self._max_depth:
+                continue
+            fetched = self._fetch_base(base.repo_id)
+            with self._lock:  # a base walked before at this depth or nearer needs no second walk
+                walked = self._walked.get(base.repo_id)
+                if walked is not None and walked <= depth + 1:
+                    continue
+                self._walked[base.repo_id] = depth + 1
+            if isinstance(fetched, HubModel):
+                self.prefetch(fetched, depth + 1, chain)
 
     def _fetch_base(self, repo_id: str) -> FetchResult:
         with self._lock:
@@ -350,7 +357,10 @@ def run_audit(
     finally:
         workers.stop()  # after Ctrl-C or an error (a progress display that fails) no new model is started
     if isinstance(source, HoldsWrites):
-        source.flush()  # before its counters are read (a write that failed is counted)
+        try:
+            source.flush()  # before its counters are read (a write that failed is counted)
+        except KeyboardInterrupt:  # the report of what was judged is still written; close() flushes the rest
+            complete = False
     done = tuple(r for r in results if r is not None)
     return AuditReport(
         tool_version=__version__,

@@ -128,6 +128,7 @@ class CachedSource:
         namespace: str | None = None,
         has_token: bool | None = None,
         hold: int = 0,
+        hold_seconds: float = 30.0,
     ) -> None:
         self.inner = inner
         self.cache_dir = Path(cache_dir)
@@ -145,7 +146,9 @@ class CachedSource:
         self._folders = [self._root / "models" / f"{i:02x}" for i in range(256)]  # joined once, not per lookup
         # Entries held back and written together (see `flush`); 0: each is written when fetched.
         self._hold = hold
+        self._hold_seconds = hold_seconds
         self._held: dict[Path, Mapping[str, Any]] = {}
+        self._held_since = 0.0  # when the oldest entry held now was held
         self._held_lock = threading.Lock()
 
     def describe(self) -> str:
@@ -158,8 +161,9 @@ class CachedSource:
         """Write the entries held back. Why hold them: a cold run writes a file per model, and each
         write done between two network waits costs several times what it costs among other writes
         (measured: 0.3-0.4 s vs 0.06 s of CPU per 1,000 models), the kernel's and the processor's
-        caches having gone cold meanwhile. Held entries answer lookups as written ones do; a run
-        killed before its flush loses them, and the next run fetches those models again."""
+        caches having gone cold meanwhile. Held entries answer lookups as written ones do. Up to
+        `hold` entries are held, none for more than `hold_seconds`: a run killed before its flush
+        loses at most those, and the next run fetches them again."""
         with self._held_lock:
             held, self._held = self._held, {}
         for path, data in held.items():
@@ -286,9 +290,13 @@ class CachedSource:
 
     def _write(self, path: Path, data: Mapping[str, Any]) -> None:
         if self._hold:
+            now = self._clock()
             with self._held_lock:
+                if not self._held:
+                    self._held_since = now
                 self._held[path] = data
-                full = len(self._held) >= self._hold
+                # A bound on memory, and on what a run killed before its flush loses (the next run refetches it).
+                full = len(self._held) >= self._hold or now - self._held_since >= self._hold_seconds
             if full:
                 self.flush()
             return
@@ -298,7 +306,7 @@ class CachedSource:
         """Atomic: readers see the old entry or the new one, never half of one. Failure is not fatal."""
         try:
             write_atomic(path, json.dumps(data, sort_keys=True, ensure_ascii=False))
-        except OSError:
+        except (OSError, ValueError, TypeError):  # a disk problem, or a value JSON or UTF-8 cannot carry
             self._counters.add("cache_write_errors")
         else:
             self._listing.add(path)

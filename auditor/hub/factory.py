@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # they import huggingface_hub: only runs that send a request 
     from auditor.hub.ratelimit import Wait
 
 _TRUE = ("1", "true", "yes", "on")
-HELD_ENTRIES = 4096  # cache entries held back before they are written (see CachedSource.flush): a few MB
+HELD_ENTRIES = 1024  # cache entries held back before they are written (see CachedSource.flush): ~3-30 MB
 
 
 class ComposedSource:

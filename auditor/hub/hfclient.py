@@ -1,4 +1,5 @@
-"""The real Hub client: huggingface_hub's HTTP session, `ModelInfo` and paged `list_models`, and the
+"""The real Hub client: huggingface_hub's HTTP stack (an httpx2 client, made as its default one is, over
+the transport in transport.py), headers, `ModelInfo`, error parsing and paged `list_models`, and the
 behaviours the client lacks (timeouts, retries, pacing per rate-limit bucket, honest errors).
 
 huggingface_hub 2.x sends `model_info` with no timeout and no retry, and `hf_hub_download` quietly
