@@ -137,3 +137,48 @@ def test_only_the_entries_written_last_are_kept(tmp_path: Path) -> None:
         os.utime(tmp_path / f"k{i:02d}.json", (1_700_000_000 + i, 1_700_000_000 + i))
     kept = sorted(p.name for p in tmp_path.iterdir())
     assert kept == [f"k{i:02d}.json" for i in range(3, kbcache.KEEP + 3)]
+
+
+def test_prepared_texts_are_kept_by_what_they_are_made_of(cache_home: Path) -> None:
+    made: list[str] = []
+
+    def prepare(text: str) -> str:
+        made.append(text)
+        return text.upper()
+
+    assert knowledge.prepared_texts("words", b"code", ["a", "b"], prepare) == ["A", "B"]
+    assert knowledge.prepared_texts("words", b"code", ["a", "b"], prepare) == ["A", "B"] and made == ["a", "b"]
+    assert [p.stat().st_mode & 0o777 for p in cache_home.iterdir()] == [0o600]
+    for what, code, texts in (
+        ("other", b"code", ["a", "b"]),
+        ("words", b"new code", ["a", "b"]),
+        ("words", b"code", ["a"]),
+    ):
+        made.clear()
+        knowledge.prepared_texts(what, code, texts, prepare)
+        assert made == texts, (what, code, texts)
+    # An entry of another shape under the right name is prepared again (and replaced).
+    key = kbcache.digest_of(b"words", b"code", b"a", b"b")
+    for wrong in (["A"], [1, 2], ["A", None]):
+        kbcache.save(cache_home, key, wrong)
+        made.clear()
+        assert knowledge.prepared_texts("words", b"code", ["a", "b"], prepare) == ["A", "B"] and made == ["a", "b"]
+
+
+def test_reference_texts_are_split_into_words_once_per_content_and_code(
+    cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from auditor.licenses import detect
+
+    kb = load_knowledge_base()
+    fresh = [detect._comparable_words(ref.text) for ref in kb.reference_texts]
+    assert detect._reference_words(kb) == fresh and all(fresh)
+
+    def refuse(text: str, words: list[str] | None = None) -> list[str]:
+        raise AssertionError("prepared again")
+
+    monkeypatch.setattr(detect, "_comparable_words", refuse)
+    assert detect._reference_words(kb) == fresh  # read back: the same words
+    monkeypatch.setattr(detect, "_preparing_code", lambda: b"the module after an edit")
+    with pytest.raises(AssertionError, match="prepared again"):
+        detect._reference_words(kb)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
-from auditor.licenses.knowledge import KnowledgeBase, ReferenceText
+from auditor.licenses.knowledge import KnowledgeBase, ReferenceText, prepared_texts
 
 MAX_DETECT_CHARS = 512 * 1024
 """Only this much of a file is examined; the hub layer already caps files at 256 KiB."""
@@ -162,12 +164,35 @@ def _prepared_references(kb: KnowledgeBase) -> list[_Reference]:
     cached = kb.detection_cache.get("references")
     if cached is None:
         cached = []
-        for ref in kb.reference_texts:
-            words = _comparable_words(ref.text)
+        for ref, words in zip(kb.reference_texts, _reference_words(kb), strict=True):
             cached.append(_Reference(ref, _shingles(words), len(words)))
         kb.detection_cache["references"] = cached
     references: list[_Reference] = cached
     return references
+
+
+@functools.cache
+def _preparing_code() -> bytes | None:
+    """What decides how a text is split into comparable words: this module's source, the Python (its
+    regular expressions) and the Unicode tables NFKC and casefold use. None when the source cannot be read."""
+    try:
+        source = Path(__file__).read_bytes()
+    except OSError:
+        return None
+    return b"\0".join((source, sys.version.encode(), unicodedata.unidata_version.encode()))
+
+
+def _reference_words(kb: KnowledgeBase) -> list[list[str]]:
+    """Each reference text's comparable words, prepared once per content and code (knowledge.prepared_texts).
+    A word never holds a space, so a text's words are kept as one line."""
+    texts = [ref.text for ref in kb.reference_texts]
+    code = _preparing_code()
+
+    def line(text: str) -> str:
+        return " ".join(_comparable_words(text))
+
+    lines = [line(text) for text in texts] if code is None else prepared_texts("reference-words", code, texts, line)
+    return [words.split(" ") if words else [] for words in lines]
 
 
 def _contains_phrase(haystack: str, phrase: str) -> bool:

@@ -46,8 +46,14 @@ class _Unsupported(Exception):
 
 def digest(text: str, schema: bytes) -> str:
     """The name of `text`'s cache entry: what parsing and validating it depends on."""
+    return digest_of(FORMAT.encode(), yaml.__version__.encode(), schema, text.encode("utf-8", "surrogatepass"))
+
+
+def digest_of(*parts: bytes) -> str:
+    """The name of an entry made from `parts` and nothing else (each length-prefixed: no two lists of
+    parts read the same)."""
     h = hashlib.sha256()
-    for part in (FORMAT.encode(), yaml.__version__.encode(), schema, text.encode("utf-8", "surrogatepass")):
+    for part in parts:
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()
@@ -110,7 +116,8 @@ def _read_own(path: Path) -> bytes | None:
 
 
 def _encode(value: Any) -> Any:
-    """Lined data as JSON values: a mapping or list carries its line and its keys' or items' lines."""
+    """Lined data as JSON values: a mapping or list carries its line and its keys' or items' lines (a plain
+    list, which lined data never holds, stays a plain list)."""
     if isinstance(value, LinedDict):
         if any(key.startswith(_META) for key in value):
             raise _Unsupported
@@ -119,6 +126,8 @@ def _encode(value: Any) -> Any:
         return out
     if isinstance(value, LinedList):
         return {_ITEMS: [_encode(item) for item in value], _META: [value.line, list(value.item_lines)]}
+    if type(value) is list:  # plain data (prepared texts): a list with no lines
+        return [_encode(item) for item in value]
     if value is None or type(value) in (str, bool, int):
         return value
     if type(value) is float and value == value and value not in (float("inf"), float("-inf")):
