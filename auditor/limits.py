@@ -89,6 +89,12 @@ MIRROR_FILES = Limit(
 )
 MIRROR_META_BYTES = Limit("mirror-meta-bytes", 64 * 1024, "bytes", "an offline mirror's _hub.json per repo")
 
+HUB_ANSWER_BYTES = Limit(
+    "hub-answer-bytes",
+    64 * 1024 * 1024,
+    "bytes",
+    "one model_info answer or listing page from the Hub (a repo of 100,000 files lists ~20 MB)",
+)
 CACHE_ENTRY_BYTES = Limit(
     "cache-entry-bytes", 16 * 1024 * 1024, "bytes", "one entry of the on-disk cache; a larger one is treated as corrupt"
 )
@@ -122,6 +128,7 @@ ALL: tuple[Limit, ...] = (
     LICENSE_FILES,
     MIRROR_FILES,
     MIRROR_META_BYTES,
+    HUB_ANSWER_BYTES,
     CACHE_ENTRY_BYTES,
     DISCOVER_CODE_BYTES,
     DISCOVER_NOTEBOOK_BYTES,

@@ -335,3 +335,33 @@ def test_a_system_proxy_keeps_httpx_transport(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(urllib.request, "getproxies", lambda: {"https": "http://proxy.example:3128"})
     client = new_session("https://huggingface.co")
     assert not isinstance(client._transport_for_url(httpx2.URL("https://huggingface.co/api/models/x")), StdlibTransport)
+
+
+def test_a_model_info_answer_is_read_within_a_size_and_a_time(
+    serve: Callable[[Script], ScriptedServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Hub client reads an answer whole only up to `hub-answer-bytes`, and within three read timeouts."""
+    import auditor.hub.hfclient as hfclient
+    from auditor.limits import Limit
+    from auditor.models import FetchError, FetchErrorKind
+
+    big = serve(answer(b'{"id": "org/a", "sha": "' + b"a" * 40 + b'", "siblings": []}' + b" " * 500))
+    monkeypatch.setattr(hfclient, "HUB_ANSWER_BYTES", Limit("hub-answer-bytes", 200, "bytes", "a test's"))
+    got = hfclient.HfHubSource(big.url, None, retries=0, timeout=5).fetch("org/a", None)
+    assert isinstance(got, FetchError) and got.kind is FetchErrorKind.INVALID and "longer than 200 bytes" in got.message
+
+    stop = threading.Event()
+
+    def drip(conn: socket.socket, head: bytes) -> bool:
+        with contextlib.suppress(OSError):
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
+            while not stop.wait(0.05):
+                conn.sendall(b" ")
+        return False
+
+    slow = serve(drip)
+    started = time.monotonic()
+    got = hfclient.HfHubSource(slow.url, None, retries=0, timeout=0.3).fetch("org/a", None)
+    stop.set()
+    assert isinstance(got, FetchError) and got.kind is FetchErrorKind.NETWORK
+    assert time.monotonic() - started < 3

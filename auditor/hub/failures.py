@@ -205,3 +205,17 @@ def drain(response: httpx2.Response, limit: int, deadline: float) -> None:
                 return
     except (httpx2.HTTPError, OSError):
         return
+
+
+def read_capped(response: httpx2.Response, cap: int, deadline: float) -> tuple[bytes, bool]:
+    """The body up to `cap` bytes, and whether there was more (left unread); a body still coming in at
+    `deadline` (`time.monotonic`) is httpx's ReadTimeout, a transient failure: a server dripping bytes
+    must not hold a worker for hours, nor one sending without end fill the memory."""
+    buffer = bytearray()
+    for chunk in response.iter_bytes():
+        buffer += chunk
+        if len(buffer) > cap:
+            return bytes(buffer[:cap]), True
+        if time.monotonic() > deadline:
+            raise httpx2.ReadTimeout("body not received in time")
+    return bytes(buffer), False

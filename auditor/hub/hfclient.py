@@ -26,10 +26,7 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit
 import httpx2
 from huggingface_hub import ModelInfo, hf_raise_for_status
 from huggingface_hub.errors import HFValidationError, RemoteEntryNotFoundError
-from huggingface_hub.utils import (  # type: ignore[attr-defined]  # public, documented; not re-exported for mypy
-    build_hf_headers,
-    validate_repo_id,
-)
+from huggingface_hub.utils import build_hf_headers, validate_repo_id  # type: ignore[attr-defined]  # public
 
 from auditor import __version__ as VERSION
 from auditor.errors import HubUnavailableError
@@ -63,11 +60,13 @@ from auditor.hub.failures import (
     drain,
     failure_message,
     int_or_none,
+    read_capped,
 )
 from auditor.hub.listcache import LISTED_FIELDS, query_options
 from auditor.hub.ratelimit import Bucket, Pacer, Wait, bucket_of
 from auditor.hub.stats import CLIENT_COUNTERS, Counters
 from auditor.hub.transport import new_session
+from auditor.limits import HUB_ANSWER_BYTES
 from auditor.models import FetchError, FetchErrorKind, FetchResult, FileProblem, HubModel, LicenseFile
 
 _MAX_REDIRECTS = 3
@@ -443,13 +442,21 @@ class HfHubSource:
         self._counters.add(f"requests_{bucket.value}")
         answered = False
         try:
-            response = self._session.send(self._request(method, url), stream=stream, follow_redirects=False)
+            response = self._session.send(self._request(method, url), stream=True, follow_redirects=False)
             answered = True
             self._pacer.observe(bucket, response.headers, status=response.status_code)
-            return response
         finally:
             if not answered:
                 self._pacer.release(bucket)
+        if stream:
+            return response
+        try:  # an answer read whole is read within bounds: see read_capped (three read timeouts in all)
+            body, cut = read_capped(response, HUB_ANSWER_BYTES, time.monotonic() + 3 * self._timeout)
+        finally:
+            response.close()
+        if cut:
+            raise BadBody(f"the answer is longer than {int(HUB_ANSWER_BYTES)} bytes ({HUB_ANSWER_BYTES.note})")
+        return httpx2.Response(response.status_code, headers=response.headers, content=body, request=response.request)
 
     def _request(self, method: str, url: str) -> httpx2.Request:
         """The token goes to the endpoint only: an LFS file redirects to a CDN on another origin."""
@@ -485,22 +492,13 @@ class HfHubSource:
                 if response.status_code >= 400:
                     response.read()
                 hf_raise_for_status(response)
-                buffer = bytearray()
-                truncated = False
-                for chunk in response.iter_bytes():
-                    buffer += chunk
-                    if len(buffer) > cap:
-                        truncated = True
-                        break
-                    if time.monotonic() > deadline:
-                        raise httpx2.ReadTimeout("file body not received in time")
+                body, truncated = read_capped(response, cap, deadline)
                 headers = response.headers
             finally:
                 response.close()
             encoded = "content-encoding" in headers
             declared = int_or_none(headers.get("content-length")) if not encoded else None
             etag = (headers.get("etag") or "").strip('"')
-            body = bytes(buffer[:cap])
             if truncated:
                 return body, declared, True, headers
             if declared is not None and declared != len(body):
