@@ -169,8 +169,8 @@ def audit(
     from auditor.app.engine import AuditSettings, run_audit
 
     kb, policy = rules or load_rules(settings)
-    # What exists by now (modules, knowledge base, policy: a few hundred thousand objects that live as
-    # long as the run) is left out of the run's garbage collections, which then only look at what the
+    # What exists by now (modules, knowledge base, policy: ~36,000 objects the collector tracks, that live
+    # as long as the run) is left out of the run's garbage collections, which then only look at what the
     # run makes; thawed at the end, so a process that audits again collects them as before.
     gc.freeze()
     source = open_hub(settings.hub)
