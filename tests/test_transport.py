@@ -80,6 +80,19 @@ def answer(body: bytes, *headers: str, status: str = "200 OK") -> Script:
     return script
 
 
+def dripping(head: bytes, stop: threading.Event) -> Script:
+    """Sends `head`, then a space every 50 ms until `stop` is set: a body that never ends in time."""
+
+    def script(conn: socket.socket, _head: bytes) -> bool:
+        with contextlib.suppress(OSError):
+            conn.sendall(head)
+            while not stop.wait(0.05):
+                conn.sendall(b" ")
+        return False
+
+    return script
+
+
 def get(client: httpx2.Client, url: str, timeout: float = 5.0) -> httpx2.Response:
     return client.send(client.build_request("GET", url, timeout=timeout))
 
@@ -309,15 +322,7 @@ def test_a_head_dripped_byte_by_byte_times_out_as_a_whole(serve: Callable[[Scrip
 def test_a_dripped_body_is_handed_on_a_read_at_a_time(serve: Callable[[Script], ScriptedServer]) -> None:
     """So that a caller's deadline (hfclient's for a file body) is looked at while the body drips in."""
     stop = threading.Event()
-
-    def script(conn: socket.socket, head: bytes) -> bool:
-        with contextlib.suppress(OSError):
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
-            while not stop.wait(0.05):
-                conn.sendall(b"x")
-        return False
-
-    server = serve(script)
+    server = serve(dripping(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n", stop))
     client = new_session(server.url)
     response = client.send(client.build_request("GET", server.url + "/x", timeout=5), stream=True)
     started = time.monotonic()
@@ -351,15 +356,9 @@ def test_a_model_info_answer_is_read_within_a_size_and_a_time(
     assert isinstance(got, FetchError) and got.kind is FetchErrorKind.INVALID and "longer than 200 bytes" in got.message
 
     stop = threading.Event()
-
-    def drip(conn: socket.socket, head: bytes) -> bool:
-        with contextlib.suppress(OSError):
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{")
-            while not stop.wait(0.05):
-                conn.sendall(b" ")
-        return False
-
-    slow = serve(drip)
+    slow = serve(
+        dripping(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{", stop)
+    )
     started = time.monotonic()
     got = hfclient.HfHubSource(slow.url, None, retries=0, timeout=0.3).fetch("org/a", None)
     stop.set()
