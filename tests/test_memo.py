@@ -186,6 +186,24 @@ def test_remembered_license_steps_give_the_verdicts_computed_alone() -> None:
                 assert _verdict(resolution, policy, use, memo) == _verdict(resolution, policy, use, None)
 
 
+def test_fine_tunes_of_one_base_share_their_license_steps() -> None:
+    policy = _policy()
+    memo = LicenseSteps(policy, KB)
+    link = LineageLink("meta/base", Relation.FINETUNE, "org/one", 1, SHA, "LicenseRef-llama3.2", ("llama3.2",))
+    deep = LineageLink("meta/root", Relation.FINETUNE, "meta/base", 2, SHA, "MIT", ("mit",))
+    one = LicenseResolution(
+        None, (), Commercial.CONDITIONAL, 1.0, inherited_keys=("llama3.2", "mit"), lineage=(link, deep)
+    )
+    two = dataclasses.replace(one, lineage=(dataclasses.replace(link, parent="org/two"), deep))
+    for resolution in (one, two):
+        assert _verdict(resolution, policy, "saas", memo) == _verdict(resolution, policy, "saas", None)
+    assert len(memo._kept) == 1
+    # further up, the parent says which chain a license comes down: a different one is another key
+    three = dataclasses.replace(one, lineage=(link, dataclasses.replace(deep, parent="meta/other")))
+    assert _verdict(three, policy, "saas", memo) == _verdict(three, policy, "saas", None)
+    assert len(memo._kept) == 2
+
+
 def test_a_memo_for_another_policy_is_not_used() -> None:
     policy = _policy()
     memo = LicenseSteps(policy, KB)

@@ -186,7 +186,10 @@ class LicenseSteps:
 
     def steps(self, spec: UseSpec, resolution: LicenseResolution) -> Steps:
         r = resolution
-        key = (spec.name, r.keys, r.inherited_keys, r.lineage, r.findings, r.commercial, r.confidence, r.traits)
+        # Of the lineage, what `_origin` reads to say where an inherited license comes from: not a direct
+        # base's `parent` (the model itself), so fine-tunes of the same base share their judgement.
+        lineage = tuple((x.repo_id, x.relation, x.depth, x.keys, x.parent if x.depth > 1 else "") for x in r.lineage)
+        key = (spec.name, r.keys, r.inherited_keys, lineage, r.findings, r.commercial, r.confidence, r.traits)
         kept = self._kept.get(key)
         if kept is not None:
             findings, obligations, rights = kept
