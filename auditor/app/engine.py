@@ -68,6 +68,7 @@ class _Lineage:
         self._max_depth = max_depth
         self._memo: dict[tuple[str, str], LicenseResolution] = {}
         self._bases: dict[str, FetchResult] = {}  # base models as fetched for this run, by repo id
+        self._fetching: dict[str, threading.Lock] = {}
         self._walked: dict[str, int] = {}  # the nearest depth each base was prefetched at (resolve fetches any miss)
         self._lock = threading.Lock()
 
@@ -88,12 +89,20 @@ class _Lineage:
                 self.prefetch(fetched, depth + 1, chain)
 
     def _fetch_base(self, repo_id: str) -> FetchResult:
+        """Each base once per run, by one thread (others wait for it): the hub layer's counters then say
+        the same from run to run, whichever worker comes first."""
         with self._lock:
             known = self._bases.get(repo_id)
-        if known is None:
-            known = self._source.fetch(repo_id, None)  # the hub layer's memo: one fetch per run
+            if known is not None:
+                return known
+            fetching = self._fetching.setdefault(repo_id, threading.Lock())
+        with fetching:
             with self._lock:
-                known = self._bases.setdefault(repo_id, known)
+                known = self._bases.get(repo_id)
+            if known is None:
+                known = self._source.fetch(repo_id, None)
+                with self._lock:
+                    self._bases[repo_id] = known
         return known
 
     def resolve(self, hub: HubModel, depth: int = 0, chain: tuple[str, ...] = ()) -> LicenseResolution:
