@@ -167,6 +167,7 @@ def test_workers_fetch_models_and_their_bases_and_the_main_thread_never_waits_on
     )
     assert {name for _repo, name in source.threads} <= {"auditor_0", "auditor_1"}
     assert sorted({repo for repo, _name in source.threads}) == ["org/base", "org/broken", "org/quant", "org/tune"]
+    assert [repo for repo, _name in source.threads].count("org/base") == 1  # one fetch per base per run
     quant, broken, tune = report.results
     assert quant.resolution is not None and [link.repo_id for link in quant.resolution.lineage][:2] == [
         "org/tune",
