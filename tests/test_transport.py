@@ -364,3 +364,18 @@ def test_a_model_info_answer_is_read_within_a_size_and_a_time(
     stop.set()
     assert isinstance(got, FetchError) and got.kind is FetchErrorKind.NETWORK
     assert time.monotonic() - started < 3
+
+
+def test_a_compressed_model_info_answer_is_read_once_decoded(serve: Callable[[Script], ScriptedServer]) -> None:
+    """The Hub compresses JSON for clients that accept it (httpx says it does): the answer read whole is
+    decoded once, not handed on with headers that would have it decoded again."""
+    import json
+
+    from auditor.hub.hfclient import HfHubSource
+    from auditor.models import HubModel
+
+    info = {"id": "org/a", "sha": "a" * 40, "siblings": [], "tags": [], "cardData": {"license": "mit"}}
+    packed = gzip.compress(json.dumps(info).encode())
+    server = serve(answer(packed, "Content-Type: application/json", "Content-Encoding: gzip"))
+    got = HfHubSource(server.url, None, retries=0).fetch("org/a", None)
+    assert isinstance(got, HubModel) and got.card_data == {"license": "mit"}

@@ -456,7 +456,9 @@ class HfHubSource:
             response.close()
         if cut:
             raise BadBody(f"the answer is longer than {int(HUB_ANSWER_BYTES)} bytes ({HUB_ANSWER_BYTES.note})")
-        return httpx2.Response(response.status_code, headers=response.headers, content=body, request=response.request)
+        # The body is decoded now: the headers that described the bytes on the wire would have it decoded again.
+        plain = [(k, v) for k, v in response.headers.raw if k.lower() not in (b"content-encoding", b"content-length")]
+        return httpx2.Response(response.status_code, headers=plain, content=body, request=response.request)
 
     def _request(self, method: str, url: str) -> httpx2.Request:
         """The token goes to the endpoint only: an LFS file redirects to a CDN on another origin."""
