@@ -3,6 +3,7 @@ another try may help. Kept apart from the client so the client reads as the sequ
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import time
@@ -197,14 +198,8 @@ def drain(response: httpx2.Response, limit: int, deadline: float) -> None:
     new one (on the Hub, a TCP and TLS handshake per license file). Past `limit` bytes or `deadline`
     (`time.monotonic`) it stops, and the connection is dropped as before; a body cut short is no failure
     (the redirect's Location is all the answer holds), so it is not retried."""
-    read = 0
-    try:
-        for chunk in response.iter_bytes():
-            read += len(chunk)
-            if read > limit or time.monotonic() > deadline:
-                return
-    except (httpx2.HTTPError, OSError):
-        return
+    with contextlib.suppress(httpx2.HTTPError, OSError):  # past the deadline: read_capped's ReadTimeout
+        read_capped(response, limit, deadline)
 
 
 def read_capped(response: httpx2.Response, cap: int, deadline: float) -> tuple[bytes, bool]:
